@@ -1,0 +1,96 @@
+"""Command line: parse, dispatch to ``assistant.commands``, map errors to exit status.
+
+This is the one place that prints errors and decides exit codes:
+0 ok, 1 a user-facing error, 2 usage, 130 interrupted.
+"""
+
+from __future__ import annotations
+
+import argparse
+import logging
+import os
+import sys
+import traceback
+from collections.abc import Sequence
+from pathlib import Path
+from typing import Optional
+
+from assistant import __version__
+from assistant.commands import COMMAND_MODULES
+from assistant.context import Context
+from assistant.errors import RitualError
+from assistant.settings import Settings, load_settings
+
+EXIT_OK, EXIT_ERROR, EXIT_USAGE, EXIT_INTERRUPTED = 0, 1, 2, 130
+
+
+class _Parser(argparse.ArgumentParser):
+    def error(self, message: str) -> None:  # type: ignore[override]
+        self.print_usage(sys.stderr)
+        print(f"ritual: {message}", file=sys.stderr)
+        raise SystemExit(EXIT_USAGE)
+
+
+def build_parser() -> argparse.ArgumentParser:
+    parser = _Parser(
+        prog="ritual",
+        description="An offline voice companion for daily self-connection rituals.",
+    )
+    parser.add_argument("--version", action="version", version=f"ritual {__version__}")
+    common = argparse.ArgumentParser(add_help=False)
+    g = common.add_argument_group("global options")
+    g.add_argument("--journal", type=Path, metavar="DIR", help="journal folder (RITUAL_JOURNAL)")
+    g.add_argument("--model", type=Path, metavar="DIR", help="Vosk model folder (RITUAL_MODEL)")
+    g.add_argument("--config", type=Path, metavar="FILE", help="config file (RITUAL_CONFIG)")
+    g.add_argument("--debug", action="store_true", help="show tracebacks and debug logs")
+    sub = parser.add_subparsers(dest="command", metavar="COMMAND", parser_class=_Parser)
+    for module in COMMAND_MODULES:
+        module.register(sub, common)
+    return parser
+
+
+def main(
+    argv: Optional[Sequence[str]] = None, context: Optional[Context] = None
+) -> int:
+    parser = build_parser()
+    args = parser.parse_args(argv)
+    if not getattr(args, "command", None):
+        parser.print_help()
+        return EXIT_USAGE
+    environ = context.environ if context else os.environ
+    debug = bool(args.debug or environ.get("RITUAL_DEBUG"))
+    logging.basicConfig(
+        level=logging.DEBUG if debug else logging.WARNING,
+        format="ritual: %(levelname)s: %(message)s",
+        stream=context.stderr if context else sys.stderr,
+    )
+
+    def settings() -> Settings:
+        return load_settings(
+            environ,
+            config=args.config,
+            journal=args.journal,
+            model=args.model,
+            input_device=getattr(args, "input_device", None),
+            output_device=getattr(args, "output_device", None),
+            debug=debug,
+        )
+
+    ctx = context or Context(environ=environ, settings_factory=settings)
+    ctx.settings_factory = settings
+    try:
+        return int(args.func(args, ctx))
+    except RitualError as e:
+        if debug:
+            traceback.print_exc(file=ctx.stderr)
+        ctx.err(f"ritual: {e}")
+        return e.exit_status
+    except KeyboardInterrupt:
+        if debug:
+            traceback.print_exc(file=ctx.stderr)
+        ctx.err("ritual: interrupted")
+        return EXIT_INTERRUPTED
+    except BrokenPipeError:
+        # `ritual journal show | head` closing the pipe is not an error.
+        sys.stderr.close()
+        return EXIT_OK

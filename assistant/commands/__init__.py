@@ -1,0 +1,17 @@
+"""One module per sub-command; each has ``register(subparsers, common)``.
+
+``register`` adds its parser and sets ``func(args, context) -> exit status``.
+"""
+
+from __future__ import annotations
+
+from types import ModuleType
+
+from assistant.commands import check_cmd, journal_cmd, list_cmd, run_cmd
+
+COMMAND_MODULES: list[ModuleType] = [
+    run_cmd,
+    list_cmd,
+    check_cmd,
+    journal_cmd,
+]

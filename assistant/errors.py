@@ -1,0 +1,69 @@
+"""Errors the user can act on.
+
+Library code raises these; only ``assistant.cli`` prints them and picks the exit
+status. Every message is written for the person running ritual, and names the fix
+where there is one.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+
+class RitualError(Exception):
+    """A problem the user can fix; the CLI prints ``str(error)`` and exits 1."""
+
+    exit_status = 1
+
+
+class UsageError(RitualError):
+    """The command line itself is wrong (exit status 2, like argparse)."""
+
+    exit_status = 2
+
+
+class ConfigError(RitualError):
+    """The configuration file or an environment variable is wrong."""
+
+
+@dataclass(frozen=True)
+class Problem:
+    """One problem in a ritual file, reported as ``file:line: message``."""
+
+    path: str
+    line: int
+    """1-based; 0 when the problem concerns the whole file"""
+    message: str
+
+    def __str__(self) -> str:
+        if self.line:
+            return f"{self.path}:{self.line}: {self.message}"
+        return f"{self.path}: {self.message}"
+
+
+class RitualFileError(RitualError):
+    """A ritual (or reframes) file has one or more problems."""
+
+    def __init__(self, problems: list[Problem]) -> None:
+        self.problems = problems
+        super().__init__("\n".join(str(p) for p in problems))
+
+
+class RitualNotFound(RitualError):
+    """No ritual of that name in the user's folder or the bundled ones."""
+
+
+class JournalError(RitualError):
+    """The journal folder or an entry cannot be read or written."""
+
+
+class ModelError(RitualError):
+    """A speech model is missing, broken, or could not be installed."""
+
+
+class AudioError(RitualError):
+    """PortAudio, a microphone or a speaker is missing or failed."""
+
+
+class SpeechError(RitualError):
+    """Speech synthesis (espeak-ng through pyttsx3) is missing, failed or hung."""

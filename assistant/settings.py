@@ -1,0 +1,205 @@
+"""Settings: defaults, then the config file, then the environment, then flags.
+
+Frozen dataclasses, one per concern, built once by ``load_settings`` and handed
+down; nothing else reads the environment.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any, Optional, Union
+
+import yaml
+
+from assistant.errors import ConfigError
+
+APP = "ritual"
+DEFAULT_MODEL_BASE_URL = "https://alphacephei.com/vosk/models"
+CHECKOUT = Path(__file__).resolve().parent.parent
+"""the project folder when running from a checkout (bundled rituals, models/)"""
+
+Device = Union[int, str, None]
+"""a PortAudio device index, a part of its name, or None for the default"""
+
+
+def _user_dir(kind: str) -> Path:
+    # platformdirs is imported here, not at the top, so tests can build Settings
+    # without it and the CLI's --help stays quick.
+    import platformdirs
+
+    getter = {
+        "config": platformdirs.user_config_dir,
+        "data": platformdirs.user_data_dir,
+        "cache": platformdirs.user_cache_dir,
+    }[kind]
+    return Path(getter(APP))
+
+
+@dataclass(frozen=True)
+class VoiceSettings:
+    name: Optional[str] = None
+    """espeak-ng voice name or language (e.g. en-us); None: from the ritual's language"""
+    rate: Optional[int] = None
+    """words per minute"""
+    volume: Optional[float] = None
+    """0..1"""
+
+
+@dataclass(frozen=True)
+class AudioSettings:
+    input_device: Device = None
+    output_device: Device = None
+    keep_audio: bool = True
+    """keep each answer's recording beside the entry"""
+
+
+@dataclass(frozen=True)
+class Settings:
+    journal_dir: Path
+    rituals_dir: Path
+    """the user's own rituals, looked in before the bundled ones"""
+    models_dir: Path
+    """where models are installed, and the first folder looked in"""
+    cache_dir: Path
+    """synthesised prompts"""
+    model: Optional[Path] = None
+    """an explicit model folder (--model, RITUAL_MODEL or the config file)"""
+    model_base_url: str = DEFAULT_MODEL_BASE_URL
+    name: str = "friend"
+    """how the rituals address the user ({name})"""
+    voice: VoiceSettings = field(default_factory=VoiceSettings)
+    audio: AudioSettings = field(default_factory=AudioSettings)
+    config_path: Optional[Path] = None
+    debug: bool = False
+
+    @property
+    def bundled_rituals_dir(self) -> Path:
+        return CHECKOUT / "rituals"
+
+
+CONFIG_KEYS = {
+    "name", "journal", "rituals", "model", "models_dir", "voice", "input_device",
+    "output_device", "keep_audio", "cache",
+}  # fmt: skip
+
+
+def default_config_path(environ: Mapping[str, str]) -> Path:
+    if environ.get("RITUAL_CONFIG"):
+        return Path(environ["RITUAL_CONFIG"]).expanduser()
+    return _user_dir("config") / "config.yaml"
+
+
+def _read_config(path: Path, required: bool) -> dict[str, Any]:
+    try:
+        text = path.read_text(encoding="utf-8")
+    except FileNotFoundError:
+        if required:
+            raise ConfigError(f"{path}: no such config file") from None
+        return {}
+    except OSError as e:
+        raise ConfigError(f"{path}: cannot read the config file ({e.strerror})") from None
+    try:
+        data = yaml.safe_load(text)
+    except yaml.YAMLError as e:
+        mark = getattr(e, "problem_mark", None)
+        line = f":{mark.line + 1}" if mark is not None else ""
+        raise ConfigError(f"{path}{line}: not valid YAML") from None
+    if data is None:
+        return {}
+    if not isinstance(data, dict):
+        raise ConfigError(f"{path}: the config file must be a mapping of settings")
+    unknown = sorted(set(data) - CONFIG_KEYS)
+    if unknown:
+        raise ConfigError(
+            f"{path}: unknown setting {unknown[0]!r} (known: {', '.join(sorted(CONFIG_KEYS))})"
+        )
+    return data
+
+
+def _device(value: object, where: str) -> Device:
+    if value is None or isinstance(value, int):
+        return value
+    if isinstance(value, str):
+        return int(value) if value.strip().isdigit() else value
+    raise ConfigError(f"{where}: a device is a number or a part of its name")
+
+
+def _voice(value: object, where: str) -> VoiceSettings:
+    if value is None:
+        return VoiceSettings()
+    if isinstance(value, str):
+        return VoiceSettings(name=value)
+    if not isinstance(value, dict) or set(value) - {"name", "rate", "volume"}:
+        raise ConfigError(f"{where}: voice takes name, rate and volume")
+    rate, volume = value.get("rate"), value.get("volume")
+    if rate is not None and (not isinstance(rate, int) or not 50 <= rate <= 400):
+        raise ConfigError(f"{where}: voice rate is words per minute, 50 to 400")
+    if volume is not None and (
+        not isinstance(volume, (int, float)) or not 0 <= float(volume) <= 1
+    ):
+        raise ConfigError(f"{where}: voice volume is between 0 and 1")
+    return VoiceSettings(
+        name=value.get("name"), rate=rate, volume=None if volume is None else float(volume)
+    )
+
+
+def load_settings(
+    environ: Mapping[str, str],
+    *,
+    config: Optional[Path] = None,
+    journal: Optional[Path] = None,
+    model: Optional[Path] = None,
+    input_device: Device = None,
+    output_device: Device = None,
+    debug: bool = False,
+) -> Settings:
+    """Merge defaults, the config file, the environment and command-line flags."""
+    path = config or default_config_path(environ)
+    data = _read_config(path, required=config is not None or "RITUAL_CONFIG" in environ)
+    where = str(path)
+
+    def folder(flag: Optional[Path], env: str, key: str, default: Path) -> Path:
+        if flag is not None:
+            return Path(flag).expanduser()
+        if environ.get(env):
+            return Path(environ[env]).expanduser()
+        if data.get(key):
+            return Path(str(data[key])).expanduser()
+        return default
+
+    data_dir = _user_dir("data")
+    model_path = model or (Path(environ["RITUAL_MODEL"]) if environ.get("RITUAL_MODEL") else None)
+    if model_path is None and data.get("model"):
+        model_path = Path(str(data["model"]))
+    keep_audio = data.get("keep_audio", True)
+    if not isinstance(keep_audio, bool):
+        raise ConfigError(f"{where}: keep_audio is true or false")
+    return Settings(
+        journal_dir=folder(journal, "RITUAL_JOURNAL", "journal", data_dir / "journal"),
+        rituals_dir=folder(None, "RITUAL_RITUALS", "rituals", _user_dir("config") / "rituals"),
+        models_dir=folder(None, "RITUAL_MODELS_DIR", "models_dir", data_dir / "models"),
+        cache_dir=folder(None, "RITUAL_CACHE", "cache", _user_dir("cache")),
+        model=model_path.expanduser() if model_path else None,
+        model_base_url=environ.get("RITUAL_MODEL_BASE_URL") or DEFAULT_MODEL_BASE_URL,
+        name=str(data.get("name") or "friend"),
+        voice=_voice(data.get("voice"), where),
+        audio=AudioSettings(
+            input_device=_device(
+                input_device
+                if input_device is not None
+                else environ.get("RITUAL_INPUT_DEVICE") or data.get("input_device"),
+                where,
+            ),
+            output_device=_device(
+                output_device
+                if output_device is not None
+                else environ.get("RITUAL_OUTPUT_DEVICE") or data.get("output_device"),
+                where,
+            ),
+            keep_audio=keep_audio,
+        ),
+        config_path=path if path.exists() else None,
+        debug=debug or bool(environ.get("RITUAL_DEBUG")),
+    )
