@@ -12,6 +12,7 @@ from datetime import date, datetime
 from pathlib import Path
 from typing import Callable, Optional, Protocol
 
+from assistant.core.journal import Entry
 from assistant.errors import AudioError
 
 
@@ -103,3 +104,13 @@ class EventSink(Protocol):
 class AnswerLookup(Protocol):
     def find_answer(self, ritual: str, step: str, on: Optional[date]) -> Optional[str]:
         """The answer given to ``step`` in ``ritual`` on a day (None: the latest)."""
+
+
+class EntrySink(Protocol):
+    """Where the conductor keeps the entry of the session it runs."""
+
+    def save(self, entry: Entry) -> Path:
+        """Write the whole entry (atomically) and return its path."""
+
+    def audio_path(self, index: int, answer_id: str) -> Optional[Path]:
+        """Where to keep the audio of the index-th question, or None to keep none."""

@@ -1,0 +1,53 @@
+"""``ritual run NAME_OR_PATH``: a ritual by voice, or typed with ``--text``."""
+
+from __future__ import annotations
+
+import argparse
+import signal
+from types import FrameType
+from typing import Any, Optional
+
+from assistant.app import run_ritual
+from assistant.context import Context
+from assistant.core.journal import STOPPED
+
+
+def register(sub: Any, common: argparse.ArgumentParser) -> None:
+    p = sub.add_parser(
+        "run",
+        parents=[common],
+        help="run a ritual (by voice, or typed with --text)",
+        description="Run a ritual by name (see `ritual list`) or from a YAML file.",
+    )
+    p.add_argument("ritual", metavar="NAME_OR_PATH", help="e.g. morning, evening, ./mine.yaml")
+    p.add_argument(
+        "--text", action="store_true", help="print prompts and read typed answers (no mic, no model)"
+    )
+    p.add_argument("--events", metavar="FILE", help="write events as JSON lines ('-' for stdout)")
+    p.add_argument("--input-device", metavar="NAME|INDEX", help="microphone (see `ritual devices`)")
+    p.add_argument("--output-device", metavar="NAME|INDEX", help="speaker (see `ritual devices`)")
+    p.set_defaults(func=run)
+
+
+def _terminate(signum: int, frame: Optional[FrameType]) -> None:
+    # A timer or service manager stopping us: unwind like Ctrl-C so the entry is
+    # saved as stopped on the way out.
+    raise KeyboardInterrupt
+
+
+def run(args: argparse.Namespace, ctx: Context) -> int:
+    previous = signal.signal(signal.SIGTERM, _terminate)
+    try:
+        entry, path = run_ritual(
+            ctx.settings,
+            args.ritual,
+            text=args.text,
+            events=args.events,
+            stdin=ctx.stdin,
+            stdout=ctx.stdout,
+        )
+    finally:
+        signal.signal(signal.SIGTERM, previous)
+    note = " (stopped early; what you said is kept)" if entry.status == STOPPED else ""
+    ctx.err(f"Saved to {path}{note}")
+    return 0

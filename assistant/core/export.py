@@ -1,0 +1,81 @@
+"""Journal exports: one Markdown document, JSON, or jrnl's plain-text format."""
+
+from __future__ import annotations
+
+import json
+from collections.abc import Sequence
+from typing import Any
+
+from assistant.core.journal import ANSWERED, NO_ANSWER, SKIPPED, Answer, Entry
+
+FORMATS = ("md", "json", "jrnl")
+_MISSING = {SKIPPED: "(skipped)", NO_ANSWER: "(no answer)"}
+
+
+def _text(text: str, state: str) -> str:
+    return text if state == ANSWERED else _MISSING.get(state, "")
+
+
+def entry_as_dict(entry: Entry) -> dict[str, Any]:
+    def answer(a: Answer) -> dict[str, Any]:
+        data: dict[str, Any] = {"id": a.id, "prompt": a.prompt, "state": a.state, "text": a.text}
+        if a.follow_up:
+            f = a.follow_up
+            data["follow_up"] = {"prompt": f.prompt, "state": f.state, "text": f.text}
+        if a.audio:
+            data["audio"] = list(a.audio)
+        return data
+
+    return {
+        "ritual": entry.ritual,
+        "title": entry.title,
+        "date": entry.day.isoformat(),
+        "started": entry.started.isoformat(timespec="seconds"),
+        "ended": entry.ended.isoformat(timespec="seconds") if entry.ended else None,
+        "status": entry.status,
+        "model": entry.model,
+        "tags": list(entry.tags),
+        "answers": [answer(a) for a in entry.answers],
+    }
+
+
+def export_json(entries: Sequence[Entry]) -> str:
+    return json.dumps([entry_as_dict(e) for e in entries], ensure_ascii=False, indent=2) + "\n"
+
+
+def export_markdown(entries: Sequence[Entry]) -> str:
+    parts = []
+    for e in entries:
+        lines = [f"# {e.title}, {e.day.isoformat()} {e.started:%H:%M}", ""]
+        for a in e.answers:
+            lines += [f"## {a.prompt}", "", _text(a.text, a.state), ""]
+            if a.follow_up:
+                f = a.follow_up
+                lines += [f"### {f.prompt}", "", _text(f.text, f.state), ""]
+        parts.append("\n".join(lines))
+    return "\n".join(parts)
+
+
+def export_jrnl(entries: Sequence[Entry]) -> str:
+    """jrnl's own plain-text format: ``[YYYY-MM-DD HH:MM] Title`` then the body.
+
+    Importable with ``jrnl --import --file FILE``. The title ends with a full stop
+    because jrnl takes the first sentence as the title; the body lines never start
+    with ``[`` so jrnl cannot mistake one for the start of a new entry.
+    """
+    blocks = []
+    for e in entries:
+        lines = [f"[{e.started:%Y-%m-%d %H:%M}] {e.title}."]
+        for a in e.answers:
+            lines.append(f"{a.prompt} {_text(a.text, a.state)}".strip())
+            if a.follow_up:
+                f = a.follow_up
+                lines.append(f"{f.prompt} {_text(f.text, f.state)}".strip())
+        lines.append(" ".join("@" + t.replace(" ", "-") for t in e.tags))
+        blocks.append("\n".join(_no_bracket_start(line) for line in lines[1:] if line.strip()))
+        blocks[-1] = lines[0] + "\n" + blocks[-1]
+    return "\n\n".join(blocks) + "\n"
+
+
+def _no_bracket_start(line: str) -> str:
+    return " " + line if line.startswith("[") else line

@@ -1,0 +1,248 @@
+"""Journal entries: the model, and rendering / parsing of the Markdown file.
+
+One file per session: YAML front matter, then one ``## <prompt>`` section per
+question, the answer as paragraphs (or ``_(skipped)_`` / ``_(no answer)_``), and a
+reframe follow-up as a ``### `` subsection. It opens cleanly in Obsidian or Logseq.
+"""
+
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass, field, replace
+from datetime import date, datetime
+from pathlib import PurePath
+from typing import Any, Optional
+
+import yaml
+
+from assistant.errors import JournalError
+
+IN_PROGRESS, COMPLETE, STOPPED = "in-progress", "complete", "stopped"
+ANSWERED, SKIPPED, NO_ANSWER = "answered", "skipped", "no-answer"
+_MARKERS = {SKIPPED: "_(skipped)_", NO_ANSWER: "_(no answer)_"}
+_STATE_OF_MARKER = {v: k for k, v in _MARKERS.items()}
+
+
+@dataclass(frozen=True)
+class FollowUp:
+    """A reframe follow-up and what was said to it."""
+
+    prompt: str
+    text: str = ""
+    state: str = ANSWERED
+    rule: str = ""
+    """name of the reframe rule that asked it"""
+    audio: tuple[str, ...] = ()
+
+
+@dataclass(frozen=True)
+class Answer:
+    id: str
+    prompt: str
+    """the question as it was spoken"""
+    text: str = ""
+    state: str = ANSWERED
+    """answered | skipped | no-answer"""
+    follow_up: Optional[FollowUp] = None
+    audio: tuple[str, ...] = ()
+    """the answer's audio files, relative to the entry's folder"""
+
+
+@dataclass(frozen=True)
+class Entry:
+    ritual: str
+    title: str
+    started: datetime
+    status: str = IN_PROGRESS
+    ended: Optional[datetime] = None
+    model: str = ""
+    tags: tuple[str, ...] = ()
+    answers: tuple[Answer, ...] = ()
+    extra: dict[str, Any] = field(default_factory=dict)
+    """front-matter keys we do not manage, kept as they were"""
+
+    @property
+    def day(self) -> date:
+        return self.started.date()
+
+    def with_answer(self, answer: Answer) -> Entry:
+        """This entry with ``answer`` replacing the one of the same id, or appended."""
+        kept = [a for a in self.answers if a.id != answer.id]
+        if len(kept) == len(self.answers):
+            return replace(self, answers=(*self.answers, answer))
+        return replace(
+            self, answers=tuple(answer if a.id == answer.id else a for a in self.answers)
+        )
+
+    def answer(self, answer_id: str) -> Optional[Answer]:
+        return next((a for a in self.answers if a.id == answer_id), None)
+
+
+def entry_filename(day: date, ritual: str, n: int = 1) -> str:
+    """``YYYY-MM-DD-<ritual>.md``; the n-th session of the day gets ``-n``."""
+    suffix = "" if n == 1 else f"-{n}"
+    return f"{day.isoformat()}-{ritual}{suffix}.md"
+
+
+def entry_subdir(day: date) -> PurePath:
+    return PurePath(f"{day.year:04d}", f"{day.month:02d}")
+
+
+def audio_dirname(entry_name: str) -> str:
+    """The folder beside an entry that holds its audio: the entry's name without .md."""
+    return entry_name[:-3] if entry_name.endswith(".md") else entry_name
+
+
+def audio_filename(index: int, answer_id: str) -> str:
+    return f"{index:02d}-{answer_id}.wav"
+
+
+# -- rendering -------------------------------------------------------------------
+
+
+def _escape(paragraph: str) -> str:
+    # A line that starts like a heading, front matter or one of our markers would
+    # change the structure of the file; a backslash keeps it a plain paragraph.
+    lines = []
+    for line in paragraph.splitlines():
+        if line.startswith(("#", "---", "_(")) or line.strip() in ("---", "..."):
+            line = "\\" + line
+        lines.append(line)
+    return "\n".join(lines)
+
+
+def _unescape(paragraph: str) -> str:
+    return "\n".join(
+        line[1:] if line.startswith(("\\#", "\\---", "\\_(", "\\...")) else line
+        for line in paragraph.splitlines()
+    )
+
+
+def _body(text: str, state: str) -> str:
+    if state != ANSWERED:
+        return _MARKERS[state]
+    paragraphs = [p.strip() for p in re.split(r"\n\s*\n", text) if p.strip()]
+    return "\n\n".join(_escape(p) for p in paragraphs) or _MARKERS[NO_ANSWER]
+
+
+def _heading(level: int, text: str) -> str:
+    return "#" * level + " " + " ".join(text.split())
+
+
+def _iso(moment: Optional[datetime]) -> Optional[str]:
+    return moment.isoformat(timespec="seconds") if moment else None
+
+
+def render_entry(entry: Entry) -> str:
+    front: dict[str, Any] = {
+        "ritual": entry.ritual,
+        "title": entry.title,
+        "date": entry.day,
+        "started": _iso(entry.started),
+        "ended": _iso(entry.ended),
+        "status": entry.status,
+        "model": entry.model,
+        "tags": list(entry.tags),
+        "questions": [a.id for a in entry.answers],
+    }
+    audio = {a.id: list(a.audio) for a in entry.answers if a.audio}
+    audio.update(
+        {f"{a.id}/follow-up": list(a.follow_up.audio) for a in entry.answers if a.follow_up and a.follow_up.audio}
+    )
+    if audio:
+        front["audio"] = audio
+    for key, value in entry.extra.items():
+        front.setdefault(key, value)
+    parts = ["---\n" + yaml.safe_dump(front, sort_keys=False, allow_unicode=True, width=1000) + "---\n"]
+    for answer in entry.answers:
+        parts.append(f"\n{_heading(2, answer.prompt)}\n\n{_body(answer.text, answer.state)}\n")
+        if answer.follow_up:
+            f = answer.follow_up
+            parts.append(f"\n{_heading(3, f.prompt)}\n\n{_body(f.text, f.state)}\n")
+    return "".join(parts)
+
+
+# -- parsing ---------------------------------------------------------------------
+
+_FRONT = re.compile(r"\A---\n(.*?\n)---\n", re.DOTALL)
+
+
+def _datetime(value: Any, where: str, key: str) -> Optional[datetime]:
+    if value is None or value == "":
+        return None
+    if isinstance(value, datetime):
+        return value
+    if isinstance(value, date):
+        return datetime(value.year, value.month, value.day)
+    try:
+        return datetime.fromisoformat(str(value))
+    except ValueError:
+        raise JournalError(f"{where}: '{key}' is not a date and time: {value!r}") from None
+
+
+def _section_text(lines: list[str]) -> tuple[str, str]:
+    text = "\n".join(lines).strip()
+    if text in _STATE_OF_MARKER:
+        return "", _STATE_OF_MARKER[text]
+    paragraphs = [p.strip() for p in re.split(r"\n\s*\n", text) if p.strip()]
+    return "\n\n".join(_unescape(p) for p in paragraphs), ANSWERED
+
+
+def _paths(value: Any) -> tuple[str, ...]:
+    if not value:
+        return ()
+    return tuple(str(v) for v in value) if isinstance(value, list) else (str(value),)
+
+
+def parse_entry(text: str, where: str = "<entry>") -> Entry:
+    """Read an entry written by ``render_entry`` (and tolerate hand edits)."""
+    match = _FRONT.match(text)
+    if not match:
+        raise JournalError(f"{where}: no front matter (a '---' block at the top)")
+    try:
+        front = yaml.safe_load(match.group(1)) or {}
+    except yaml.YAMLError:
+        raise JournalError(f"{where}: the front matter is not valid YAML") from None
+    if not isinstance(front, dict) or "ritual" not in front:
+        raise JournalError(f"{where}: the front matter has no 'ritual'")
+    started = _datetime(front.pop("started", None) or front.get("date"), where, "started")
+    if started is None:
+        raise JournalError(f"{where}: the front matter has no 'started' or 'date'")
+    ids = [str(i) for i in front.pop("questions", None) or []]
+    audio = front.pop("audio", None) or {}
+
+    sections: list[tuple[str, list[str], list[tuple[str, list[str]]]]] = []
+    for line in text[match.end() :].splitlines():
+        if line.startswith("## "):
+            sections.append((line[3:].strip(), [], []))
+        elif line.startswith("### ") and sections:
+            sections[-1][2].append((line[4:].strip(), []))
+        elif sections:
+            target = sections[-1][2][-1][1] if sections[-1][2] else sections[-1][1]
+            target.append(line)
+    answers = []
+    for n, (prompt, body, subs) in enumerate(sections):
+        answer_id = ids[n] if n < len(ids) else f"q{n + 1}"
+        body_text, state = _section_text(body)
+        follow_up = None
+        if subs:
+            f_text, f_state = _section_text(subs[0][1])
+            follow_up = FollowUp(
+                subs[0][0], f_text, f_state, audio=_paths(audio.get(f"{answer_id}/follow-up"))
+            )
+        answers.append(
+            Answer(answer_id, prompt, body_text, state, follow_up, _paths(audio.get(answer_id)))
+        )
+    known = {"ritual", "title", "date", "ended", "status", "model", "tags"}
+    tags = front.get("tags") or ()
+    return Entry(
+        ritual=str(front["ritual"]),
+        title=str(front.get("title") or front["ritual"]),
+        started=started,
+        status=str(front.get("status") or IN_PROGRESS),
+        ended=_datetime(front.get("ended"), where, "ended"),
+        model=str(front.get("model") or ""),
+        tags=tuple(str(t) for t in (tags if isinstance(tags, list) else [tags])),
+        answers=tuple(answers),
+        extra={k: v for k, v in front.items() if k not in known},
+    )

@@ -1,0 +1,173 @@
+"""The journal folder on disk: private folders, atomic writes, finding entries.
+
+Folders are created 0700 and files 0600: this is someone's diary. Every write
+goes to a temporary file in the same folder, is fsynced, then renamed over the
+entry, so a crash or power cut leaves either the old or the new entry.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import json
+import os
+import tempfile
+from collections.abc import Iterator
+from dataclasses import dataclass
+from datetime import date
+from pathlib import Path
+from typing import Optional
+
+from assistant.core.journal import (
+    ANSWERED,
+    Entry,
+    audio_dirname,
+    audio_filename,
+    entry_filename,
+    entry_subdir,
+    parse_entry,
+    render_entry,
+)
+from assistant.errors import JournalError
+
+FOLDER_MODE = 0o700
+FILE_MODE = 0o600
+
+
+def make_private_dirs(path: Path) -> None:
+    """Create ``path`` and missing parents, each new one 0700 (existing ones untouched)."""
+    missing = []
+    for folder in (path, *path.parents):
+        if folder.exists():
+            break
+        missing.append(folder)
+    for folder in reversed(missing):
+        try:
+            folder.mkdir(mode=FOLDER_MODE)
+        except FileExistsError:
+            continue
+        except OSError as e:
+            raise JournalError(f"cannot create the folder {folder} ({e.strerror})") from None
+        os.chmod(folder, FOLDER_MODE)  # mkdir's mode is narrowed by the umask, never widened
+
+
+def _fsync_dir(folder: Path) -> None:
+    with contextlib.suppress(OSError):  # not every filesystem lets a folder be opened
+        fd = os.open(folder, os.O_RDONLY)
+        try:
+            os.fsync(fd)
+        finally:
+            os.close(fd)
+
+
+def atomic_write(path: Path, text: str) -> None:
+    """Replace ``path`` with ``text``: temp file, fsync, rename, fsync the folder."""
+    fd, tmp = tempfile.mkstemp(prefix=f".{path.name}.", suffix=".tmp", dir=path.parent)
+    try:
+        with os.fdopen(fd, "w", encoding="utf-8") as f:
+            f.write(text)
+            f.flush()
+            os.fsync(f.fileno())
+        os.chmod(tmp, FILE_MODE)
+        os.replace(tmp, path)
+    except BaseException:
+        with contextlib.suppress(OSError):
+            os.unlink(tmp)
+        raise
+    _fsync_dir(path.parent)
+
+
+@dataclass(frozen=True)
+class JournalFolder:
+    root: Path
+
+    def reserve(self, day: date, ritual: str) -> Path:
+        """Claim a new entry file for a session; a second one the same day gets -2."""
+        folder = self.root / entry_subdir(day)
+        make_private_dirs(folder)
+        for n in range(1, 1000):
+            path = folder / entry_filename(day, ritual, n)
+            try:
+                # O_EXCL makes the claim atomic: two sessions never share a file.
+                fd = os.open(path, os.O_WRONLY | os.O_CREAT | os.O_EXCL, FILE_MODE)
+            except FileExistsError:
+                continue
+            except OSError as e:
+                raise JournalError(f"cannot write in {folder} ({e.strerror})") from None
+            os.close(fd)
+            return path
+        raise JournalError(f"too many {ritual} entries on {day} in {folder}")
+
+    def entries(self) -> list[Path]:
+        """Every entry file, oldest first."""
+        if not self.root.is_dir():
+            return []
+        found = [
+            p
+            for p in self.root.glob("[0-9][0-9][0-9][0-9]/[0-9][0-9]/*.md")
+            if p.is_file() and not p.name.startswith(".")
+        ]
+        return sorted(found, key=_entry_order)
+
+    def read(self, path: Path) -> Entry:
+        try:
+            return parse_entry(path.read_text(encoding="utf-8"), str(path))
+        except OSError as e:
+            raise JournalError(f"cannot read {path} ({e.strerror})") from None
+
+    def read_all(self) -> Iterator[tuple[Path, Entry]]:
+        """Entries that parse, oldest first; an empty file just reserved is passed over."""
+        for path in self.entries():
+            if path.stat().st_size == 0:
+                continue
+            yield path, self.read(path)
+
+    def find_answer(self, ritual: str, step: str, on: Optional[date]) -> Optional[str]:
+        """The latest answer to ``step`` in ``ritual`` on the day ``on`` (None: any day)."""
+        for _, entry in reversed(list(self.read_all())):
+            if entry.ritual != ritual or (on is not None and entry.day != on):
+                continue
+            answer = entry.answer(step)
+            if answer and answer.state == ANSWERED and answer.text.strip():
+                return answer.text
+        return None
+
+
+def _entry_order(path: Path) -> tuple[str, int]:
+    stem = path.stem
+    day, _, rest = stem[:10], stem[10:11], stem[11:]
+    head, _, n = rest.rpartition("-")
+    return (day, int(n) if head and n.isdigit() else 1)
+
+
+@dataclass
+class EntryFile:
+    """The entry of one running session: implements ``ports.EntrySink``."""
+
+    folder: JournalFolder
+    path: Path
+    keep_audio: bool = True
+
+    def save(self, entry: Entry) -> Path:
+        try:
+            atomic_write(self.path, render_entry(entry))
+        except OSError as e:
+            raise JournalError(f"cannot save {self.path} ({e.strerror})") from None
+        return self.path
+
+    @property
+    def audio_dir(self) -> Path:
+        return self.path.parent / audio_dirname(self.path.name)
+
+    def audio_path(self, index: int, answer_id: str) -> Optional[Path]:
+        if not self.keep_audio:
+            return None
+        make_private_dirs(self.audio_dir)
+        return self.audio_dir / audio_filename(index, answer_id)
+
+    def save_details(self, details: dict[str, object]) -> None:
+        """Keep the recogniser's raw text and word confidences beside the entry."""
+        make_private_dirs(self.audio_dir)
+        atomic_write(
+            self.audio_dir / "transcript.json",
+            json.dumps(details, ensure_ascii=False, indent=1) + "\n",
+        )
