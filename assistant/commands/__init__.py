@@ -7,11 +7,12 @@ from __future__ import annotations
 
 from types import ModuleType
 
-from assistant.commands import check_cmd, journal_cmd, list_cmd, run_cmd
+from assistant.commands import check_cmd, journal_cmd, list_cmd, models_cmd, run_cmd
 
 COMMAND_MODULES: list[ModuleType] = [
     run_cmd,
     list_cmd,
     check_cmd,
     journal_cmd,
+    models_cmd,
 ]

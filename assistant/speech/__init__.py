@@ -1,0 +1,1 @@
+"""Speech engines behind the ports: TTS speaker, Vosk listener, and the model store."""
