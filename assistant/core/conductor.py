@@ -263,7 +263,8 @@ class Conductor:
     def _confirm(self, heard: _Heard, prompt: str, listening: Listening, index: int) -> str:
         """Read the answer back: keep, redo or add. Unclear or silent twice: keep."""
         speak = self.phrases["heard"].format(answer=_spoken(heard.text))
-        for _ in range(6):
+        unclear = 0
+        while unclear < 2:
             self._say(speak)
             reply = self._listen(
                 listening, index, CONFIRMING, prompt=prompt, part=len(heard.audio), keep_audio=False
@@ -284,6 +285,7 @@ class Conductor:
                 continue
             if reply.command == "repeat":
                 continue
+            unclear += 1
             speak = self.phrases["heard_again"]
         return "keep"
 

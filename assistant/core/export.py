@@ -65,15 +65,16 @@ def export_jrnl(entries: Sequence[Entry]) -> str:
     """
     blocks = []
     for e in entries:
-        lines = [f"[{e.started:%Y-%m-%d %H:%M}] {e.title}."]
+        body = []
         for a in e.answers:
-            lines.append(f"{a.prompt} {_text(a.text, a.state)}".strip())
+            body += [a.prompt, _text(a.text, a.state), ""]
             if a.follow_up:
                 f = a.follow_up
-                lines.append(f"{f.prompt} {_text(f.text, f.state)}".strip())
-        lines.append(" ".join("@" + t.replace(" ", "-") for t in e.tags))
-        blocks.append("\n".join(_no_bracket_start(line) for line in lines[1:] if line.strip()))
-        blocks[-1] = lines[0] + "\n" + blocks[-1]
+                body += [f.prompt, _text(f.text, f.state), ""]
+        # jrnl's tags stop at a hyphen, so weekly-vision becomes @weekly_vision
+        body.append(" ".join("@" + t.replace("-", "_").replace(" ", "_") for t in e.tags))
+        lines = [_no_bracket_start(line) for text in body for line in text.splitlines() or [""]]
+        blocks.append(f"[{e.started:%Y-%m-%d %H:%M}] {e.title}.\n" + "\n".join(lines))
     return "\n\n".join(blocks) + "\n"
 
 

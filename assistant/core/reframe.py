@@ -15,6 +15,7 @@ from typing import Optional
 
 import yaml
 
+from assistant.core.ritual import yaml_problem
 from assistant.errors import Problem, RitualFileError
 
 
@@ -67,10 +68,7 @@ def parse_reframes(text: str, path: str = "reframes.yaml") -> Reframes:
     try:
         root = yaml.compose(text, Loader=yaml.SafeLoader)
     except yaml.MarkedYAMLError as e:
-        mark = e.problem_mark
-        raise RitualFileError(
-            [Problem(path, mark.line + 1 if mark else 0, f"not valid YAML: {e.problem}")]
-        ) from None
+        raise RitualFileError([yaml_problem(path, e)]) from None
     if not isinstance(root, yaml.MappingNode):
         raise problem(root, "reframes must map a language to a list of rules")
     rules: dict[str, tuple[ReframeRule, ...]] = {}

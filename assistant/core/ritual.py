@@ -152,6 +152,8 @@ class _Parser:
     def __init__(self, path: str) -> None:
         self.path = path
         self.problems: list[Problem] = []
+        self.suggested: set[str] = set()
+        """known keys that a misspelt key looked like (no 'missing' message for them)"""
         self._constructor = yaml.SafeLoader("")
 
     # helpers ------------------------------------------------------------------
@@ -183,6 +185,7 @@ class _Parser:
         for key, (key_node, _) in items.items():
             if key not in allowed:
                 self.problem(key_node, f"unknown key '{key}' in {what}{_suggest(key, allowed)}")
+                self.suggested.update(difflib.get_close_matches(key, allowed, n=1, cutoff=0.6))
 
     def text(self, node: yaml.Node, what: str, *, answer: bool = False) -> str:
         value = self.value(node)
@@ -255,7 +258,7 @@ class _Parser:
         items = self.mapping(root, "a ritual file")
         self.unknown_keys(items, TOP_KEYS, "the ritual")
         title = self.optional(items, "title", lambda n: self.text(n, "title"), None)
-        if "title" not in items:
+        if "title" not in items and "title" not in self.suggested:
             self.problem(root, "the ritual has no 'title'")
         ritual_id = self.optional(items, "id", lambda n: self.ident(n, "id"), stem)
         language = self.optional(items, "language", lambda n: self.text(n, "language"), "en-us")
@@ -264,7 +267,8 @@ class _Parser:
         steps_node = self.get(items, "steps")
         steps: tuple[Step, ...] = ()
         if steps_node is None:
-            self.problem(root, "the ritual has no 'steps'")
+            if "steps" not in self.suggested:
+                self.problem(root, "the ritual has no 'steps'")
         elif not isinstance(steps_node, yaml.SequenceNode):
             self.problem(steps_node, "steps must be a list of steps")
         elif not steps_node.value:
@@ -351,7 +355,8 @@ class _Parser:
             raise self.problem(key_node, f"unknown step kind '{key}'{_suggest(key, STEP_KINDS)}")
         else:
             raise self.problem(node, f"a step has one kind, not {' and '.join(kinds)}")
-        self.unknown_keys(items, STEP_KEYS[kind], f"a '{kind}' step")
+        article = "an" if kind[0] in "aeiou" else "a"
+        self.unknown_keys(items, STEP_KEYS[kind], f"{article} '{kind}' step")
         value = items[kind][1]
         if kind == "say":
             return Say(self.text(value, "say"), line)
@@ -438,15 +443,28 @@ def _type_name(value: object) -> str:
     return f"{value!r}"
 
 
+def yaml_problem(path: str, e: yaml.MarkedYAMLError) -> Problem:
+    """A YAML syntax error at the line a person would look at.
+
+    An unclosed quote is reported by PyYAML at the end of the file; the line where
+    the quote opens (its "context") is the one to fix.
+    """
+    mark = e.problem_mark
+    if e.context_mark is not None and "quoted scalar" in (e.context or ""):
+        mark = e.context_mark
+    problem = e.problem or "syntax error"
+    if e.context:
+        problem += f" {e.context}"
+    return Problem(path, mark.line + 1 if mark else 0, f"not valid YAML: {problem}")
+
+
 def parse_ritual(text: str, *, path: str = "<ritual>", stem: Optional[str] = None) -> Ritual:
     """Parse and validate a ritual; raise RitualFileError listing every problem."""
     parser = _Parser(path)
     try:
         root = yaml.compose(text, Loader=yaml.SafeLoader)
     except yaml.MarkedYAMLError as e:
-        mark = e.problem_mark or e.context_mark
-        line = mark.line + 1 if mark else 0
-        raise RitualFileError([Problem(path, line, f"not valid YAML: {e.problem or e}")]) from None
+        raise RitualFileError([yaml_problem(path, e)]) from None
     except yaml.YAMLError as e:
         raise RitualFileError([Problem(path, 0, f"not valid YAML: {e}")]) from None
     if root is None:

@@ -1,0 +1,136 @@
+"""Journal entries: golden files, round trips, and the folder on disk."""
+
+from __future__ import annotations
+
+import os
+import stat
+from datetime import date, datetime, timedelta, timezone
+from pathlib import Path
+
+import pytest
+
+from assistant.core.journal import (
+    COMPLETE,
+    NO_ANSWER,
+    SKIPPED,
+    Answer,
+    Entry,
+    FollowUp,
+    parse_entry,
+    render_entry,
+)
+from assistant.errors import JournalError
+from assistant.store import EntryFile, JournalFolder, atomic_write
+from tests.cli import ROOT
+
+GOLDEN = ROOT / "tests" / "data" / "golden"
+TZ = timezone(timedelta(hours=1))
+
+
+def sample_entry() -> Entry:
+    entry = Entry(
+        ritual="morning",
+        title="Morning check-in",
+        started=datetime(2026, 11, 30, 7, 2, 11, tzinfo=TZ),
+        status=COMPLETE,
+        ended=datetime(2026, 11, 30, 7, 9, 40, tzinfo=TZ),
+        model="vosk-model-small-en-us-0.15",
+        tags=("ritual", "morning"),
+    )
+    for answer in (
+        Answer("feeling", "How are you feeling right now?", "Tired, but hopeful.\n\nA bit restless too.",
+               audio=("2026-11-30-morning/01-feeling.wav",)),
+        Answer("need", "What do you need right now?", state=NO_ANSWER),
+        Answer("good_day", "What would make today good?", state=SKIPPED),
+        Answer(
+            "intention",
+            "What is your intention for today?",
+            "I'm not good enough for this job.",
+            follow_up=FollowUp("And something you value about yourself?", "I keep my word.", rule="self-critical"),
+        ),
+        Answer("tricky", "Anything else?", "# not a heading\n---\n_(not a marker)_"),
+    ):  # fmt: skip
+        entry = entry.with_answer(answer)
+    return entry
+
+
+def test_render_matches_the_golden_file() -> None:
+    assert render_entry(sample_entry()) == (GOLDEN / "morning.md").read_text(encoding="utf-8")
+
+
+def test_golden_file_parses_back_to_the_same_entry() -> None:
+    parsed = parse_entry((GOLDEN / "morning.md").read_text(encoding="utf-8"))
+    expected = sample_entry()
+    assert parsed.answers[:3] == expected.answers[:3]
+    assert parsed.answers[3].follow_up is not None
+    assert parsed.answers[3].follow_up.text == "I keep my word."
+    assert parsed.answers[4].text == expected.answers[4].text
+    assert (parsed.started, parsed.ended, parsed.status) == (expected.started, expected.ended, COMPLETE)
+
+
+def test_front_matter_is_plain_yaml_with_the_contract_keys() -> None:
+    import yaml
+
+    text = render_entry(sample_entry())
+    front = yaml.safe_load(text.split("---\n")[1])
+    for key in ("ritual", "date", "started", "ended", "status", "model", "tags"):
+        assert key in front
+    assert front["date"] == date(2026, 11, 30)
+
+
+def test_a_hand_edited_entry_keeps_unknown_front_matter() -> None:
+    text = render_entry(sample_entry()).replace("tags:", "mood: calm\ntags:", 1)
+    entry = parse_entry(text)
+    assert entry.extra == {"mood": "calm"}
+    assert "mood: calm" in render_entry(entry)
+
+
+def test_broken_entries_raise_a_journal_error() -> None:
+    with pytest.raises(JournalError, match="no front matter"):
+        parse_entry("just text\n", "x.md")
+    with pytest.raises(JournalError, match="no 'ritual'"):
+        parse_entry("---\ntitle: x\n---\n", "x.md")
+
+
+def mode(path: Path) -> int:
+    return stat.S_IMODE(path.stat().st_mode)
+
+
+def test_folders_are_0700_files_0600_and_a_second_session_gets_its_own_file(tmp_path: Path) -> None:
+    old = os.umask(0o022)
+    try:
+        folder = JournalFolder(tmp_path / "journal")
+        first = folder.reserve(date(2026, 11, 30), "morning")
+        second = folder.reserve(date(2026, 11, 30), "morning")
+    finally:
+        os.umask(old)
+    assert first == tmp_path / "journal/2026/11/2026-11-30-morning.md"
+    assert second.name == "2026-11-30-morning-2.md"
+    for d in (tmp_path / "journal", tmp_path / "journal/2026", tmp_path / "journal/2026/11"):
+        assert mode(d) == 0o700
+    EntryFile(folder, first).save(sample_entry())
+    assert mode(first) == 0o600
+    EntryFile(folder, second).save(sample_entry())
+    assert first.read_text() == render_entry(sample_entry())  # untouched by the second
+
+
+def test_atomic_write_leaves_no_temp_files_and_replaces_whole(tmp_path: Path) -> None:
+    target = tmp_path / "e.md"
+    atomic_write(target, "one\n")
+    atomic_write(target, "two\n")
+    assert target.read_text() == "two\n"
+    assert [p.name for p in tmp_path.iterdir()] == ["e.md"]
+
+
+def test_find_answer_takes_the_latest_answer_of_that_day(tmp_path: Path) -> None:
+    folder = JournalFolder(tmp_path)
+    day = date(2026, 11, 30)
+    for text in ("First intention.", "Second intention."):
+        entry = Entry("morning", "M", datetime(2026, 11, 30, 7, tzinfo=TZ)).with_answer(
+            Answer("intention", "Q?", text)
+        )
+        EntryFile(folder, folder.reserve(day, "morning")).save(entry)
+    assert folder.find_answer("morning", "intention", day) == "Second intention."
+    assert folder.find_answer("morning", "intention", date(2026, 11, 29)) is None
+    assert folder.find_answer("morning", "intention", None) == "Second intention."
+    assert folder.find_answer("evening", "intention", day) is None
