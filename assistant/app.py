@@ -15,6 +15,7 @@ from assistant.core.reframe import Reframes, load_reframes
 from assistant.core.ritual import Ritual, Voice, load_ritual
 from assistant.errors import RitualError, RitualFileError, RitualNotFound
 from assistant.events import JsonLinesEvents
+from assistant.ports import Listener, Speaker
 from assistant.settings import Settings, VoiceSettings
 from assistant.store import EntryFile, JournalFolder
 from assistant.textio import SystemClock, TextListener, TextSpeaker
@@ -107,6 +108,8 @@ def run_ritual(
     ritual = load_ritual(find_ritual(settings, name_or_path))
     reframes = reframes_for(settings)
     folder = JournalFolder(settings.journal_dir)
+    speaker: Speaker
+    listener: Listener
     with contextlib.ExitStack() as stack:
         if text:
             speaker, listener = TextSpeaker(stdout), TextListener(stdin, stdout)

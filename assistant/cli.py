@@ -49,9 +49,7 @@ def build_parser() -> argparse.ArgumentParser:
     return parser
 
 
-def main(
-    argv: Optional[Sequence[str]] = None, context: Optional[Context] = None
-) -> int:
+def main(argv: Optional[Sequence[str]] = None, context: Optional[Context] = None) -> int:
     parser = build_parser()
     args = parser.parse_args(argv)
     if not getattr(args, "command", None):

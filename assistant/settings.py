@@ -80,9 +80,17 @@ class Settings:
 
 
 CONFIG_KEYS = {
-    "name", "journal", "rituals", "model", "models_dir", "voice", "input_device",
-    "output_device", "keep_audio", "cache",
-}  # fmt: skip
+    "name",
+    "journal",
+    "rituals",
+    "model",
+    "models_dir",
+    "voice",
+    "input_device",
+    "output_device",
+    "keep_audio",
+    "cache",
+}
 
 
 def default_config_path(environ: Mapping[str, str]) -> Path:
@@ -136,9 +144,7 @@ def _voice(value: object, where: str) -> VoiceSettings:
     rate, volume = value.get("rate"), value.get("volume")
     if rate is not None and (not isinstance(rate, int) or not 50 <= rate <= 400):
         raise ConfigError(f"{where}: voice rate is words per minute, 50 to 400")
-    if volume is not None and (
-        not isinstance(volume, (int, float)) or not 0 <= float(volume) <= 1
-    ):
+    if volume is not None and (not isinstance(volume, (int, float)) or not 0 <= float(volume) <= 1):
         raise ConfigError(f"{where}: voice volume is between 0 and 1")
     return VoiceSettings(
         name=value.get("name"), rate=rate, volume=None if volume is None else float(volume)

@@ -53,7 +53,9 @@ def run_cli(*args: str, env: Mapping[str, str], stdin: str = "") -> Result:
         stdout=out,
         stderr=err,
     )
-    saved = {k: os.environ.get(k) for k in ("XDG_CONFIG_HOME", "XDG_DATA_HOME", "XDG_CACHE_HOME", "HOME")}
+    saved = {
+        k: os.environ.get(k) for k in ("XDG_CONFIG_HOME", "XDG_DATA_HOME", "XDG_CACHE_HOME", "HOME")
+    }
     # platformdirs reads the process environment; point it at the test's folders.
     os.environ.update({k: env[k] for k in saved if k in env})
     try:
@@ -70,7 +72,9 @@ def run_cli(*args: str, env: Mapping[str, str], stdin: str = "") -> Result:
     return Result(status, out.getvalue(), err.getvalue())
 
 
-def spawn_cli(*args: str, env: Mapping[str, str], stdin: Optional[int] = subprocess.PIPE) -> subprocess.Popen[str]:
+def spawn_cli(
+    *args: str, env: Mapping[str, str], stdin: Optional[int] = subprocess.PIPE
+) -> subprocess.Popen[str]:
     """Start ``python -m assistant ARGS`` as a real process (signals, SIGKILL)."""
     return subprocess.Popen(
         [sys.executable, "-m", "assistant", *args],

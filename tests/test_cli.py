@@ -33,15 +33,22 @@ def journal_files(root: Path) -> list[Path]:
 def test_text_mode_morning_writes_one_dated_entry(tmp_path: Path) -> None:
     journal = tmp_path / "journal"
     result = run_cli(
-        "run", "morning", "--text", "--journal", str(journal),
-        env=isolated_env(tmp_path), stdin="\n".join(MORNING_ANSWERS) + "\n",
-    )  # fmt: skip
+        "run",
+        "morning",
+        "--text",
+        "--journal",
+        str(journal),
+        env=isolated_env(tmp_path),
+        stdin="\n".join(MORNING_ANSWERS) + "\n",
+    )
     assert result.status == 0, result.stderr
     assert "How are you feeling" in result.stdout
     [path] = journal_files(journal)
     assert path.name.endswith("-morning.md")
     front = yaml.safe_load(path.read_text().split("---\n")[1])
-    assert front["ritual"] == "morning" and front["status"] == "complete" and front["model"] == "text"
+    assert (
+        front["ritual"] == "morning" and front["status"] == "complete" and front["model"] == "text"
+    )
     entry = parse_entry(path.read_text())
     answered = [a.text for a in entry.answers]
     assert answered == MORNING_ANSWERS[:6]
@@ -53,8 +60,18 @@ def test_text_mode_morning_writes_one_dated_entry(tmp_path: Path) -> None:
 def test_text_mode_evening_recalls_the_morning_intention(tmp_path: Path) -> None:
     env = isolated_env(tmp_path)
     journal = str(tmp_path / "journal")
-    run_cli("run", "morning", "--text", "--journal", journal, env=env, stdin="\n".join(MORNING_ANSWERS) + "\n")
-    result = run_cli("run", "evening", "--text", "--journal", journal, env=env, stdin="It went well.\nstop\n")
+    run_cli(
+        "run",
+        "morning",
+        "--text",
+        "--journal",
+        journal,
+        env=env,
+        stdin="\n".join(MORNING_ANSWERS) + "\n",
+    )
+    result = run_cli(
+        "run", "evening", "--text", "--journal", journal, env=env, stdin="It went well.\nstop\n"
+    )
     assert "Be patient with myself" in result.stdout
     evening = [p for p in journal_files(tmp_path / "journal") if "evening" in p.name]
     entry = parse_entry(evening[0].read_text())
@@ -65,22 +82,37 @@ def test_text_mode_evening_recalls_the_morning_intention(tmp_path: Path) -> None
 def test_typed_commands_work(tmp_path: Path) -> None:
     journal = tmp_path / "journal"
     result = run_cli(
-        "run", "morning", "--text", "--journal", str(journal),
-        env=isolated_env(tmp_path), stdin="skip\nrepeat\nHere.\nstop\n",
-    )  # fmt: skip
+        "run",
+        "morning",
+        "--text",
+        "--journal",
+        str(journal),
+        env=isolated_env(tmp_path),
+        stdin="skip\nrepeat\nHere.\nstop\n",
+    )
     assert result.status == 0
     assert result.stdout.count("Where do you feel that?") == 2
     entry = parse_entry(journal_files(journal)[0].read_text())
-    assert [(a.id, a.state) for a in entry.answers] == [("feeling", "skipped"), ("body", "answered")]
+    assert [(a.id, a.state) for a in entry.answers] == [
+        ("feeling", "skipped"),
+        ("body", "answered"),
+    ]
     assert entry.status == "stopped"
 
 
 def test_events_are_json_lines(tmp_path: Path) -> None:
     events = tmp_path / "events.jsonl"
     run_cli(
-        "run", "journal", "--text", "--journal", str(tmp_path / "j"), "--events", str(events),
-        env=isolated_env(tmp_path), stdin="Lots on my mind.\n",
-    )  # fmt: skip
+        "run",
+        "journal",
+        "--text",
+        "--journal",
+        str(tmp_path / "j"),
+        "--events",
+        str(events),
+        env=isolated_env(tmp_path),
+        stdin="Lots on my mind.\n",
+    )
     records = [json.loads(line) for line in events.read_text().splitlines()]
     assert all("event" in r and isinstance(r["time"], float) for r in records)
     names = [r["event"] for r in records]
@@ -88,7 +120,9 @@ def test_events_are_json_lines(tmp_path: Path) -> None:
     assert {"speaking", "listening", "heard", "saved"} <= set(names)
     assert records[-1]["status"] == "complete"
     heard = [r for r in records if r["event"] == "heard"]
-    assert heard == [{"event": "heard", "time": heard[0]["time"], "step": "journal", "text": "Lots on my mind."}]
+    assert heard == [
+        {"event": "heard", "time": heard[0]["time"], "step": "journal", "text": "Lots on my mind."}
+    ]
 
 
 def test_unknown_ritual_lists_what_exists(tmp_path: Path) -> None:
@@ -119,8 +153,18 @@ def test_usage_errors_exit_2(tmp_path: Path) -> None:
 def fill_journal(tmp_path: Path) -> tuple[dict[str, str], str]:
     env = isolated_env(tmp_path)
     journal = str(tmp_path / "journal")
-    run_cli("run", "morning", "--text", "--journal", journal, env=env, stdin="\n".join(MORNING_ANSWERS) + "\n")
-    run_cli("run", "journal", "--text", "--journal", journal, env=env, stdin="The garden needs water.\n")
+    run_cli(
+        "run",
+        "morning",
+        "--text",
+        "--journal",
+        journal,
+        env=env,
+        stdin="\n".join(MORNING_ANSWERS) + "\n",
+    )
+    run_cli(
+        "run", "journal", "--text", "--journal", journal, env=env, stdin="The garden needs water.\n"
+    )
     return env, journal
 
 
@@ -133,7 +177,10 @@ def test_journal_list_show_search(tmp_path: Path) -> None:
     assert "In my shoulders." in shown.stdout and "The garden needs water." in shown.stdout
     found = run_cli("journal", "search", "GARDEN", "water", "--journal", journal, env=env)
     assert "The garden needs water." in found.stdout and "shoulders" not in found.stdout
-    assert "Nothing found." in run_cli("journal", "search", "zebra", "--journal", journal, env=env).stdout
+    assert (
+        "Nothing found."
+        in run_cli("journal", "search", "zebra", "--journal", journal, env=env).stdout
+    )
     bad = run_cli("journal", "show", "someday", "--journal", journal, env=env)
     assert bad.status == 2 and "not a date" in bad.stderr
 
@@ -142,7 +189,9 @@ def test_journal_export_md_and_json(tmp_path: Path) -> None:
     env, journal = fill_journal(tmp_path)
     md = run_cli("journal", "export", "--format", "md", "--journal", journal, env=env).stdout
     assert md.startswith("# Morning check-in, ") and "## How are you feeling right now?" in md
-    data = json.loads(run_cli("journal", "export", "--format", "json", "--journal", journal, env=env).stdout)
+    data = json.loads(
+        run_cli("journal", "export", "--format", "json", "--journal", journal, env=env).stdout
+    )
     assert [e["ritual"] for e in data] == ["morning", "journal"]
     assert data[0]["answers"][0]["text"] == "Calm, a little sleepy."
 
@@ -153,26 +202,57 @@ def test_jrnl_export_imports_into_real_jrnl(tmp_path: Path) -> None:
         pytest.skip("the jrnl package is not installed (pip install jrnl)")
     env, journal = fill_journal(tmp_path)
     export = tmp_path / "export.txt"
-    result = run_cli("journal", "export", "--format", "jrnl", "--output", str(export), "--journal", journal, env=env)
+    result = run_cli(
+        "journal",
+        "export",
+        "--format",
+        "jrnl",
+        "--output",
+        str(export),
+        "--journal",
+        journal,
+        env=env,
+    )
     assert result.status == 0
     config = tmp_path / "jrnl.yaml"
     config.write_text(
         yaml.safe_dump(
             {
                 "colors": {"body": "none", "date": "none", "tags": "none", "title": "none"},
-                "default_hour": 9, "default_minute": 0, "editor": "", "encrypt": False,
-                "highlight": False, "indent_character": "|", "linewrap": 79,
+                "default_hour": 9,
+                "default_minute": 0,
+                "editor": "",
+                "encrypt": False,
+                "highlight": False,
+                "indent_character": "|",
+                "linewrap": 79,
                 "journals": {"default": {"journal": str(tmp_path / "jrnl.txt")}},
-                "tagsymbols": "#@", "template": False, "timeformat": "%Y-%m-%d %H:%M",
+                "tagsymbols": "#@",
+                "template": False,
+                "timeformat": "%Y-%m-%d %H:%M",
                 "version": "v4.6",
-            }  # fmt: skip
+            }
         )
     )
     jenv = {**env, "HOME": str(tmp_path)}
     base = [jrnl, "--config-file", str(config)]
-    imported = subprocess.run([*base, "--import", "--file", str(export)], env=jenv, capture_output=True, text=True, stdin=subprocess.DEVNULL, timeout=60)
+    imported = subprocess.run(
+        [*base, "--import", "--file", str(export)],
+        env=jenv,
+        capture_output=True,
+        text=True,
+        stdin=subprocess.DEVNULL,
+        timeout=60,
+    )
     assert imported.returncode == 0, imported.stderr
-    out = subprocess.run([*base, "--format", "json"], env=jenv, capture_output=True, text=True, stdin=subprocess.DEVNULL, timeout=60)
+    out = subprocess.run(
+        [*base, "--format", "json"],
+        env=jenv,
+        capture_output=True,
+        text=True,
+        stdin=subprocess.DEVNULL,
+        timeout=60,
+    )
     data = json.loads(out.stdout)
     bodies = {e["title"]: e["body"] for e in data["entries"]}
     assert len(bodies) == 2 and "Morning check-in." in bodies
@@ -194,7 +274,16 @@ def wait_for_event(events: Path, name: str, count: int, timeout: float = 20.0) -
 
 def test_sigkill_after_two_answers_leaves_both_on_disk(tmp_path: Path) -> None:
     journal, events = tmp_path / "journal", tmp_path / "events.jsonl"
-    proc = spawn_cli("run", "morning", "--text", "--journal", str(journal), "--events", str(events), env=isolated_env(tmp_path))
+    proc = spawn_cli(
+        "run",
+        "morning",
+        "--text",
+        "--journal",
+        str(journal),
+        "--events",
+        str(events),
+        env=isolated_env(tmp_path),
+    )
     assert proc.stdin is not None
     for n, answer in enumerate(["First answer.", "Second answer."], start=1):
         wait_for_event(events, "listening", n)
@@ -213,7 +302,16 @@ def test_sigkill_after_two_answers_leaves_both_on_disk(tmp_path: Path) -> None:
 @pytest.mark.parametrize(("sig", "status"), [(signal.SIGINT, 130), (signal.SIGTERM, 130)])
 def test_interrupt_saves_as_stopped(tmp_path: Path, sig: signal.Signals, status: int) -> None:
     journal, events = tmp_path / "journal", tmp_path / "events.jsonl"
-    proc = spawn_cli("run", "morning", "--text", "--journal", str(journal), "--events", str(events), env=isolated_env(tmp_path))
+    proc = spawn_cli(
+        "run",
+        "morning",
+        "--text",
+        "--journal",
+        str(journal),
+        "--events",
+        str(events),
+        env=isolated_env(tmp_path),
+    )
     assert proc.stdin is not None
     wait_for_event(events, "listening", 1)
     proc.stdin.write("Kept answer.\n")
@@ -230,8 +328,11 @@ def test_interrupt_saves_as_stopped(tmp_path: Path, sig: signal.Signals, status:
 def test_python_m_assistant_and_help_need_no_engines(tmp_path: Path) -> None:
     proc = subprocess.run(
         [__import__("sys").executable, "-X", "importtime", "-m", "assistant", "--help"],
-        cwd=ROOT, capture_output=True, text=True, env={**isolated_env(tmp_path), "PYTHONPATH": str(ROOT)},
-    )  # fmt: skip
+        cwd=ROOT,
+        capture_output=True,
+        text=True,
+        env={**isolated_env(tmp_path), "PYTHONPATH": str(ROOT)},
+    )
     assert proc.returncode == 0 and "run" in proc.stdout
     imported = proc.stderr
     for engine in ("vosk", "sounddevice", "pyttsx3", "soxr"):

@@ -13,7 +13,15 @@ from assistant.core.journal import COMPLETE, IN_PROGRESS, NO_ANSWER, SKIPPED, ST
 from assistant.core.reframe import parse_reframes
 from assistant.core.ritual import parse_ritual
 from assistant.ports import InputLost, Utterance
-from tests.fakes import EventLog, FakeSpeaker, FixedAnswers, FixedClock, MemorySink, ScriptedListener, lost
+from tests.fakes import (
+    EventLog,
+    FakeSpeaker,
+    FixedAnswers,
+    FixedClock,
+    MemorySink,
+    ScriptedListener,
+    lost,
+)
 
 REFRAMES = parse_reframes(
     """
@@ -39,8 +47,15 @@ steps:
 """
 
 
-def conduct(ritual_yaml: str, script: list[Any], **kw: Any) -> tuple[Conductor, FakeSpeaker, ScriptedListener, MemorySink, EventLog]:
-    speaker, listener, sink, events = FakeSpeaker(), ScriptedListener(script), MemorySink(), EventLog()
+def conduct(
+    ritual_yaml: str, script: list[Any], **kw: Any
+) -> tuple[Conductor, FakeSpeaker, ScriptedListener, MemorySink, EventLog]:
+    speaker, listener, sink, events = (
+        FakeSpeaker(),
+        ScriptedListener(script),
+        MemorySink(),
+        EventLog(),
+    )
     conductor = Conductor(
         ritual=parse_ritual(ritual_yaml, path="test.yaml"),
         speaker=speaker,
@@ -104,10 +119,17 @@ steps:
     day_pick = ["A.", "B.", "C."][date(2026, 11, 30).toordinal() % 3]
     assert speaker.said == [
         "It is Monday, November 30, this morning.",
-        "Breathe in.", "Hold.", "And breathe out.",
-        "Breathe in.", "Hold.", "And breathe out.",
-        day_pick, "X.", "Y.", "R.",
-    ]  # fmt: skip
+        "Breathe in.",
+        "Hold.",
+        "And breathe out.",
+        "Breathe in.",
+        "Hold.",
+        "And breathe out.",
+        day_pick,
+        "X.",
+        "Y.",
+        "R.",
+    ]
     assert clock.slept == [2.5, 4, 1, 5, 4, 1, 5]
     assert listener.requests == []
     assert sink.last.status == COMPLETE
@@ -229,7 +251,11 @@ def test_self_critical_answer_gets_one_follow_up_recorded_with_it() -> None:
         REFRAMING, ["i always mess up and i'm not good enough", "I am kind.", "No."]
     )
     c.run()
-    assert speaker.said[:3] == ["How was it?", "And something you respect about yourself?", "Anything else?"]
+    assert speaker.said[:3] == [
+        "How was it?",
+        "And something you respect about yourself?",
+        "Anything else?",
+    ]
     how = sink.last.answer("how")
     assert how is not None and how.follow_up is not None
     assert how.follow_up.text == "I am kind."

@@ -38,18 +38,24 @@ def sample_entry() -> Entry:
         tags=("ritual", "morning"),
     )
     for answer in (
-        Answer("feeling", "How are you feeling right now?", "Tired, but hopeful.\n\nA bit restless too.",
-               audio=("2026-11-30-morning/01-feeling.wav",)),
+        Answer(
+            "feeling",
+            "How are you feeling right now?",
+            "Tired, but hopeful.\n\nA bit restless too.",
+            audio=("2026-11-30-morning/01-feeling.wav",),
+        ),
         Answer("need", "What do you need right now?", state=NO_ANSWER),
         Answer("good_day", "What would make today good?", state=SKIPPED),
         Answer(
             "intention",
             "What is your intention for today?",
             "I'm not good enough for this job.",
-            follow_up=FollowUp("And something you value about yourself?", "I keep my word.", rule="self-critical"),
+            follow_up=FollowUp(
+                "And something you value about yourself?", "I keep my word.", rule="self-critical"
+            ),
         ),
         Answer("tricky", "Anything else?", "# not a heading\n---\n_(not a marker)_"),
-    ):  # fmt: skip
+    ):
         entry = entry.with_answer(answer)
     return entry
 
@@ -65,7 +71,11 @@ def test_golden_file_parses_back_to_the_same_entry() -> None:
     assert parsed.answers[3].follow_up is not None
     assert parsed.answers[3].follow_up.text == "I keep my word."
     assert parsed.answers[4].text == expected.answers[4].text
-    assert (parsed.started, parsed.ended, parsed.status) == (expected.started, expected.ended, COMPLETE)
+    assert (parsed.started, parsed.ended, parsed.status) == (
+        expected.started,
+        expected.ended,
+        COMPLETE,
+    )
 
 
 def test_front_matter_is_plain_yaml_with_the_contract_keys() -> None:

@@ -74,7 +74,9 @@ def test_unknown_language_has_no_rules() -> None:
 
 
 def test_bad_reframes_file_names_the_line(tmp_path: Path) -> None:
-    with pytest.raises(RitualFileError, match=r"reframes.yaml:2: a reframe rule needs a 'follow_up'"):
+    with pytest.raises(
+        RitualFileError, match=r"reframes.yaml:2: a reframe rule needs a 'follow_up'"
+    ):
         parse_reframes("en:\n  - name: x\n    triggers: [a]\n", "reframes.yaml")
     with pytest.raises(RitualFileError, match=r"r.yaml:2: bad pattern"):
         parse_reframes("en:\n  - name: x\n    follow_up: y\n    patterns: ['(']\n", "r.yaml")

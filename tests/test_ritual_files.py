@@ -26,7 +26,9 @@ def test_each_problem_is_named_with_file_and_line(path: Path) -> None:
     line, message = expectation(path)
     with pytest.raises(RitualFileError) as caught:
         load_ritual(path)
-    assert f"{path}:{line}: {message}" in [str(p)[: len(f"{path}:{line}: {message}")] for p in caught.value.problems]
+    assert f"{path}:{line}: {message}" in [
+        str(p)[: len(f"{path}:{line}: {message}")] for p in caught.value.problems
+    ]
     assert len(caught.value.problems) == 1, caught.value.problems
 
 
@@ -41,7 +43,9 @@ def test_check_exits_1_without_a_traceback(path: Path, tmp_path: Path) -> None:
 
 def test_run_of_a_broken_ritual_exits_1_naming_the_line(tmp_path: Path) -> None:
     path = ROOT / "tests/data/broken/unknown-step.yaml"
-    result = run_cli("run", str(path), "--text", "--journal", str(tmp_path / "j"), env=isolated_env(tmp_path))
+    result = run_cli(
+        "run", str(path), "--text", "--journal", str(tmp_path / "j"), env=isolated_env(tmp_path)
+    )
     assert result.status == 1
     assert f"{path}:5: unknown step kind 'aks'" in result.stderr
     assert not (tmp_path / "j").exists()

@@ -90,7 +90,9 @@ def search_entries(args: argparse.Namespace, ctx: Context) -> int:
                 haystack = f"{prompt}\n{text}".lower()
                 if text and all(w in haystack for w in words):
                     hits += 1
-                    ctx.out(f"{e.started:%Y-%m-%d} {e.ritual}: {prompt}\n    {' '.join(text.split())}")
+                    ctx.out(
+                        f"{e.started:%Y-%m-%d} {e.ritual}: {prompt}\n    {' '.join(text.split())}"
+                    )
     if not hits:
         ctx.out("Nothing found.")
     return 0

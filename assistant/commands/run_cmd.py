@@ -21,7 +21,9 @@ def register(sub: Any, common: argparse.ArgumentParser) -> None:
     )
     p.add_argument("ritual", metavar="NAME_OR_PATH", help="e.g. morning, evening, ./mine.yaml")
     p.add_argument(
-        "--text", action="store_true", help="print prompts and read typed answers (no mic, no model)"
+        "--text",
+        action="store_true",
+        help="print prompts and read typed answers (no mic, no model)",
     )
     p.add_argument("--events", metavar="FILE", help="write events as JSON lines ('-' for stdout)")
     p.add_argument("--input-device", metavar="NAME|INDEX", help="microphone (see `ritual devices`)")

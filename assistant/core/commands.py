@@ -53,7 +53,9 @@ def normalize(text: str) -> str:
     return _SPACES.sub(" ", text).strip()
 
 
-def commands_for(language: str, overrides: Optional[CommandSet] = None) -> dict[str, tuple[str, ...]]:
+def commands_for(
+    language: str, overrides: Optional[CommandSet] = None
+) -> dict[str, tuple[str, ...]]:
     """The language's default command words, with a ritual's ``commands`` replacing them.
 
     ``en-us`` falls back to ``en``; a language we have no words for gets English.

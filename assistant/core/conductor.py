@@ -232,7 +232,9 @@ class Conductor:
                 if utterance.command == "stop":
                     self._record(listening.id, prompt, heard)
                     raise _Stop
-                verdict = self._confirm(heard, prompt, listening, index) if listening.confirm else "keep"
+                verdict = (
+                    self._confirm(heard, prompt, listening, index) if listening.confirm else "keep"
+                )
                 if verdict == "redo":
                     heard = _Heard()
                     continue
@@ -316,12 +318,22 @@ class Conductor:
         heard = _Heard()
         self._say(prompt)
         reply = self._listen(
-            listening, index, ("repeat", "skip", "stop", "done"), prompt=prompt, part=0, suffix="follow-up"
+            listening,
+            index,
+            ("repeat", "skip", "stop", "done"),
+            prompt=prompt,
+            part=0,
+            suffix="follow-up",
         )
         if reply.command == "repeat" and not reply.text:
             self._say(prompt)
             reply = self._listen(
-                listening, index, ("skip", "stop", "done"), prompt=prompt, part=0, suffix="follow-up"
+                listening,
+                index,
+                ("skip", "stop", "done"),
+                prompt=prompt,
+                part=0,
+                suffix="follow-up",
             )
         self._take(heard, reply)
         state = ANSWERED if heard.text else (SKIPPED if reply.command else NO_ANSWER)
@@ -381,7 +393,11 @@ class Conductor:
                         {"word": w.text, "start": w.start, "end": w.end, "conf": w.conf}
                         for w in utterance.words
                     ],
-                    **({"audio": heard.audio[-1]} if utterance.audio is not None and heard.audio else {}),
+                    **(
+                        {"audio": heard.audio[-1]}
+                        if utterance.audio is not None and heard.audio
+                        else {}
+                    ),
                     **dict(utterance.extra),
                 }
             )
@@ -431,4 +447,3 @@ def _relative(path: Path, base: Path) -> str:
         return str(path.relative_to(base))
     except ValueError:
         return str(path)
-

@@ -147,13 +147,19 @@ def render_entry(entry: Entry) -> str:
     }
     audio = {a.id: list(a.audio) for a in entry.answers if a.audio}
     audio.update(
-        {f"{a.id}/follow-up": list(a.follow_up.audio) for a in entry.answers if a.follow_up and a.follow_up.audio}
+        {
+            f"{a.id}/follow-up": list(a.follow_up.audio)
+            for a in entry.answers
+            if a.follow_up and a.follow_up.audio
+        }
     )
     if audio:
         front["audio"] = audio
     for key, value in entry.extra.items():
         front.setdefault(key, value)
-    parts = ["---\n" + yaml.safe_dump(front, sort_keys=False, allow_unicode=True, width=1000) + "---\n"]
+    parts = [
+        "---\n" + yaml.safe_dump(front, sort_keys=False, allow_unicode=True, width=1000) + "---\n"
+    ]
     for answer in entry.answers:
         parts.append(f"\n{_heading(2, answer.prompt)}\n\n{_body(answer.text, answer.state)}\n")
         if answer.follow_up:

@@ -116,7 +116,9 @@ class Ritual:
 
     @property
     def questions(self) -> list[Union[Ask, Recall]]:
-        return [s for s in self.steps if isinstance(s, Ask) or (isinstance(s, Recall) and s.listening)]
+        return [
+            s for s in self.steps if isinstance(s, Ask) or (isinstance(s, Recall) and s.listening)
+        ]
 
 
 def fill(text: str, values: Mapping[str, str]) -> str:
@@ -145,7 +147,9 @@ class _Invalid(Exception):
 
 def _suggest(word: str, choices: tuple[str, ...]) -> str:
     close = difflib.get_close_matches(word, choices, n=1, cutoff=0.6)
-    return f" (did you mean '{close[0]}'?)" if close else f" (expected one of: {', '.join(choices)})"
+    return (
+        f" (did you mean '{close[0]}'?)" if close else f" (expected one of: {', '.join(choices)})"
+    )
 
 
 class _Parser:
@@ -181,7 +185,9 @@ class _Parser:
             items[key] = (key_node, value_node)
         return items
 
-    def unknown_keys(self, items: Mapping[str, tuple[yaml.Node, yaml.Node]], allowed: tuple[str, ...], what: str) -> None:
+    def unknown_keys(
+        self, items: Mapping[str, tuple[yaml.Node, yaml.Node]], allowed: tuple[str, ...], what: str
+    ) -> None:
         for key, (key_node, _) in items.items():
             if key not in allowed:
                 self.problem(key_node, f"unknown key '{key}' in {what}{_suggest(key, allowed)}")
@@ -241,10 +247,18 @@ class _Parser:
             raise self.problem(node, f"{what} must be a text or a non-empty list of texts")
         return tuple(self.text(item, what) for item in node.value)
 
-    def get(self, items: Mapping[str, tuple[yaml.Node, yaml.Node]], key: str) -> Optional[yaml.Node]:
+    def get(
+        self, items: Mapping[str, tuple[yaml.Node, yaml.Node]], key: str
+    ) -> Optional[yaml.Node]:
         return items[key][1] if key in items else None
 
-    def optional(self, items: Mapping[str, tuple[yaml.Node, yaml.Node]], key: str, read: Callable[[yaml.Node], Any], default: Any) -> Any:
+    def optional(
+        self,
+        items: Mapping[str, tuple[yaml.Node, yaml.Node]],
+        key: str,
+        read: Callable[[yaml.Node], Any],
+        default: Any,
+    ) -> Any:
         node = self.get(items, key)
         if node is None:
             return default
@@ -300,7 +314,9 @@ class _Parser:
         self.unknown_keys(items, ("name", "rate", "volume"), "voice")
         return Voice(
             name=self.optional(items, "name", lambda n: self.text(n, "voice name"), None),
-            rate=self.optional(items, "rate", lambda n: self.integer(n, "voice rate", 50, 400), None),
+            rate=self.optional(
+                items, "rate", lambda n: self.integer(n, "voice rate", 50, 400), None
+            ),
             volume=self.optional(items, "volume", self.volume, None),
         )
 
@@ -333,7 +349,8 @@ class _Parser:
                 asks += 1
                 if listening.id in seen:
                     self.problem(
-                        item, f"duplicate id '{listening.id}' (first used on line {seen[listening.id]})"
+                        item,
+                        f"duplicate id '{listening.id}' (first used on line {seen[listening.id]})",
                     )
                 seen.setdefault(listening.id, item.start_mark.line + 1)
             steps.append(step)
@@ -377,10 +394,16 @@ class _Parser:
         items = self.mapping(node, "breathe")
         self.unknown_keys(items, ("count", "in", "hold", "out"), "breathe")
         return Breathe(
-            count=self.optional(items, "count", lambda n: self.integer(n, "breathe count", 1, 20), 3),
-            breathe_in=self.optional(items, "in", lambda n: self.number(n, "breathe in", positive=True), 4.0),
+            count=self.optional(
+                items, "count", lambda n: self.integer(n, "breathe count", 1, 20), 3
+            ),
+            breathe_in=self.optional(
+                items, "in", lambda n: self.number(n, "breathe in", positive=True), 4.0
+            ),
             hold=self.optional(items, "hold", lambda n: self.number(n, "breathe hold"), 2.0),
-            breathe_out=self.optional(items, "out", lambda n: self.number(n, "breathe out", positive=True), 6.0),
+            breathe_out=self.optional(
+                items, "out", lambda n: self.number(n, "breathe out", positive=True), 6.0
+            ),
             line=line,
         )
 
@@ -391,17 +414,29 @@ class _Parser:
             source = self.get(items, "from")
             if source is None:
                 raise self.problem(node, "affirm needs 'from': a list of affirmations")
-            pick = self.optional(items, "pick", lambda n: self.choice(n, "pick", AFFIRM_PICKS), "day")
+            pick = self.optional(
+                items, "pick", lambda n: self.choice(n, "pick", AFFIRM_PICKS), "day"
+            )
             return Affirm(self.texts(source, "an affirmation"), pick, line)
         return Affirm(self.texts(node, "an affirmation"), "day", line)
 
-    def listening(self, items: Mapping[str, tuple[yaml.Node, yaml.Node]], default_id: str) -> Listening:
-        silence = self.optional(items, "silence", lambda n: self.number(n, "silence", positive=True), DEFAULT_SILENCE)
+    def listening(
+        self, items: Mapping[str, tuple[yaml.Node, yaml.Node]], default_id: str
+    ) -> Listening:
+        silence = self.optional(
+            items, "silence", lambda n: self.number(n, "silence", positive=True), DEFAULT_SILENCE
+        )
         max_seconds = self.optional(
-            items, "max_seconds", lambda n: self.number(n, "max_seconds", positive=True), DEFAULT_MAX_SECONDS
+            items,
+            "max_seconds",
+            lambda n: self.number(n, "max_seconds", positive=True),
+            DEFAULT_MAX_SECONDS,
         )
         if silence > max_seconds and "silence" in items:
-            self.problem(items["silence"][1], f"silence ({silence:g} s) is longer than max_seconds ({max_seconds:g} s)")
+            self.problem(
+                items["silence"][1],
+                f"silence ({silence:g} s) is longer than max_seconds ({max_seconds:g} s)",
+            )
         return Listening(
             id=self.optional(items, "id", lambda n: self.ident(n, "id"), default_id),
             silence=silence,
@@ -410,7 +445,13 @@ class _Parser:
             confirm=self.optional(items, "confirm", lambda n: self.flag(n, "confirm"), False),
         )
 
-    def recall(self, items: Mapping[str, tuple[yaml.Node, yaml.Node]], node: yaml.Node, line: int, default_id: str) -> Recall:
+    def recall(
+        self,
+        items: Mapping[str, tuple[yaml.Node, yaml.Node]],
+        node: yaml.Node,
+        line: int,
+        default_id: str,
+    ) -> Recall:
         ref = self.mapping(node, "recall")
         self.unknown_keys(ref, ("ritual", "id", "when"), "recall")
         for key in ("ritual", "id"):
@@ -423,7 +464,9 @@ class _Parser:
         when = self.optional(ref, "when", lambda n: self.choice(n, "when", RECALL_WHEN), "latest")
         text = self.optional(items, "say", lambda n: self.text(n, "say", answer=True), "")
         otherwise = self.optional(items, "otherwise", lambda n: self.text(n, "otherwise"), None)
-        listening = self.listening(items, default_id) if any(k in items for k in LISTEN_KEYS) else None
+        listening = (
+            self.listening(items, default_id) if any(k in items for k in LISTEN_KEYS) else None
+        )
         if not (ritual and answer_id and text):
             raise _Invalid()
         return Recall(ritual, answer_id, when, text, otherwise, listening, line)
@@ -468,7 +511,9 @@ def parse_ritual(text: str, *, path: str = "<ritual>", stem: Optional[str] = Non
     except yaml.YAMLError as e:
         raise RitualFileError([Problem(path, 0, f"not valid YAML: {e}")]) from None
     if root is None:
-        raise RitualFileError([Problem(path, 1, "the file is empty; a ritual needs a title and steps")])
+        raise RitualFileError(
+            [Problem(path, 1, "the file is empty; a ritual needs a title and steps")]
+        )
     name = stem if stem is not None else Path(path).stem
     try:
         ritual = parser.ritual(root, name, Path(path) if path != "<ritual>" else None)

@@ -1,0 +1,37 @@
+# `make` lists the tasks. Everything runs from the project's .venv (made by ./setup).
+PY := .venv/bin/python
+
+.PHONY: help setup test test-core lint format typecheck bench run clean
+
+help:  ## list the tasks
+	@grep -E '^[a-z-]+:.*## ' $(MAKEFILE_LIST) | awk -F':.*## ' '{printf "  make %-10s %s\n", $$1, $$2}'
+
+setup:  ## install the Debian packages, .venv and ritual
+	./setup
+
+test:  ## every test, real engines included (as CI runs them)
+	./setup test
+
+test-core:  ## only the fast tests of the pure core and the CLI (no engines)
+	$(PY) -m pytest -q -m "not engine" --ignore=tests/engine
+
+lint:  ## ruff lint and format check
+	$(PY) -m ruff check assistant tests bench
+	$(PY) -m ruff format --check assistant tests bench
+
+format:  ## format the code with ruff
+	$(PY) -m ruff format assistant tests bench
+	$(PY) -m ruff check --fix assistant tests bench
+
+typecheck:  ## mypy --strict on the package
+	$(PY) -m mypy
+
+bench:  ## benchmarks on the real engines; writes bench/results.json
+	$(PY) -m bench
+
+run:  ## the morning ritual by voice
+	./setup run morning
+
+clean:  ## remove caches (not .venv, not your journal)
+	rm -rf .pytest_cache .mypy_cache .ruff_cache build *.egg-info
+	find . -name __pycache__ -type d -prune -exec rm -rf {} +
