@@ -1,0 +1,149 @@
+"""The microphone: a sounddevice input stream at the device's own rate.
+
+The PortAudio callback only copies bytes into a queue (python-sounddevice's
+advice: anything slower there makes the audio thread drop samples). Downmixing,
+resampling to 16 kHz, overflow reports and loss detection happen in ``read``,
+on the listener's thread.
+"""
+
+from __future__ import annotations
+
+import logging
+import queue
+import threading
+import time
+from typing import Any
+
+from assistant.audio import RATE, SAMPLE_WIDTH
+from assistant.audio.devices import NO_MIC_FIX, find_device, sounddevice
+from assistant.audio.resample import StreamResampler
+from assistant.errors import AudioError
+from assistant.settings import Device
+
+log = logging.getLogger(__name__)
+
+QUEUE_SECONDS = 30.0
+"""audio kept while nobody reads (a long prompt); older chunks are then dropped"""
+
+
+class SoundDeviceMic:
+    """An AudioSource on a real microphone (16 kHz mono int16 out, any rate in)."""
+
+    def __init__(
+        self,
+        device: Device = None,
+        *,
+        block_seconds: float = 0.05,
+        tail_seconds: float = 0.25,
+        lost_after: float = 3.0,
+    ) -> None:
+        sd = sounddevice()
+        info = find_device(device, "input")
+        self.device = info
+        self.rate = info.default_rate
+        """Hertz: the device's native rate (resampled to 16 kHz in ``read``)"""
+        self.tail_seconds = tail_seconds
+        """after a drain, this much more audio is dropped: the speaker's last echo"""
+        self.lost_after = lost_after
+        """seconds without a single chunk that mean the mic has gone"""
+        self.overflows = 0
+        """PortAudio input overflows (samples lost because we read too slowly)"""
+        self.dropped = 0
+        """chunks dropped because nobody read the queue for QUEUE_SECONDS"""
+        self._reported = 0
+        blocksize = max(1, int(block_seconds * self.rate))
+        self._queue: queue.Queue[bytes] = queue.Queue(
+            maxsize=max(1, int(QUEUE_SECONDS / block_seconds))
+        )
+        self._finished = threading.Event()
+        self._last_chunk = time.monotonic()
+        self.channels = 1
+        try:
+            self._stream = self._open(sd, info.index, blocksize, channels=1)
+        except sd.PortAudioError:
+            # Some hardware devices only open in stereo; we downmix in read().
+            self.channels = min(2, info.inputs)
+            try:
+                self._stream = self._open(sd, info.index, blocksize, channels=self.channels)
+            except sd.PortAudioError as e:
+                raise AudioError(
+                    f"cannot open the microphone {info.name!r} at {self.rate} Hz ({e}); "
+                    + NO_MIC_FIX
+                ) from None
+        self._resampler = StreamResampler(self.rate, channels=self.channels)
+        try:
+            self._stream.start()
+        except sd.PortAudioError as e:
+            raise AudioError(f"cannot start the microphone {info.name!r} ({e})") from None
+        log.debug("mic %r open at %d Hz, %d channel(s)", info.name, self.rate, self.channels)
+
+    def _open(self, sd: Any, index: int, blocksize: int, *, channels: int) -> Any:
+        return sd.RawInputStream(
+            device=index,
+            samplerate=self.rate,
+            channels=channels,
+            dtype="int16",
+            blocksize=blocksize,
+            callback=self._callback,
+            finished_callback=self._finished.set,
+        )
+
+    # -- the audio thread: copy and hand off, nothing else ------------------------------
+    def _callback(self, indata: Any, frames: int, when: Any, status: Any) -> None:
+        if status.input_overflow:
+            self.overflows += 1
+        try:
+            self._queue.put_nowait(bytes(indata))
+        except queue.Full:
+            self.dropped += 1
+
+    # -- the listener's thread ----------------------------------------------------------
+    def read(self, timeout: float) -> bytes | None:
+        """The next chunk as 16 kHz mono bytes; b"" if none came within ``timeout``."""
+        self._report_overflows()
+        try:
+            raw = self._queue.get(timeout=timeout)
+        except queue.Empty:
+            self._check_alive()
+            return b""
+        self._last_chunk = time.monotonic()
+        return self._resampler.process(raw)
+
+    def drain(self) -> None:
+        """Drop what was heard while we spoke, then ``tail_seconds`` more (echo)."""
+        while True:
+            try:
+                self._queue.get_nowait()
+            except queue.Empty:
+                break
+        self._last_chunk = time.monotonic()
+        dropped = 0.0
+        while dropped < self.tail_seconds:
+            chunk = self.read(timeout=0.2)
+            dropped += len(chunk or b"") / (SAMPLE_WIDTH * RATE)
+
+    def _check_alive(self) -> None:
+        # A device unplugged (or its sound server gone) ends the stream: PortAudio
+        # calls finished_callback, or simply stops calling us.
+        silent_for = time.monotonic() - self._last_chunk
+        if self._finished.is_set() or not self._stream.active or silent_for > self.lost_after:
+            raise AudioError(
+                f"the microphone {self.device.name!r} stopped sending audio "
+                f"(unplugged, or its sound server went away); check it with `ritual doctor`"
+            )
+
+    def _report_overflows(self) -> None:
+        if self.overflows != self._reported:
+            log.warning(
+                "the microphone lost audio %d time(s) (input overflow): the computer "
+                "is too busy; the transcript may miss a word",
+                self.overflows,
+            )
+            self._reported = self.overflows
+
+    def close(self) -> None:
+        try:
+            self._stream.stop()
+            self._stream.close()
+        except Exception as e:  # the device may be gone already; nothing left to save
+            log.debug("closing the mic: %s", e)

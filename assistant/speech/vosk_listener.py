@@ -1,0 +1,277 @@
+"""The ears: Vosk streaming recognition of one answer at a time.
+
+One model, loaded by path (never by language: FACTS.md) on a background thread
+started at construction, so it loads while the greeting is spoken; one
+long-lived open recogniser (``Reset()`` between answers) and, beside it, a
+grammar recogniser over the command phrases valid at the moment.
+
+Telling a command from an answer: every sentence the open recogniser closes is
+also judged by the grammar recogniser over the same audio. A grammar
+recogniser maps any speech to *some* run of its phrases (Korean has no
+``[unk]`` to reject with), but a whole sentence comes out as several of them;
+so a sentence is a command only when the grammar heard exactly one phrase
+(or the open recogniser itself heard exactly a command phrase).
+"""
+
+from __future__ import annotations
+
+import json
+import logging
+import threading
+import time
+from collections import OrderedDict
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+from assistant.audio import RATE, AudioSource, seconds_of
+from assistant.audio.wav import StreamingWavWriter
+from assistant.core.commands import CommandSet, match_command, normalize
+from assistant.core.endpoint import COMMAND, AnswerEndpoint, EndpointRules
+from assistant.core.transcript import tidy_transcript
+from assistant.errors import AudioError, ModelError
+from assistant.ports import InputLost, ListenRequest, Utterance, Word
+
+log = logging.getLogger(__name__)
+
+READ_TIMEOUT = 0.25
+"""seconds to wait for the next chunk before looking at the clock again"""
+WARM_UP_SECONDS = 1.0
+"""audio fed once after loading: a fresh recogniser stalls on its first block"""
+GRAMMAR_CACHE = 8
+"""grammar recognisers kept, one per set of command phrases (sets recur)"""
+UNKNOWN = "[unk]"
+
+
+@dataclass
+class _Sentence:
+    text: str
+    """the open recogniser's text"""
+    words: list[Word]
+    grammar: str
+    """the grammar recogniser's text over the same audio"""
+    command: str | None
+
+
+@dataclass
+class _Answer:
+    """What has been heard so far in one ``listen``."""
+
+    sentences: list[_Sentence] = field(default_factory=list)
+    seconds: float = 0.0
+    command: str | None = None
+
+    def utterance(self, ended_by: str, audio: Path | None) -> Utterance:
+        answer = [s.text for s in self.sentences if s.command is None]
+        return Utterance(
+            text=tidy_transcript(answer),
+            command=self.command,
+            raw=" ".join(s.text for s in self.sentences if s.text),
+            words=tuple(w for s in self.sentences for w in s.words),
+            seconds=round(self.seconds, 3),
+            audio=audio,
+            ended_by=ended_by,
+            extra={
+                "sentences": [
+                    {"text": s.text, "grammar": s.grammar, "command": s.command}
+                    for s in self.sentences
+                ]
+            },
+        )
+
+
+class VoskListener:
+    """A Listener on a Vosk model and an AudioSource (a mic, or a WAV file)."""
+
+    def __init__(self, model_path: Path, source: AudioSource, *, warm_up: bool = True) -> None:
+        self.model_path = model_path
+        self.model_name = model_path.name
+        self.source = source
+        self.load_seconds: float | None = None
+        """how long the model took to load (and warm up), once it has"""
+        self._warm_up = warm_up
+        self._model: Any = None
+        self._open: Any = None
+        self._grammars: OrderedDict[tuple[str, ...], Any] = OrderedDict()
+        self._fed = 0.0
+        """seconds of audio the open recogniser has had: its word times count from
+        its creation, across Reset()s"""
+        self._error: ModelError | None = None
+        self._loaded = threading.Event()
+        self._thread = threading.Thread(target=self._load, name="vosk-load", daemon=True)
+        self._thread.start()
+
+    # -- loading ------------------------------------------------------------------------
+    def _load(self) -> None:
+        started = time.perf_counter()
+        try:
+            try:
+                import vosk
+            except ImportError as e:
+                raise ModelError(
+                    f"the speech recogniser is missing ({e}); reinstall ritual (pip install vosk)"
+                ) from None
+            vosk.SetLogLevel(-2)  # -1 still prints grammar warnings (FACTS.md)
+            if not (self.model_path / "am").is_dir() and not (self.model_path / "conf").is_dir():
+                raise ModelError(
+                    f"{self.model_path} is not a Vosk model folder; see `ritual models list`"
+                )
+            try:
+                self._model = vosk.Model(str(self.model_path))
+            except Exception as e:  # vosk raises a bare Exception("Failed to create a model")
+                raise ModelError(
+                    f"cannot load the speech model {self.model_path} ({e}); it may be "
+                    f"damaged: install it again with `ritual models install {self.model_name}`"
+                ) from None
+            self._open = vosk.KaldiRecognizer(self._model, RATE)
+            self._open.SetWords(True)
+            if self._warm_up:
+                self._feed_open(_quiet(WARM_UP_SECONDS))
+                self._open.FinalResult()
+            self.load_seconds = time.perf_counter() - started
+            log.debug("model %s loaded in %.2f s", self.model_name, self.load_seconds)
+        except ModelError as e:
+            self._error = e
+        except Exception as e:
+            self._error = ModelError(f"cannot load the speech model {self.model_path} ({e})")
+        finally:
+            self._loaded.set()
+
+    def wait_loaded(self, timeout: float | None = None) -> None:
+        """Block until the model is ready; raise its ModelError if it failed."""
+        if not self._loaded.wait(timeout):
+            raise ModelError(f"the speech model {self.model_path} is still loading")
+        if self._error is not None:
+            raise self._error
+
+    def _feed_open(self, chunk: bytes) -> bool:
+        self._fed += seconds_of(chunk)
+        return bool(self._open.AcceptWaveform(chunk))
+
+    def _grammar(self, commands: CommandSet) -> Any:
+        """The grammar recogniser for these phrases (None when there are none)."""
+        phrases = tuple(sorted({normalize(p) for ps in commands.values() for p in ps} - {""}))
+        if not phrases:
+            return None
+        if phrases in self._grammars:
+            self._grammars.move_to_end(phrases)
+            return self._grammars[phrases]
+        import vosk
+
+        # ensure_ascii=False: Vosk's JSON reader does not decode \\uXXXX escapes, so
+        # json.dumps' default silently turns every Korean phrase into no phrase at all.
+        grammar = json.dumps([*phrases, UNKNOWN], ensure_ascii=False)
+        recogniser = vosk.KaldiRecognizer(self._model, RATE, grammar)
+        self._grammars[phrases] = recogniser
+        while len(self._grammars) > GRAMMAR_CACHE:
+            self._grammars.popitem(last=False)
+        return recogniser
+
+    # -- listening ----------------------------------------------------------------------
+    def listen(self, request: ListenRequest) -> Utterance:
+        self.wait_loaded()
+        grammar = self._grammar(request.commands)
+        self._open.Reset()
+        if grammar is not None:
+            grammar.Reset()
+        try:
+            self.source.drain()  # half-duplex: what came in while we spoke is our own voice
+        except AudioError as e:
+            raise InputLost(str(e), Utterance(ended_by="input_lost")) from None
+        request.on_ready()
+        writer = StreamingWavWriter(request.audio_path) if request.audio_path else None
+        try:
+            return self._hear(request, grammar, writer)
+        finally:
+            if writer is not None:
+                writer.close()
+
+    def _hear(
+        self, request: ListenRequest, grammar: Any, writer: StreamingWavWriter | None
+    ) -> Utterance:
+        rules = EndpointRules(request.silence, request.max_seconds, request.no_speech_seconds)
+        endpoint = AnswerEndpoint(rules)
+        answer = _Answer()
+        offset = self._fed
+        pending: list[str] = []  # grammar results since the open recogniser's last sentence
+        audio = writer.path if writer is not None else None
+
+        def close_sentence(result: str, grammar_final: bool) -> None:
+            parsed = json.loads(result)
+            if grammar is not None and grammar_final:
+                pending.append(json.loads(grammar.FinalResult()).get("text", ""))
+                grammar.Reset()
+            said = " ".join(t for t in pending if t)
+            pending.clear()
+            text = str(parsed.get("text", ""))
+            words = [
+                Word(
+                    text=str(w["word"]),
+                    start=round(float(w["start"]) - offset, 3),
+                    end=round(float(w["end"]) - offset, 3),
+                    conf=round(float(w["conf"]), 3),
+                )
+                for w in parsed.get("result", [])
+            ]
+            command = match_command(text, request.commands) or (
+                match_command(said, request.commands) if said else None
+            )
+            if text or command:
+                answer.sentences.append(_Sentence(text, words, said, command))
+            endpoint.sentence(
+                answer.seconds,
+                text,
+                last_word_end=words[-1].end if words else None,
+                command=command,
+            )
+            if command is not None:
+                answer.command = command
+
+        ended_by: str | None = None
+        try:
+            while ended_by is None:
+                chunk = self.source.read(READ_TIMEOUT)
+                if chunk is None:
+                    ended_by = "end_of_input"
+                    break
+                if chunk:
+                    if writer is not None:
+                        writer.write(chunk)
+                    answer.seconds += seconds_of(chunk)
+                    if grammar is not None and grammar.AcceptWaveform(chunk):
+                        pending.append(json.loads(grammar.Result()).get("text", ""))
+                    if self._feed_open(chunk):
+                        close_sentence(self._open.Result(), grammar_final=True)
+                    else:
+                        endpoint.partial(
+                            answer.seconds,
+                            json.loads(self._open.PartialResult()).get("partial", ""),
+                        )
+                ended_by = endpoint.decide(answer.seconds)
+        except AudioError as e:
+            close_sentence(self._open.FinalResult(), grammar_final=True)
+            heard = answer.utterance("input_lost", audio)
+            raise InputLost(f"{e}; what was heard before is kept", heard) from None
+        if ended_by != COMMAND:
+            # The sentence still open when the answer ended (silence shorter than
+            # Vosk's own endpointer, max_seconds, end of input) is part of it.
+            close_sentence(self._open.FinalResult(), grammar_final=True)
+            if answer.command is not None:
+                ended_by = COMMAND
+        return answer.utterance(ended_by, audio)
+
+    def close(self) -> None:
+        self._thread.join(timeout=30)
+        self._grammars.clear()
+        self._open = None
+        self._model = None
+
+
+def _quiet(seconds: float) -> bytes:
+    """A faint, fixed noise floor: real rooms are never digital silence, and Vosk's
+    feature pipeline behaves oddly on exact zeros."""
+    import numpy as np
+
+    rng = np.random.default_rng(0)
+    noise = rng.normal(0.0, 30.0, int(seconds * RATE))
+    return np.clip(noise, -32768, 32767).astype("<i2").tobytes()
