@@ -7,7 +7,14 @@ from __future__ import annotations
 
 from types import ModuleType
 
-from assistant.commands import check_cmd, journal_cmd, list_cmd, models_cmd, run_cmd
+from assistant.commands import (
+    check_cmd,
+    journal_cmd,
+    list_cmd,
+    models_cmd,
+    run_cmd,
+    transcribe_cmd,
+)
 
 COMMAND_MODULES: list[ModuleType] = [
     run_cmd,
@@ -15,4 +22,5 @@ COMMAND_MODULES: list[ModuleType] = [
     check_cmd,
     journal_cmd,
     models_cmd,
+    transcribe_cmd,
 ]

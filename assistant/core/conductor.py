@@ -118,6 +118,7 @@ class Conductor:
             title=self.ritual.title,
             started=self.clock.now(),
             model=self.model,
+            language=self.ritual.language,
             tags=("ritual", self.ritual.id),
         )
         self.values = placeholder_values(self.entry.started, self.name)

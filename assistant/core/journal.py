@@ -56,6 +56,8 @@ class Entry:
     status: str = IN_PROGRESS
     ended: Optional[datetime] = None
     model: str = ""
+    language: str = ""
+    """the ritual's language: which model re-transcribes its audio"""
     tags: tuple[str, ...] = ()
     answers: tuple[Answer, ...] = ()
     extra: dict[str, Any] = field(default_factory=dict)
@@ -142,6 +144,7 @@ def render_entry(entry: Entry) -> str:
         "ended": _iso(entry.ended),
         "status": entry.status,
         "model": entry.model,
+        **({"language": entry.language} if entry.language else {}),
         "tags": list(entry.tags),
         "questions": [a.id for a in entry.answers],
     }
@@ -239,7 +242,7 @@ def parse_entry(text: str, where: str = "<entry>") -> Entry:
         answers.append(
             Answer(answer_id, prompt, body_text, state, follow_up, _paths(audio.get(answer_id)))
         )
-    known = {"ritual", "title", "date", "ended", "status", "model", "tags"}
+    known = {"ritual", "title", "date", "ended", "status", "model", "language", "tags"}
     tags = front.get("tags") or ()
     return Entry(
         ritual=str(front["ritual"]),
@@ -248,6 +251,7 @@ def parse_entry(text: str, where: str = "<entry>") -> Entry:
         status=str(front.get("status") or IN_PROGRESS),
         ended=_datetime(front.get("ended"), where, "ended"),
         model=str(front.get("model") or ""),
+        language=str(front.get("language") or ""),
         tags=tuple(str(t) for t in (tags if isinstance(tags, list) else [tags])),
         answers=tuple(answers),
         extra={k: v for k, v in front.items() if k not in known},

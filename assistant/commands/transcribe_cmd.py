@@ -1,0 +1,100 @@
+"""``ritual transcribe [ENTRY...]``: transcribe kept audio again, rewrite the entries."""
+
+from __future__ import annotations
+
+import argparse
+import json
+from dataclasses import replace
+from pathlib import Path
+from typing import Any, Optional
+
+from assistant.context import Context
+from assistant.core.journal import ANSWERED, Answer, Entry, FollowUp
+from assistant.errors import JournalError
+from assistant.store import EntryFile, JournalFolder
+
+
+def register(sub: Any, common: argparse.ArgumentParser) -> None:
+    p = sub.add_parser(
+        "transcribe",
+        parents=[common],
+        help="transcribe kept audio again with the current model",
+        description="Transcribe each answer's kept audio again with the current model "
+        "and rewrite the entries (all entries with audio when none are named).",
+    )
+    p.add_argument("entries", nargs="*", type=Path, metavar="ENTRY", help="entry .md files")
+    p.set_defaults(func=run)
+
+
+def _details(result: Any) -> dict[str, Any]:
+    return {
+        "raw": result.raw,
+        "seconds": round(result.seconds, 3),
+        "words": [
+            {"word": w.text, "start": w.start, "end": w.end, "conf": w.conf} for w in result.words
+        ],
+    }
+
+
+def run(args: argparse.Namespace, ctx: Context) -> int:
+    # Imported here: the engines load only when there is audio to transcribe.
+    from assistant.speech.models import find_model
+    from assistant.speech.vosk_transcriber import VoskTranscriber
+
+    folder = JournalFolder(ctx.settings.journal_dir)
+    paths = list(args.entries) or folder.entries()
+    transcribers: dict[str, VoskTranscriber] = {}
+    changed = 0
+    for path in paths:
+        if not path.is_file():
+            raise JournalError(f"{path}: no such entry")
+        entry = folder.read(path)
+        if not any(a.audio or (a.follow_up and a.follow_up.audio) for a in entry.answers):
+            continue
+        language = entry.language or "en-us"
+        if language not in transcribers:
+            transcribers[language] = VoskTranscriber(find_model(ctx.settings, language))
+        transcriber = transcribers[language]
+        details: dict[str, Any] = {}
+
+        def redo(files: tuple[str, ...], key: str) -> Optional[str]:
+            texts = []
+            for name in files:
+                wav = path.parent / name
+                if not wav.is_file():
+                    ctx.err(f"{path}: the audio {name} is missing; that answer is left as it was")
+                    return None
+                result = transcriber.transcribe(wav)
+                details.setdefault(key, []).append({**_details(result), "audio": name})
+                texts.append(result.text)
+            return " ".join(t for t in texts if t)
+
+        answers = []
+        for a in entry.answers:
+            new: Answer = a
+            text = redo(a.audio, a.id) if a.audio else None
+            if text is not None:
+                new = replace(new, text=text, state=ANSWERED if text else a.state)
+            f = a.follow_up
+            if f is not None and f.audio:
+                f_text = redo(f.audio, f"{a.id}/follow-up")
+                if f_text is not None:
+                    new = replace(
+                        new,
+                        follow_up=FollowUp(
+                            f.prompt, f_text, ANSWERED if f_text else f.state, f.rule, f.audio
+                        ),
+                    )
+            answers.append(new)
+        updated: Entry = replace(entry, answers=tuple(answers), model=transcriber.model_name)
+        target = EntryFile(folder, path)
+        target.save(updated)
+        if details:
+            old = target.audio_dir / "transcript.json"
+            kept = json.loads(old.read_text(encoding="utf-8")) if old.is_file() else {}
+            target.save_details({**kept, **details})
+        changed += 1
+        ctx.out(f"{path}: transcribed again with {transcriber.model_name}")
+    if not changed:
+        ctx.out("No entries with kept audio.")
+    return 0
