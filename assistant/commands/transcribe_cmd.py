@@ -6,12 +6,15 @@ import argparse
 import json
 from dataclasses import replace
 from pathlib import Path
-from typing import Any, Optional
+from typing import TYPE_CHECKING, Any, Callable, Optional
 
 from assistant.context import Context
-from assistant.core.journal import ANSWERED, Answer, Entry, FollowUp
+from assistant.core.journal import ANSWERED, Answer, Entry
 from assistant.errors import JournalError
 from assistant.store import EntryFile, JournalFolder
+
+if TYPE_CHECKING:
+    from assistant.speech.vosk_transcriber import VoskTranscriber
 
 
 def register(sub: Any, common: argparse.ArgumentParser) -> None:
@@ -36,6 +39,39 @@ def _details(result: Any) -> dict[str, Any]:
     }
 
 
+def retranscribe(
+    entry: Entry, base: Path, transcriber: VoskTranscriber, warn: Callable[[str], None]
+) -> tuple[Entry, dict[str, Any]]:
+    """The entry with every answer that has audio transcribed again, and the details."""
+    details: dict[str, Any] = {}
+
+    def redo(files: tuple[str, ...], key: str) -> Optional[str]:
+        texts = []
+        for name in files:
+            wav = base / name
+            if not wav.is_file():
+                warn(f"the audio {name} is missing; that answer is left as it was")
+                return None
+            result = transcriber.transcribe(wav)
+            details.setdefault(key, []).append({**_details(result), "audio": name})
+            texts.append(result.text)
+        return " ".join(t for t in texts if t)
+
+    answers = []
+    for a in entry.answers:
+        new: Answer = a
+        text = redo(a.audio, a.id) if a.audio else None
+        if text is not None:
+            new = replace(new, text=text, state=ANSWERED if text else a.state)
+        f = a.follow_up
+        f_text = redo(f.audio, f"{a.id}/follow-up") if f is not None and f.audio else None
+        if f is not None and f_text is not None:
+            state = ANSWERED if f_text else f.state
+            new = replace(new, follow_up=replace(f, text=f_text, state=state))
+        answers.append(new)
+    return replace(entry, answers=tuple(answers), model=transcriber.model_name), details
+
+
 def run(args: argparse.Namespace, ctx: Context) -> int:
     # Imported here: the engines load only when there is audio to transcribe.
     from assistant.speech.models import find_model
@@ -55,38 +91,9 @@ def run(args: argparse.Namespace, ctx: Context) -> int:
         if language not in transcribers:
             transcribers[language] = VoskTranscriber(find_model(ctx.settings, language))
         transcriber = transcribers[language]
-        details: dict[str, Any] = {}
-
-        def redo(files: tuple[str, ...], key: str) -> Optional[str]:
-            texts = []
-            for name in files:
-                wav = path.parent / name
-                if not wav.is_file():
-                    ctx.err(f"{path}: the audio {name} is missing; that answer is left as it was")
-                    return None
-                result = transcriber.transcribe(wav)
-                details.setdefault(key, []).append({**_details(result), "audio": name})
-                texts.append(result.text)
-            return " ".join(t for t in texts if t)
-
-        answers = []
-        for a in entry.answers:
-            new: Answer = a
-            text = redo(a.audio, a.id) if a.audio else None
-            if text is not None:
-                new = replace(new, text=text, state=ANSWERED if text else a.state)
-            f = a.follow_up
-            if f is not None and f.audio:
-                f_text = redo(f.audio, f"{a.id}/follow-up")
-                if f_text is not None:
-                    new = replace(
-                        new,
-                        follow_up=FollowUp(
-                            f.prompt, f_text, ANSWERED if f_text else f.state, f.rule, f.audio
-                        ),
-                    )
-            answers.append(new)
-        updated: Entry = replace(entry, answers=tuple(answers), model=transcriber.model_name)
+        updated, details = retranscribe(
+            entry, path.parent, transcriber, lambda message, p=path: ctx.err(f"{p}: {message}")
+        )
         target = EntryFile(folder, path)
         target.save(updated)
         if details:
