@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import argparse
+import functools
 import json
 from dataclasses import replace
 from pathlib import Path
@@ -72,6 +73,10 @@ def retranscribe(
     return replace(entry, answers=tuple(answers), model=transcriber.model_name), details
 
 
+def _warn(ctx: Context, path: Path, message: str) -> None:
+    ctx.err(f"{path}: {message}")
+
+
 def run(args: argparse.Namespace, ctx: Context) -> int:
     # Imported here: the engines load only when there is audio to transcribe.
     from assistant.speech.models import find_model
@@ -92,7 +97,7 @@ def run(args: argparse.Namespace, ctx: Context) -> int:
             transcribers[language] = VoskTranscriber(find_model(ctx.settings, language))
         transcriber = transcribers[language]
         updated, details = retranscribe(
-            entry, path.parent, transcriber, lambda message, p=path: ctx.err(f"{p}: {message}")
+            entry, path.parent, transcriber, functools.partial(_warn, ctx, path)
         )
         target = EntryFile(folder, path)
         target.save(updated)
