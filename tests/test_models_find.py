@@ -398,3 +398,52 @@ def test_cli_remove_refuses_a_folder_that_is_not_a_model(world: World) -> None:
     result = run_cli("models", "remove", "my-notes", env=cli_env(world))
     assert result.status == 1 and "is not a model" in result.err
     assert (keep / "a.txt").read_text() == "mine"
+
+
+# --- choosing from the host's list (pure: the list is given) ----------------------
+
+
+def _entry(name: str, lang: str, type: str = "small", obsolete: str = "false") -> dict[str, object]:
+    version = name.rsplit("-", 1)[-1]
+    return {"name": name, "lang": lang, "type": type, "obsolete": obsolete, "version": version,
+            "md5": "0" * 32, "size": 1}  # fmt: skip
+
+
+HOST_LIST = [
+    _entry("vosk-model-small-en-us-0.3", "en-us", obsolete="true"),
+    _entry("vosk-model-small-en-us-0.15", "en-us"),
+    _entry("vosk-model-en-us-0.22", "en-us", type="big"),
+    _entry("vosk-model-small-eo-0.22", "eo"),
+    _entry("vosk-model-small-eo-0.42", "eo"),
+    _entry("vosk-model-small-eo-0.5", "eo", obsolete="true"),
+    _entry("vosk-model-tg-0.22", "tg", type="big"),
+    {"lang": "broken"},
+]
+
+
+@pytest.mark.parametrize(
+    ("wanted", "name"),
+    [
+        ("vosk-model-en-us-0.22", "vosk-model-en-us-0.22"),  # a name, whatever its type
+        ("vosk-model-small-en-us-0.3", "vosk-model-small-en-us-0.3"),  # even if obsolete
+        ("en-us", "vosk-model-small-en-us-0.15"),  # the default for the language
+        ("en", "vosk-model-small-en-us-0.15"),
+        ("eo", "vosk-model-small-eo-0.42"),  # newest small, not obsolete (0.42 > 0.22)
+    ],
+)
+def test_choosing_from_the_host_list(wanted: str, name: str) -> None:
+    from assistant.speech.model_install import choose, parse_model_list
+
+    assert choose(parse_model_list(HOST_LIST), wanted).name == name
+
+
+def test_choosing_what_the_host_does_not_have() -> None:
+    from assistant.speech.model_install import choose, parse_model_list
+
+    offered = parse_model_list(HOST_LIST)
+    with pytest.raises(ModelError, match=r"no small model for tg; .*vosk-model-tg-0\.22"):
+        choose(offered, "tg")
+    with pytest.raises(ModelError, match="no model named xx"):
+        choose(offered, "xx")
+    with pytest.raises(ModelError, match="not a list"):
+        parse_model_list({"models": []})

@@ -126,7 +126,10 @@ def _network(base_url: str, url: str, hint: str) -> Iterator[None]:
             f"the model host answered {e.code} {e.reason} for {url}.\n{hint}"
         ) from None
     except urllib.error.URLError as e:
-        raise ModelError(f"cannot reach the model host {base_url} ({e.reason}).\n{hint}") from None
+        reason = getattr(e.reason, "strerror", None) or e.reason
+        raise ModelError(
+            f"cannot reach the model host {base_url} ({reason}); is this computer online?\n{hint}"
+        ) from None
     except (TimeoutError, socket.timeout):  # distinct classes before Python 3.10
         raise ModelError(f"the model host {base_url} stopped answering ({url}).\n{hint}") from None
     except (http.client.HTTPException, ConnectionError) as e:
@@ -232,7 +235,7 @@ def _download(url: str, dest: IO[bytes], model: RemoteModel, progress: IO[str] |
             total=model.size,
             unit="B",
             unit_scale=True,
-            unit_divisor=1024,
+            unit_divisor=1000,  # the same MB as the messages around it
             desc=model.name,
             file=progress,
             disable=True if progress is None else None,  # None: only on a terminal
