@@ -19,6 +19,7 @@ import hashlib
 import json
 import logging
 import os
+import signal
 import subprocess
 import sys
 import time
@@ -158,25 +159,29 @@ class Pyttsx3Speaker:
                           "volume": self.volume, "out": str(out)})  # fmt: skip
         started = time.perf_counter()
         try:
-            done = subprocess.run(
+            worker = subprocess.Popen(
                 [self.python, "-c", _WORKER, job],
                 stdin=subprocess.DEVNULL,
                 stdout=subprocess.DEVNULL,  # pyttsx3's "Audio saved to" goes nowhere
                 stderr=subprocess.PIPE,
-                timeout=self.timeout,
                 cwd=self.cache_dir,
-                check=False,
+                start_new_session=True,  # so a timeout can end it and anything it started
             )
+        except OSError as e:
+            raise SpeechError(f"cannot start speech synthesis ({e.strerror})") from None
+        try:
+            _, err = worker.communicate(timeout=self.timeout)
         except subprocess.TimeoutExpired:
+            with contextlib.suppress(OSError):
+                os.killpg(worker.pid, signal.SIGKILL)
+            worker.communicate()
             raise SpeechError(
                 f"speech synthesis did not finish within {self.timeout:g} s; check that "
                 f"`espeak-ng -v {self.voice} hello` speaks, and run `ritual doctor`"
             ) from None
-        except OSError as e:
-            raise SpeechError(f"cannot start speech synthesis ({e.strerror})") from None
         self.synth_calls += 1
         self.synth_seconds += time.perf_counter() - started
-        self._check_worker(done.returncode, done.stderr.decode("utf-8", "replace").strip(), out)
+        self._check_worker(worker.returncode, err.decode("utf-8", "replace").strip(), out)
 
     def _check_worker(self, status: int, stderr: str, out: Path) -> None:
         if status == _NO_ESPEAK:

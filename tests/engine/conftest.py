@@ -1,9 +1,13 @@
 from __future__ import annotations
 
+import os
+import sys
+from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
 
+from tests.engine.virtual_audio import VirtualAudio, missing_tools
 from tests.kmodel import ko_model_copy
 
 
@@ -11,3 +15,32 @@ from tests.kmodel import ko_model_copy
 def ko_model(tmp_path_factory: pytest.TempPathFactory) -> Path:
     """A deterministic (dither off) copy of the real Korean Vosk model."""
     return ko_model_copy(tmp_path_factory.mktemp("models"))
+
+
+@pytest.fixture(scope="session")
+def virtual_audio(tmp_path_factory: pytest.TempPathFactory) -> Iterator[VirtualAudio]:
+    """A private PulseAudio (virtual mic and speaker) for the whole session.
+
+    This process is pointed at it too. PortAudio scans devices once, at import:
+    if sounddevice was imported before, it is told to scan again.
+    """
+    why = missing_tools()
+    if why:
+        pytest.skip(f"no virtual audio devices: {why}")
+    audio = VirtualAudio(tmp_path_factory.mktemp("pulse"))
+    audio.start()
+    saved = {k: os.environ.get(k) for k in audio.env}
+    os.environ.update(audio.env)
+    if "sounddevice" in sys.modules:
+        sd = sys.modules["sounddevice"]
+        sd._terminate()
+        sd._initialize()
+    try:
+        yield audio
+    finally:
+        audio.stop()
+        for key, value in saved.items():
+            if value is None:
+                os.environ.pop(key, None)
+            else:
+                os.environ[key] = value
