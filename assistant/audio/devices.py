@@ -98,7 +98,12 @@ def find_device(device: Device, kind: Kind) -> DeviceInfo:
     usable = [d for d in devices if d.channels(kind) > 0]
     what = "microphone" if kind == "input" else "speaker"
     if not usable:
-        fix = NO_MIC_FIX if kind == "input" else "connect a speaker or headphones"
+        fix = (
+            NO_MIC_FIX
+            if kind == "input"
+            else "connect a speaker or headphones (and check that the sound server, "
+            "PulseAudio or PipeWire, is running)"
+        )
         raise AudioError(f"no {what} found: {fix}")
     if device is None:
         chosen = [d for d in usable if getattr(d, f"default_{kind}")]

@@ -9,6 +9,8 @@ from types import ModuleType
 
 from assistant.commands import (
     check_cmd,
+    devices_cmd,
+    doctor_cmd,
     journal_cmd,
     list_cmd,
     models_cmd,
@@ -23,4 +25,6 @@ COMMAND_MODULES: list[ModuleType] = [
     journal_cmd,
     models_cmd,
     transcribe_cmd,
+    devices_cmd,
+    doctor_cmd,
 ]

@@ -1,0 +1,200 @@
+"""``ritual doctor``: check what a voice ritual needs, and say how to fix each part.
+
+Every check prints one line, ``OK …`` or ``FIX …`` with the exact fix; the exit
+status is 1 when anything needs fixing. Engines are imported inside the checks,
+so a missing one is a FIX line, not a crash.
+"""
+
+from __future__ import annotations
+
+import argparse
+import math
+import os
+import stat
+import tempfile
+import time
+from collections.abc import Callable
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
+
+from assistant.context import Context
+from assistant.errors import RitualError
+from assistant.settings import Settings
+
+MIC_SECONDS = 0.5
+"""how long the microphone is listened to"""
+
+
+@dataclass(frozen=True)
+class Check:
+    ok: bool
+    what: str
+    detail: str
+
+    def __str__(self) -> str:
+        return f"{'OK ' if self.ok else 'FIX'} {self.what}: {self.detail}"
+
+
+def register(sub: Any, common: argparse.ArgumentParser) -> None:
+    p = sub.add_parser(
+        "doctor",
+        parents=[common],
+        help="check speech, audio, the model and the journal folder",
+        description="Check espeak-ng, PortAudio, the speaker, the speech model, the "
+        "microphone and the journal folder; say how to fix what is missing.",
+    )
+    p.add_argument("--input-device", metavar="NAME|INDEX", help="microphone to check")
+    p.add_argument("--output-device", metavar="NAME|INDEX", help="speaker to check")
+    p.set_defaults(func=run)
+
+
+def run(args: argparse.Namespace, ctx: Context) -> int:
+    settings = ctx.settings
+    checks: list[Callable[[Settings], Check]] = [
+        check_espeak,
+        check_portaudio,
+        check_speaker,
+        check_model,
+        check_mic,
+        check_journal,
+    ]
+    failed = 0
+    for check in checks:
+        result = check(settings)
+        ctx.out(str(result))
+        failed += not result.ok
+    if failed:
+        ctx.out(f"{failed} thing(s) to fix; or run a ritual typed, with: ritual run NAME --text")
+    else:
+        ctx.out("All set: ritual run morning")
+    return 1 if failed else 0
+
+
+class _Silent:
+    def play(self, path: Path) -> None:
+        pass
+
+
+def check_espeak(settings: Settings) -> Check:
+    from assistant.speech.tts import Pyttsx3Speaker, espeak_missing
+
+    missing = espeak_missing()
+    if missing:
+        return Check(False, "espeak-ng", missing)
+    voice = settings.voice.name or "en-us"
+    with tempfile.TemporaryDirectory(prefix="ritual-doctor-") as tmp:
+        speaker = Pyttsx3Speaker(
+            cache_dir=Path(tmp), player=_Silent(), voice=settings.voice, language=voice, timeout=15
+        )
+        try:
+            speaker.say("Hello.")
+        except RitualError as e:
+            return Check(False, "espeak-ng", str(e))
+    return Check(
+        True, "espeak-ng", f"speaks through pyttsx3 (voice {voice}, {speaker.synth_seconds:.2f} s)"
+    )
+
+
+def check_portaudio(settings: Settings) -> Check:
+    from assistant.audio.devices import sounddevice
+
+    try:
+        sd = sounddevice()
+    except RitualError as e:
+        return Check(False, "PortAudio", str(e))
+    return Check(True, "PortAudio", str(sd.get_portaudio_version()[1]))
+
+
+def check_speaker(settings: Settings) -> Check:
+    from assistant.audio.devices import find_device
+
+    try:
+        device = find_device(settings.audio.output_device, "output")
+    except RitualError as e:
+        return Check(False, "speaker", str(e))
+    return Check(True, "speaker", f"{device.index} {device.name!r} ({device.default_rate} Hz)")
+
+
+def check_model(settings: Settings) -> Check:
+    from assistant.speech.models import find_model, layout_problems
+
+    try:
+        path = find_model(settings, "en-us")
+    except RitualError as e:
+        return Check(False, "speech model", str(e))
+    problems = layout_problems(path)
+    if problems:
+        return Check(
+            False,
+            "speech model",
+            f"{path} is incomplete ({'; '.join(problems)}); "
+            f"install it again: ritual models install {path.name}",
+        )
+    return Check(True, "speech model", str(path))
+
+
+def check_mic(settings: Settings) -> Check:
+    import numpy as np
+
+    from assistant.audio.mic import SoundDeviceMic
+
+    try:
+        mic = SoundDeviceMic(settings.audio.input_device, tail_seconds=0.0)
+        try:
+            heard = b""
+            deadline = time.monotonic() + MIC_SECONDS + 2.0
+            while len(heard) < MIC_SECONDS * 32000 and time.monotonic() < deadline:
+                heard += mic.read(timeout=0.2) or b""
+        finally:
+            mic.close()
+    except RitualError as e:
+        return Check(False, "microphone", str(e))
+    if not heard:
+        return Check(
+            False,
+            "microphone",
+            f"{mic.device.name!r} sent no audio; check it is connected and not in use, "
+            "or pick another with --input-device (see `ritual devices`)",
+        )
+    samples = np.frombuffer(heard, "<i2").astype(float)
+    rms = math.sqrt(float((samples**2).mean()))
+    level = f"{20 * math.log10(rms / 32768):.0f} dBFS" if rms > 0 else "silent"
+    note = "; it heard nothing at all: is it muted?" if rms == 0 else ""
+    return Check(
+        True,
+        "microphone",
+        f"{mic.device.index} {mic.device.name!r} at {mic.rate} Hz, level {level}{note}",
+    )
+
+
+def check_journal(settings: Settings) -> Check:
+    folder = settings.journal_dir
+    if folder.is_dir():
+        mode = stat.S_IMODE(folder.stat().st_mode)
+        if not os.access(folder, os.W_OK | os.X_OK):
+            return Check(
+                False, "journal", f"{folder} is not writable; fix with: chmod u+rwx {folder}"
+            )
+        if mode & 0o077:
+            return Check(
+                False,
+                "journal",
+                f"{folder} can be read by others (mode {mode:04o}); fix with: chmod 700 {folder}",
+            )
+        return Check(True, "journal", f"{folder} (private, mode 0700)")
+    if folder.exists():
+        return Check(
+            False, "journal", f"{folder} is a file, not a folder; move it or use --journal"
+        )
+    parent = folder.parent
+    while not parent.exists() and parent != parent.parent:
+        parent = parent.parent
+    if not os.access(parent, os.W_OK | os.X_OK):
+        return Check(
+            False,
+            "journal",
+            f"{folder} cannot be created ({parent} is not writable); "
+            "choose another with --journal or RITUAL_JOURNAL",
+        )
+    return Check(True, "journal", f"{folder} will be created on the first ritual (mode 0700)")
