@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import contextlib
 import logging
-from collections.abc import Iterator
+from collections.abc import Iterator, Mapping
 from dataclasses import dataclass
 from pathlib import Path
 from typing import IO, Optional
@@ -103,6 +103,7 @@ def run_ritual(
     events: Optional[str],
     stdin: IO[str],
     stdout: IO[str],
+    environ: Optional[Mapping[str, str]] = None,
 ) -> tuple[Entry, Path]:
     """Run one ritual to its end (or a stop) and return the entry and where it is."""
     ritual = load_ritual(find_ritual(settings, name_or_path))
@@ -121,7 +122,7 @@ def run_ritual(
             from assistant.speech.models import find_model
             from assistant.voice import open_voice
 
-            model_path = find_model(settings, ritual.language)
+            model_path = find_model(settings, ritual.language, environ)
             voice = open_voice(
                 settings,
                 language=ritual.language,

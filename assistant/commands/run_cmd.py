@@ -47,6 +47,7 @@ def run(args: argparse.Namespace, ctx: Context) -> int:
             events=args.events,
             stdin=ctx.stdin,
             stdout=ctx.stdout,
+            environ=ctx.environ,
         )
     finally:
         signal.signal(signal.SIGTERM, previous)

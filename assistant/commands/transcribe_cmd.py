@@ -94,7 +94,9 @@ def run(args: argparse.Namespace, ctx: Context) -> int:
             continue
         language = entry.language or "en-us"
         if language not in transcribers:
-            transcribers[language] = VoskTranscriber(find_model(ctx.settings, language))
+            transcribers[language] = VoskTranscriber(
+                find_model(ctx.settings, language, ctx.environ)
+            )
         transcriber = transcribers[language]
         updated, details = retranscribe(
             entry, path.parent, transcriber, functools.partial(_warn, ctx, path)
