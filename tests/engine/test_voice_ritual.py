@@ -1,0 +1,143 @@
+"""A whole voice ritual through the CLI, on real engines and virtual devices.
+
+``ritual run`` runs in a process of its own (PortAudio there sees the virtual
+PulseAudio devices from the start), speaking with pyttsx3 + espeak-ng onto the
+virtual speaker, and listening on the virtual mic with the real Korean Vosk
+model. The test plays the part of the user: it waits for each ``listening``
+event and plays a WAV answer into the virtual mic.
+"""
+
+from __future__ import annotations
+
+import json
+import os
+import re
+import subprocess
+import sys
+import time
+from pathlib import Path
+from typing import Any
+
+import pytest
+
+from assistant.audio.wav import read_wav
+from tests.engine.sounds import answer_wav, loud_seconds
+from tests.engine.virtual_audio import VirtualAudio
+
+pytestmark = pytest.mark.engine
+ROOT = Path(__file__).resolve().parents[2]
+RITUAL = ROOT / "tests" / "data" / "voice-ko.yaml"
+TIMEOUT = 120.0
+
+
+class EventTail:
+    """Reads the events file as the ritual writes it (JSON lines, flushed at once)."""
+
+    def __init__(self, path: Path) -> None:
+        self.path = path
+        self.offset = 0
+        self.buffer = ""
+        self.seen: list[dict[str, Any]] = []
+
+    def poll(self) -> list[dict[str, Any]]:
+        try:
+            with self.path.open(encoding="utf-8") as f:
+                f.seek(self.offset)
+                self.buffer += f.read()
+                self.offset = f.tell()
+        except FileNotFoundError:
+            return []
+        *lines, self.buffer = self.buffer.split("\n")
+        new = [json.loads(line) for line in lines if line.strip()]
+        self.seen += new
+        return new
+
+
+def run_ritual(
+    audio: VirtualAudio, tmp: Path, model: Path, answers: dict[str, Path]
+) -> tuple[subprocess.CompletedProcess[str], list[dict[str, Any]]]:
+    """Run the ritual, answering each ``listening`` step with its WAV."""
+    events = EventTail(tmp / "events.jsonl")
+    env = {
+        **audio.client_env(),
+        "RITUAL_CACHE": str(tmp / "cache"),
+        "RITUAL_CONFIG": str(tmp / "no-config.yaml"),
+        "XDG_CONFIG_HOME": str(tmp / "config"),
+        "PYTHONUNBUFFERED": "1",
+    }
+    env.pop("RITUAL_JOURNAL", None)
+    env.pop("RITUAL_MODEL", None)
+    (tmp / "no-config.yaml").write_text("name: tester\n")
+    proc = subprocess.Popen(
+        [sys.executable, "-m", "assistant", "run", str(RITUAL), "--journal", str(tmp / "journal"),
+         "--model", str(model), "--events", str(events.path)],
+        cwd=ROOT, env=env, stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True,
+    )  # fmt: skip
+    deadline = time.monotonic() + TIMEOUT
+    try:
+        while proc.poll() is None and time.monotonic() < deadline:
+            for event in events.poll():
+                if event["event"] == "listening" and event["step"] in answers:
+                    audio.feed(answers.pop(event["step"]))
+            time.sleep(0.05)
+    finally:
+        if proc.poll() is None:
+            proc.kill()
+        out, err = proc.communicate()
+    events.poll()
+    return subprocess.CompletedProcess(proc.args, proc.returncode, out, err), events.seen
+
+
+def test_a_voice_ritual_heard_answered_and_stopped_by_voice(
+    virtual_audio: VirtualAudio, ko_model: Path, tmp_path: Path
+) -> None:
+    feeling, feeling_speech = answer_wav(
+        tmp_path / "feeling.wav", "오늘은 정말 좋은 하루였어요", lead=0.5
+    )
+    # an answer, then the stop command after a pause shorter than the step's silence
+    need, need_speech = answer_wav(
+        tmp_path / "need.wav", "저는 조금 쉬고 싶어요", "중지", lead=0.5, gap=1.6
+    )
+    with virtual_audio.record(tmp_path / "speaker.wav") as speaker:
+        done, events = run_ritual(
+            virtual_audio, tmp_path, ko_model, {"feeling": feeling, "need": need}
+        )
+        time.sleep(0.3)
+    assert done.returncode == 0, done.stderr
+    kinds = [e["event"] for e in events]
+
+    # -- the events tell the story ------------------------------------------------------
+    assert [e["step"] for e in events if e["event"] == "listening"] == ["feeling", "need"], events
+    heard = {e["step"]: e["text"] for e in events if e["event"] == "heard"}
+    assert set(heard) == {"feeling", "need"} and all(heard.values())
+    assert {"event": "command", "name": "stop"}.items() <= next(
+        e for e in events if e["event"] == "command"
+    ).items()
+    assert kinds[-1] == "done" and events[-1]["status"] == "stopped"
+
+    # -- the entry: a transcript per answer, saved as stopped, audio beside it -----------
+    entry = Path(events[-1]["path"])
+    text = entry.read_text(encoding="utf-8")
+    assert re.search(r"^status: stopped$", text, re.M), text
+    assert "model: vosk-model-small-ko-test" in text
+    for step in ("feeling", "need"):
+        assert heard[step] in text
+    audio = sorted((entry.parent / entry.stem).glob("*.wav"))
+    assert [a.name for a in audio] == ["01-feeling.wav", "02-need.wav"]
+    for kept, fed, speech in ((audio[0], feeling, feeling_speech), (audio[1], need, need_speech)):
+        wav = read_wav(kept)
+        assert (wav.rate, wav.channels) == (16000, 1)
+        # all that was said, and not much more: the feed starts a moment after the
+        # listening event; silence (2 s) ends the first, the command (a second or so
+        # of Vosk's own endpointing) the second
+        assert loud_seconds(kept) == pytest.approx(loud_seconds(fed), abs=0.3)
+        assert speech < wav.seconds < speech + 0.5 + 2.0 + 1.0
+        assert os.stat(kept).st_mode & 0o077 == 0
+
+    # -- the prompts were heard on the speaker, whole ------------------------------------
+    spoken = [e["text"] for e in events if e["event"] == "speaking"]
+    assert spoken[:2] == ["안녕하세요. 잠깐 함께해요.", "오늘 기분이 어떠세요?"]
+    prompts = list((tmp_path / "cache" / "speech").glob("*.wav"))
+    assert len(prompts) == len(set(spoken))
+    expected = sum(loud_seconds(p) for p in prompts)
+    assert loud_seconds(speaker) == pytest.approx(expected, rel=0.15)
