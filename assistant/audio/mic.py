@@ -51,6 +51,7 @@ class SoundDeviceMic:
         self.dropped = 0
         """chunks dropped because nobody read the queue for QUEUE_SECONDS"""
         self._reported = 0
+        self._dropped_at_drain = 0
         blocksize = max(1, int(block_seconds * self.rate))
         self._queue: queue.Queue[bytes] = queue.Queue(
             maxsize=max(1, int(QUEUE_SECONDS / block_seconds))
@@ -116,6 +117,9 @@ class SoundDeviceMic:
                 self._queue.get_nowait()
             except queue.Empty:
                 break
+        # Chunks dropped while nobody listened (a long prompt) are expected; from
+        # here on, a drop means audio lost from an answer.
+        self._dropped_at_drain = self.dropped
         self._last_chunk = time.monotonic()
         dropped = 0.0
         while dropped < self.tail_seconds:
@@ -133,6 +137,13 @@ class SoundDeviceMic:
             )
 
     def _report_overflows(self) -> None:
+        if self.dropped > self._dropped_at_drain:
+            log.warning(
+                "%d chunk(s) of audio were dropped: recognition fell %g s behind the mic",
+                self.dropped - self._dropped_at_drain,
+                QUEUE_SECONDS,
+            )
+            self._dropped_at_drain = self.dropped
         if self.overflows != self._reported:
             log.warning(
                 "the microphone lost audio %d time(s) (input overflow): the computer "

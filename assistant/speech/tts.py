@@ -15,6 +15,7 @@ from __future__ import annotations
 
 import contextlib
 import ctypes.util
+import functools
 import hashlib
 import json
 import logging
@@ -81,8 +82,12 @@ engine.runAndWait()
 """
 
 
+@functools.lru_cache(maxsize=1)
 def espeak_missing() -> str | None:
-    """A message naming the fix when the espeak-ng library cannot be found."""
+    """A message naming the fix when the espeak-ng library cannot be found.
+
+    Asked once per process: find_library runs ``ldconfig -p``.
+    """
     if sys.platform.startswith("linux") and not (
         ctypes.util.find_library("espeak-ng") or ctypes.util.find_library("espeak")
     ):

@@ -29,7 +29,7 @@ from assistant.audio.wav import StreamingWavWriter
 from assistant.core.commands import CommandSet, match_command, normalize
 from assistant.core.endpoint import COMMAND, AnswerEndpoint, EndpointRules
 from assistant.core.transcript import tidy_transcript
-from assistant.errors import AudioError, ModelError
+from assistant.errors import AudioError, JournalError, ModelError
 from assistant.ports import InputLost, ListenRequest, Utterance, Word
 
 log = logging.getLogger(__name__)
@@ -178,13 +178,20 @@ class VoskListener:
             self.source.drain()  # half-duplex: what came in while we spoke is our own voice
         except AudioError as e:
             raise InputLost(str(e), Utterance(ended_by="input_lost")) from None
+        writer = None
+        if request.audio_path is not None:
+            try:
+                writer = StreamingWavWriter(request.audio_path)
+            except OSError as e:
+                raise JournalError(
+                    f"cannot keep the answer's audio in {request.audio_path} ({e.strerror})"
+                ) from None
         request.on_ready()
-        writer = StreamingWavWriter(request.audio_path) if request.audio_path else None
         try:
             return self._hear(request, grammar, writer)
         finally:
             if writer is not None:
-                writer.close()
+                _close(writer)
 
     def _hear(
         self, request: ListenRequest, grammar: Any, writer: StreamingWavWriter | None
@@ -236,7 +243,7 @@ class VoskListener:
                     break
                 if chunk:
                     if writer is not None:
-                        writer.write(chunk)
+                        writer = _keep(writer, chunk)
                     answer.seconds += seconds_of(chunk)
                     if grammar is not None and grammar.AcceptWaveform(chunk):
                         pending.append(json.loads(grammar.Result()).get("text", ""))
@@ -261,10 +268,31 @@ class VoskListener:
         return answer.utterance(ended_by, audio)
 
     def close(self) -> None:
-        self._thread.join(timeout=30)
+        # Vosk cannot be interrupted while it loads; the thread is a daemon, so a
+        # slow load does not keep ritual from exiting after this wait.
+        self._thread.join(timeout=10)
         self._grammars.clear()
         self._open = None
         self._model = None
+
+
+def _keep(writer: StreamingWavWriter, chunk: bytes) -> StreamingWavWriter | None:
+    """Write a chunk of the answer's audio; on a full disk stop keeping audio, but
+    go on listening: the transcript matters more, and the file so far stays valid."""
+    try:
+        writer.write(chunk)
+    except OSError as e:
+        log.warning("stopped keeping the audio in %s (%s)", writer.path, e.strerror)
+        _close(writer)
+        return None
+    return writer
+
+
+def _close(writer: StreamingWavWriter) -> None:
+    try:
+        writer.close()
+    except OSError as e:
+        log.warning("the audio in %s may be incomplete (%s)", writer.path, e.strerror)
 
 
 def _quiet(seconds: float) -> bytes:

@@ -148,3 +148,22 @@ def test_text_with_nothing_to_voice_is_skipped(tmp_path: Path) -> None:
     player = RecordingPlayer()
     speaker(tmp_path, player).say(" … ")
     assert player.played == []
+
+
+def test_espeak_missing_in_the_worker_names_the_package(tmp_path: Path) -> None:
+    # What pyttsx3 does without the espeak-ng library: a RuntimeError at import.
+    broken = tmp_path / "python"
+    broken.write_text(
+        "#!/bin/sh\necho 'This means you probably do not have eSpeak or eSpeak-ng installed!' >&2\n"
+        "exit 4\n"
+    )
+    broken.chmod(0o755)
+    voice = Pyttsx3Speaker(
+        cache_dir=tmp_path / "cache",
+        player=RecordingPlayer(),
+        voice=VoiceSettings(),
+        language="en-us",
+        python=str(broken),
+    )
+    with pytest.raises(SpeechError, match=r"Install it with: sudo apt install espeak-ng"):
+        voice.say(PROMPT)
