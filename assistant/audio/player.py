@@ -11,6 +11,7 @@ from __future__ import annotations
 
 import logging
 import threading
+import time
 from pathlib import Path
 from typing import Any
 
@@ -87,6 +88,10 @@ class SoundDevicePlayer:
         try:
             stream.start()
             finished = done.wait(len(samples) / rate + self.margin)
+            if finished:
+                # "Finished" means the last buffer went to the device; it is heard
+                # once the device's own latency has passed.
+                time.sleep(float(stream.latency))
         except sd.PortAudioError as e:
             raise AudioError(f"the speaker {self.device.name!r} failed ({e})") from None
         finally:

@@ -10,6 +10,10 @@ never the wall clock, so the decision is the same however fast audio is fed.
 - When the recogniser closes a sentence (its own endpointer, after about a
   second of quiet), the end of its last word is exactly when speech stopped.
 
+The partial text lags the voice (by 0.5-0.8 s with the small Korean model), so
+speech that starts in the last moment before ``no_speech_seconds`` counts as
+none; the conductor then asks once more.
+
 The answer ends at the first of:
 - ``command``: a sentence that was wholly a command phrase;
 - ``max_seconds``: the answer's time is up;
