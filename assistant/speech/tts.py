@@ -5,9 +5,12 @@ pyttsx3 runs in a short-lived worker process, one per prompt not yet in the
 cache, because of what FACTS.md measured about it: it prints "Audio saved to …"
 on stdout (ours must stay clean: ``--events -`` writes JSON there), only the
 last item queued before ``runAndWait()`` is produced, and a second
-``runAndWait()`` hangs with some drivers. A worker has its own stdout, renders
-exactly one item, and can be killed on a timeout, so a hung synthesis is an
-error message, never a frozen ritual. It costs about 0.1 s, once per prompt:
+``runAndWait()`` hangs with some drivers; and with espeak-ng, ``runAndWait()``
+returns before espeak-ng's own thread has written the file (measured: about 1
+prompt in 150 went missing on a busy machine), so the worker waits for the
+"finished-utterance" event. A worker has its own stdout, renders exactly one
+item, and can be killed on a timeout, so a hung synthesis is an error
+message, never a frozen ritual. It costs about 0.1 s, once per prompt:
 the second run of a ritual synthesises nothing.
 """
 
@@ -77,8 +80,15 @@ if job["rate"] is not None:
     engine.setProperty("rate", job["rate"])
 if job["volume"] is not None:
     engine.setProperty("volume", job["volume"])
+# runAndWait() returns as soon as espeak-ng has *started* (it synthesises on a
+# thread of its own); the file is written, then "finished-utterance" is sent.
+import threading
+finished = threading.Event()
+engine.connect("finished-utterance", lambda **_: finished.set())
 engine.save_to_file(job["text"], job["out"])
 engine.runAndWait()
+if not finished.wait(job["timeout"]):
+    print("espeak-ng did not finish the sound", file=sys.stderr); sys.exit(1)
 """
 
 
@@ -161,7 +171,8 @@ class Pyttsx3Speaker:
         if missing:
             raise SpeechError(missing)
         job = json.dumps({"text": text, "voice": self.voice, "rate": self.rate,
-                          "volume": self.volume, "out": str(out)})  # fmt: skip
+                          "volume": self.volume, "out": str(out),
+                          "timeout": self.timeout})  # fmt: skip
         started = time.perf_counter()
         try:
             worker = subprocess.Popen(
