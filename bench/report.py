@@ -1,0 +1,66 @@
+"""The table on the terminal and bench/results.json."""
+
+from __future__ import annotations
+
+import json
+from pathlib import Path
+from typing import Any, Optional
+
+TARGETS: dict[str, tuple[str, float]] = {
+    "turn_latency_over_silence_ms": ("<=", 250),
+    "listener_overhead_ratio": ("<=", 1.10),
+    "greeting_start_ms": ("<=", 500),
+    "rss_over_bare_model_mb": ("<=", 80),
+    "second_run_synth_calls": ("<=", 0),
+}
+ROWS = (
+    ("turn_latency_over_silence_ms", "turn latency over silence (ms)"),
+    ("listener_overhead_ratio", "listener CPU / bare Vosk loop"),
+    ("greeting_start_ms", "spawn -> greeting heard (ms)"),
+    ("first_listening_ms", "spawn -> first listening (ms)"),
+    ("python_startup_ms", "  baseline: python -c pass (ms)"),
+    ("rss_over_bare_model_mb", "peak RSS over bare model (MB)"),
+    ("second_run_synth_calls", "syntheses on the second run"),
+)
+
+
+def _median(value: Any) -> float:
+    return float(value["median"] if isinstance(value, dict) else value)
+
+
+def verdict(key: str, value: Any) -> Optional[bool]:
+    """True when the median meets the target, None when the figure has none."""
+    if key not in TARGETS or value is None:
+        return None
+    _, limit = TARGETS[key]
+    return _median(value) <= limit
+
+
+def _cell(value: Any) -> tuple[str, str, str]:
+    if isinstance(value, dict):
+        return f"{value['median']:g}", f"{value['min']:g}–{value['max']:g}", str(value["runs"])
+    return f"{value:g}", "", "1"
+
+
+def table(results: dict[str, Any]) -> str:
+    lines = [f"{'figure':34} {'median':>8} {'min–max':>17} {'runs':>4}  target"]
+    for key, label in ROWS:
+        if key not in results:
+            continue
+        median, spread, runs = _cell(results[key])
+        target = ""
+        if key in TARGETS:
+            op, limit = TARGETS[key]
+            met = verdict(key, results[key])
+            target = f"{'≤' if op == '<=' else op} {limit:g}  {'ok' if met else 'MISSED'}"
+        lines.append(f"{label:34} {median:>8} {spread:>17} {runs:>4}  {target}")
+    return "\n".join(lines)
+
+
+def write(results: dict[str, Any], path: Path) -> None:
+    data = {
+        **results,
+        "targets": {k: f"{op} {limit:g}" for k, (op, limit) in TARGETS.items()},
+        "met": {k: verdict(k, results[k]) for k in TARGETS if k in results},
+    }
+    path.write_text(json.dumps(data, indent=2, ensure_ascii=False) + "\n", encoding="utf-8")

@@ -1,0 +1,119 @@
+"""Reading a ritual run's recording: when the greeting started, and how long
+after each answer's last spoken sample the next prompt started.
+
+Both ends of a turn are found in the same stereo recording (see studio.py), so
+a turn's length is a count of samples on one clock: exact to the sample, up
+to the mixing sink's block (it renders a few ms ahead of real time).
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from typing import Any
+
+import numpy as np
+
+from bench import RATE
+from bench.recorder import Recording
+from bench.ritual_run import Fed, RitualRun
+from bench.speech import AUDIBLE
+
+SEARCH = 0.3
+"""seconds before paplay was started from which to look for a fed answer"""
+
+
+@dataclass(frozen=True)
+class Turn:
+    step: str
+    latency_ms: float
+    """next prompt's first audible sample - answer's last spoken sample - silence"""
+    to_heard_ms: float
+    """last spoken sample -> the ``heard`` event, minus silence: the listener's part"""
+    heard_to_speaking_ms: float
+    """``heard`` -> ``speaking`` event: saving the entry, picking the next step"""
+    speaking_to_sound_ms: float
+    """``speaking`` event -> first audible sample: rendering lookup and the player"""
+
+
+def first_audible(samples: np.ndarray[Any, Any], start: int) -> int | None:
+    loud = np.nonzero(np.abs(samples[start:].astype(np.int32)) >= AUDIBLE)[0]
+    return start + int(loud[0]) if len(loud) else None
+
+
+def locate(recording: Recording, fed: Fed) -> int:
+    """Where the fed answer starts in the mic channel (cross-correlation)."""
+    template = fed.answer.samples.astype(np.float64)
+    lo = recording.index(fed.started - SEARCH)
+    hi = min(len(recording.mic), lo + len(template) + 2 * RATE)
+    window = recording.mic[lo:hi].astype(np.float64)
+    if len(window) < len(template):
+        raise ValueError(f"answer {fed.step}: the recording ends before it was played")
+    n = 1 << (len(window) + len(template)).bit_length()
+    corr = np.fft.irfft(np.fft.rfft(window, n) * np.conj(np.fft.rfft(template, n)), n)
+    return lo + int(np.argmax(corr[: len(window) - len(template) + 1]))
+
+
+def greeting_start(run: RitualRun) -> float:
+    """Seconds from spawning ritual to the greeting's first audible sample."""
+    rec = run.recording
+    onset = first_audible(rec.speaker, rec.index(run.spawned))
+    if onset is None:
+        raise ValueError("nothing was heard on the speaker")
+    return rec.time(onset) - run.spawned
+
+
+def greeting_parts(run: RitualRun) -> tuple[float, float]:
+    """Seconds from spawn to the greeting's ``speaking`` event, and from it to the sound."""
+    speaking = next(e for e in run.events if e["event"] == "speaking")
+    said = run.event_time(speaking)
+    return said - run.spawned, run.spawned + greeting_start(run) - said
+
+
+def listening_after_prompt(run: RitualRun) -> float:
+    """Seconds from the end of the first question's sound to the first ``listening``
+    event: the half-duplex tail, plus any wait for the model still loading."""
+    rec = run.recording
+    listening = run.event_time(next(e for e in run.events if e["event"] == "listening"))
+    before = rec.speaker[: rec.index(listening)]
+    loud = np.nonzero(np.abs(before.astype(np.int32)) >= AUDIBLE)[0]
+    if not len(loud):
+        raise ValueError("no prompt was heard before the first listening event")
+    return listening - rec.time(int(loud[-1]) + 1)
+
+
+def turns(run: RitualRun, silences: dict[str, float]) -> list[Turn]:
+    """One Turn per fed answer that was heard and followed by a prompt."""
+    rec = run.recording
+    found = []
+    for fed in run.fed:
+        start = locate(rec, fed)
+        end = start + fed.answer.speech_end
+        if first_audible(rec.speaker[: end + 1], start) is not None:
+            continue  # ritual spoke during the answer (asked again?): not a turn
+        onset = first_audible(rec.speaker, end)
+        heard = _event_after(run, "heard", fed.step, rec.time(start))
+        speaking = _event_after(run, "speaking", None, rec.time(end))
+        if onset is None or heard is None or speaking is None:
+            continue
+        silence = silences[fed.step]
+        found.append(
+            Turn(
+                step=fed.step,
+                latency_ms=1000 * ((onset - end) / RATE - silence),
+                to_heard_ms=1000 * (run.event_time(heard) - rec.time(end) - silence),
+                heard_to_speaking_ms=1000 * (run.event_time(speaking) - run.event_time(heard)),
+                speaking_to_sound_ms=1000 * (rec.time(onset) - run.event_time(speaking)),
+            )
+        )
+    return found
+
+
+def _event_after(
+    run: RitualRun, kind: str, step: str | None, after: float
+) -> dict[str, Any] | None:
+    for event in run.events:
+        if event["event"] != kind or run.event_time(event) < after:
+            continue
+        if step is None or event.get("step") == step:
+            return event
+    return None

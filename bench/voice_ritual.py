@@ -1,0 +1,138 @@
+"""Figures 1, 3, 4 and 5, from whole voice rituals run as a user would.
+
+One cold run (empty speech cache) first, then ``runs`` warm runs sharing its
+cache, each preceded by its baselines (A B A B …, so drift hits both alike):
+a bare ``python -c pass`` and a process that only loads the model.
+"""
+
+from __future__ import annotations
+
+import statistics
+from pathlib import Path
+from typing import Any
+
+from assistant.core.ritual import load_ritual
+from bench import baselines
+from bench.ritual_run import Folders, RitualRun, run_ritual
+from bench.speech import Answer, make_answer
+from bench.stats import summary
+from bench.studio import Studio
+from bench.turns import Turn, greeting_parts, greeting_start, listening_after_prompt, turns
+
+RITUAL = Path(__file__).with_name("ritual.yaml")
+ANSWERS = {
+    "feeling": "오늘은 정말 좋은 하루였어요",
+    "need": "저는 조금 쉬고 싶어요",
+    "thanks": "친구와 점심을 먹었어요",
+}
+LEAD = 0.5
+"""seconds of room noise before the user speaks"""
+TAIL_AFTER_SILENCE = 1.5
+"""seconds of room noise fed beyond the step's silence: the answer ends in noise"""
+
+
+def _silences() -> dict[str, float]:
+    steps = load_ritual(RITUAL).steps
+    return {s.listening.id: s.listening.silence for s in steps if getattr(s, "listening", None)}
+
+
+def _answers(folder: Path, silences: dict[str, float]) -> dict[str, Answer]:
+    folder.mkdir(parents=True, exist_ok=True)
+    answers = {}
+    for n, (step, text) in enumerate(ANSWERS.items()):
+        tail = silences[step] + TAIL_AFTER_SILENCE
+        answers[step] = make_answer(folder / f"{step}.wav", text, lead=LEAD, tail=tail, seed=n)
+    return answers
+
+
+def _check(run: RitualRun, label: str) -> None:
+    if run.returncode != 0:
+        raise RuntimeError(f"{label}: ritual exited with {run.returncode}:\n{run.stderr}")
+    if run.recording.overflows:
+        raise RuntimeError(f"{label}: the recording lost audio; its sample clock is unreliable")
+    heard = {e["step"] for e in run.events if e["event"] == "heard"}
+    if heard != set(ANSWERS):
+        raise RuntimeError(f"{label}: ritual heard {sorted(heard)}, not {sorted(ANSWERS)}")
+
+
+def _first_listening(run: RitualRun) -> float:
+    first = next(e for e in run.events if e["event"] == "listening")
+    return run.event_time(first) - run.spawned
+
+
+def _ms(seconds: list[float]) -> list[float]:
+    return [1000 * s for s in seconds]
+
+
+def bench_voice_ritual(
+    studio: Studio, model: Path, work: Path, runs: int, log: Any = print
+) -> dict[str, Any]:
+    silences = _silences()
+    answers = _answers(work / "answers", silences)
+    wavs = [a.wav for a in answers.values()]
+    cache = work / "cache"
+
+    def folders(n: int) -> Folders:
+        return Folders(work / f"journal-{n}", cache, work / f"events-{n}.jsonl", work / f"home-{n}")
+
+    cold = run_ritual(studio, RITUAL, model, folders(0), answers)
+    _check(cold, "cold run")
+    log(f"  cold run: {cold.synth_files} prompts rendered, greeting after "
+        f"{1000 * greeting_start(cold):.0f} ms")  # fmt: skip
+    warm: list[RitualRun] = []
+    python_s: list[float] = []
+    bare_mb: list[float] = []
+    for n in range(1, runs + 1):
+        python_s.append(baselines.python_startup_seconds())
+        bare_mb.append(baselines.model_only_peak_mb(model, wavs))
+        run = run_ritual(studio, RITUAL, model, folders(n), answers)
+        _check(run, f"run {n}")
+        warm.append(run)
+        log(f"  run {n}: greeting {1000 * greeting_start(run):.0f} ms, "
+            f"turns {[round(t.latency_ms) for t in turns(run, silences)]} ms, "
+            f"peak RSS {run.peak_rss_mb:.0f} MB (bare model {bare_mb[-1]:.0f} MB)")  # fmt: skip
+    warm_turns = [t for run in warm for t in turns(run, silences)]
+    cold_turns = turns(cold, silences)
+    return {
+        "turn_latency_over_silence_ms": summary([t.latency_ms for t in warm_turns]),
+        "greeting_start_ms": summary(_ms([greeting_start(r) for r in warm])),
+        "first_listening_ms": summary(_ms([_first_listening(r) for r in warm])),
+        "python_startup_ms": summary(_ms(python_s)),
+        "rss_over_bare_model_mb": summary([r.peak_rss_mb - b for r, b in zip(warm, bare_mb)]),
+        "second_run_synth_calls": warm[0].synth_files,
+        "details": {
+            "turn_parts_ms": _turn_parts(warm_turns),
+            "turns_per_run": len(ANSWERS),
+            "greeting_parts_ms": {
+                "spawn_to_speaking_event": summary(_ms([greeting_parts(r)[0] for r in warm])),
+                "speaking_event_to_sound": summary(_ms([greeting_parts(r)[1] for r in warm])),
+            },
+            "first_listening_after_prompt_end_ms": summary(
+                _ms([listening_after_prompt(r) for r in warm])
+            ),
+            "silence_s": sorted(set(silences.values())),
+            "cold_run": {
+                "synth_calls": cold.synth_files,
+                "greeting_start_ms": round(1000 * greeting_start(cold), 1),
+                "turn_latency_over_silence_ms": [round(t.latency_ms, 1) for t in cold_turns],
+            },
+            "synth_calls_per_warm_run": [r.synth_files for r in warm],
+            "ritual_peak_rss_mb": summary([r.peak_rss_mb for r in warm]),
+            "bare_model_peak_rss_mb": summary(bare_mb),
+            "mix_block_ms": studio.mix_block_ms(),
+            "recorder_jitter_ms": summary(_ms([r.recording.jitter for r in warm])),
+        },
+    }
+
+
+def _turn_parts(found: list[Turn]) -> dict[str, float]:
+    """Medians of where a turn's time goes (from the events, a few ms coarse)."""
+    return {
+        "last_speech_to_heard_minus_silence": round(
+            statistics.median(t.to_heard_ms for t in found), 1
+        ),
+        "heard_to_speaking": round(statistics.median(t.heard_to_speaking_ms for t in found), 1),
+        "speaking_to_first_sound": round(
+            statistics.median(t.speaking_to_sound_ms for t in found), 1
+        ),
+    }
