@@ -194,7 +194,7 @@ def test_a_command_through_the_microphone(
         request = ListenRequest(step="mic", commands=COMMANDS, silence=2.0, on_ready=ready.set)
         thread, result = listen_in_thread(listener, request)
         assert ready.wait(10)
-        virtual_audio.feed(answer_wav(sounds / "mic-stop.wav", "중지", tail=0.2)[0])
+        virtual_audio.feed(answer_wav(sounds / "mic-stop.wav", "중지", tail=2.5)[0])
         thread.join(20)
         heard = result.get("heard")
         assert isinstance(heard, Utterance), result
