@@ -125,3 +125,15 @@ def test_the_state_is_visible() -> None:
     endpoint.sentence(2.2, "hello there", last_word_end=1.4)
     assert not endpoint.in_sentence and endpoint.last_speech == 1.4
     assert endpoint.decide(4.3) is None and endpoint.decide(4.4) == "silence"
+
+
+def test_how_long_a_sentence_in_progress_has_been_quiet() -> None:
+    # The listener closes a sentence itself when Vosk's endpointer does not (see
+    # vosk_listener.SENTENCE_QUIET): it asks how long the partial text stood still.
+    endpoint = AnswerEndpoint(EndpointRules())
+    assert endpoint.quiet_in_sentence(5.0) == 0.0
+    endpoint.partial(5.2, "종")
+    endpoint.partial(5.4, "종기")
+    assert endpoint.quiet_in_sentence(6.6) == pytest.approx(1.2)
+    endpoint.sentence(6.6, "종기", last_word_end=4.83)
+    assert endpoint.quiet_in_sentence(7.0) == 0.0

@@ -91,6 +91,12 @@ class AnswerEndpoint:
             return SILENCE
         return None
 
+    def quiet_in_sentence(self, at: float) -> float:
+        """Seconds the sentence in progress has gone without a change (0 with none)."""
+        if not self._partial or self.last_speech is None:
+            return 0.0
+        return at - self.last_speech
+
     @property
     def in_sentence(self) -> bool:
         """A sentence is being decoded (the recogniser has not closed it yet)."""

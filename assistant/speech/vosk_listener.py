@@ -38,6 +38,12 @@ READ_TIMEOUT = 0.25
 """seconds to wait for the next chunk before looking at the clock again"""
 WARM_UP_SECONDS = 1.0
 """audio fed once after loading: a fresh recogniser stalls on its first block"""
+SENTENCE_QUIET = 1.2
+"""seconds of audio without a change in the partial text that close a sentence.
+Vosk's own endpointer closes one after 0.5 to 2 s of trailing silence, but now
+and then not at all (seen on a noise floor, and on the exact zeros of a virtual
+mic); a command is only judged once its sentence is closed, so "stop" would
+otherwise wait for the whole answer's silence."""
 GRAMMAR_CACHE = 8
 """grammar recognisers kept, one per set of command phrases (sets recur)"""
 UNKNOWN = "[unk]"
@@ -78,6 +84,79 @@ class _Answer:
                 ]
             },
         )
+
+
+class _Hearing:
+    """One answer being heard: the open and the grammar recogniser fed alike, each
+    closed sentence judged (answer or command), the end decided by the endpoint."""
+
+    def __init__(self, recogniser: Any, grammar: Any, request: ListenRequest, offset: float):
+        self.open = recogniser
+        self.grammar = grammar
+        self.commands = request.commands
+        self.offset = offset
+        """the open recogniser's clock at the start of this answer, seconds"""
+        self.endpoint = AnswerEndpoint(
+            EndpointRules(request.silence, request.max_seconds, request.no_speech_seconds)
+        )
+        self.answer = _Answer()
+        self.pending: list[str] = []
+        """grammar results since the open recogniser's last sentence"""
+
+    def feed(self, chunk: bytes) -> str | None:
+        """Hear a chunk; why the answer is over, or None."""
+        self.answer.seconds += seconds_of(chunk)
+        if self.grammar is not None and self.grammar.AcceptWaveform(chunk):
+            self.pending.append(json.loads(self.grammar.Result()).get("text", ""))
+        if self.open.AcceptWaveform(chunk):
+            self.close_sentence(self.open.Result())
+        else:
+            partial = json.loads(self.open.PartialResult()).get("partial", "")
+            self.endpoint.partial(self.answer.seconds, partial)
+            if self.endpoint.quiet_in_sentence(self.answer.seconds) >= SENTENCE_QUIET:
+                self.close_sentence(self.open.FinalResult())
+        return self.endpoint.decide(self.answer.seconds)
+
+    def close_sentence(self, result: str) -> None:
+        """The open recogniser closed a sentence: judge it over the same audio."""
+        if self.grammar is not None:
+            self.pending.append(json.loads(self.grammar.FinalResult()).get("text", ""))
+            self.grammar.Reset()
+        said = " ".join(t for t in self.pending if t)
+        self.pending.clear()
+        parsed = json.loads(result)
+        text = str(parsed.get("text", ""))
+        words = [
+            Word(
+                text=str(w["word"]),
+                start=round(float(w["start"]) - self.offset, 3),
+                end=round(float(w["end"]) - self.offset, 3),
+                conf=round(float(w["conf"]), 3),
+            )
+            for w in parsed.get("result", [])
+        ]
+        command = match_command(text, self.commands) or (
+            match_command(said, self.commands) if said else None
+        )
+        if text or command:
+            self.answer.sentences.append(_Sentence(text, words, said, command))
+        if command is not None:
+            self.answer.command = command
+        self.endpoint.sentence(
+            self.answer.seconds,
+            text,
+            last_word_end=words[-1].end if words else None,
+            command=command,
+        )
+
+    def finish(self, ended_by: str | None) -> str:
+        """Close the sentence still open (silence shorter than Vosk's own endpointer,
+        max_seconds, the end of the input): it is part of the answer, or its command."""
+        if ended_by != COMMAND:
+            self.close_sentence(self.open.FinalResult())
+        if self.answer.command is not None:
+            return COMMAND
+        return ended_by or "end_of_input"
 
 
 class VoskListener:
@@ -196,76 +275,28 @@ class VoskListener:
     def _hear(
         self, request: ListenRequest, grammar: Any, writer: StreamingWavWriter | None
     ) -> Utterance:
-        rules = EndpointRules(request.silence, request.max_seconds, request.no_speech_seconds)
-        endpoint = AnswerEndpoint(rules)
-        answer = _Answer()
-        offset = self._fed
-        pending: list[str] = []  # grammar results since the open recogniser's last sentence
+        hearing = _Hearing(self._open, grammar, request, offset=self._fed)
         audio = writer.path if writer is not None else None
-
-        def close_sentence(result: str, grammar_final: bool) -> None:
-            parsed = json.loads(result)
-            if grammar is not None and grammar_final:
-                pending.append(json.loads(grammar.FinalResult()).get("text", ""))
-                grammar.Reset()
-            said = " ".join(t for t in pending if t)
-            pending.clear()
-            text = str(parsed.get("text", ""))
-            words = [
-                Word(
-                    text=str(w["word"]),
-                    start=round(float(w["start"]) - offset, 3),
-                    end=round(float(w["end"]) - offset, 3),
-                    conf=round(float(w["conf"]), 3),
-                )
-                for w in parsed.get("result", [])
-            ]
-            command = match_command(text, request.commands) or (
-                match_command(said, request.commands) if said else None
-            )
-            if text or command:
-                answer.sentences.append(_Sentence(text, words, said, command))
-            endpoint.sentence(
-                answer.seconds,
-                text,
-                last_word_end=words[-1].end if words else None,
-                command=command,
-            )
-            if command is not None:
-                answer.command = command
-
         ended_by: str | None = None
         try:
             while ended_by is None:
                 chunk = self.source.read(READ_TIMEOUT)
                 if chunk is None:
                     ended_by = "end_of_input"
-                    break
-                if chunk:
+                elif chunk:
                     if writer is not None:
                         writer = _keep(writer, chunk)
-                    answer.seconds += seconds_of(chunk)
-                    if grammar is not None and grammar.AcceptWaveform(chunk):
-                        pending.append(json.loads(grammar.Result()).get("text", ""))
-                    if self._feed_open(chunk):
-                        close_sentence(self._open.Result(), grammar_final=True)
-                    else:
-                        endpoint.partial(
-                            answer.seconds,
-                            json.loads(self._open.PartialResult()).get("partial", ""),
-                        )
-                ended_by = endpoint.decide(answer.seconds)
+                    ended_by = hearing.feed(chunk)
+                else:
+                    ended_by = hearing.endpoint.decide(hearing.answer.seconds)
         except AudioError as e:
-            close_sentence(self._open.FinalResult(), grammar_final=True)
-            heard = answer.utterance("input_lost", audio)
-            raise InputLost(f"{e}; what was heard before is kept", heard) from None
-        if ended_by != COMMAND:
-            # The sentence still open when the answer ended (silence shorter than
-            # Vosk's own endpointer, max_seconds, end of input) is part of it.
-            close_sentence(self._open.FinalResult(), grammar_final=True)
-            if answer.command is not None:
-                ended_by = COMMAND
-        return answer.utterance(ended_by, audio)
+            hearing.finish("input_lost")
+            raise InputLost(
+                f"{e}; what was heard before is kept", hearing.answer.utterance("input_lost", audio)
+            ) from None
+        finally:
+            self._fed += hearing.answer.seconds
+        return hearing.answer.utterance(hearing.finish(ended_by), audio)
 
     def close(self) -> None:
         # Vosk cannot be interrupted while it loads; the thread is a daemon, so a
