@@ -272,27 +272,28 @@ def wait_for_event(events: Path, name: str, count: int, timeout: float = 20.0) -
     raise AssertionError(f"no {count} × {name} in {events}")
 
 
-def test_sigkill_after_two_answers_leaves_both_on_disk(tmp_path: Path) -> None:
-    journal, events = tmp_path / "journal", tmp_path / "events.jsonl"
+def answer_typed_morning(tmp_path: Path, answers: list[str]) -> subprocess.Popen[str]:
+    """A text-mode morning ritual in its own process, given ``answers`` one by one;
+    returns once the question after the last answer is open (all answers saved)."""
+    events = tmp_path / "events.jsonl"
     proc = spawn_cli(
-        "run",
-        "morning",
-        "--text",
-        "--journal",
-        str(journal),
-        "--events",
-        str(events),
-        env=isolated_env(tmp_path),
-    )
+        "run", "morning", "--text", "--journal", str(tmp_path / "journal"),
+        "--events", str(events), env=isolated_env(tmp_path),
+    )  # fmt: skip
     assert proc.stdin is not None
-    for n, answer in enumerate(["First answer.", "Second answer."], start=1):
+    for n, answer in enumerate(answers, start=1):
         wait_for_event(events, "listening", n)
         proc.stdin.write(answer + "\n")
         proc.stdin.flush()
-    wait_for_event(events, "listening", 3)  # both answers saved, the third question open
+    wait_for_event(events, "listening", len(answers) + 1)
+    return proc
+
+
+def test_sigkill_after_two_answers_leaves_both_on_disk(tmp_path: Path) -> None:
+    proc = answer_typed_morning(tmp_path, ["First answer.", "Second answer."])
     proc.send_signal(signal.SIGKILL)
     proc.communicate(timeout=10)
-    [path] = journal_files(journal)
+    [path] = journal_files(tmp_path / "journal")
     entry = parse_entry(path.read_text())
     assert [a.text for a in entry.answers] == ["First answer.", "Second answer."]
     assert entry.status == "in-progress"
@@ -301,22 +302,8 @@ def test_sigkill_after_two_answers_leaves_both_on_disk(tmp_path: Path) -> None:
 
 @pytest.mark.parametrize(("sig", "status"), [(signal.SIGINT, 130), (signal.SIGTERM, 130)])
 def test_interrupt_saves_as_stopped(tmp_path: Path, sig: signal.Signals, status: int) -> None:
-    journal, events = tmp_path / "journal", tmp_path / "events.jsonl"
-    proc = spawn_cli(
-        "run",
-        "morning",
-        "--text",
-        "--journal",
-        str(journal),
-        "--events",
-        str(events),
-        env=isolated_env(tmp_path),
-    )
-    assert proc.stdin is not None
-    wait_for_event(events, "listening", 1)
-    proc.stdin.write("Kept answer.\n")
-    proc.stdin.flush()
-    wait_for_event(events, "listening", 2)
+    journal = tmp_path / "journal"
+    proc = answer_typed_morning(tmp_path, ["Kept answer."])
     proc.send_signal(sig)
     _, err = proc.communicate(timeout=10)
     assert proc.returncode == status
