@@ -37,7 +37,8 @@ class Answer:
 
 def _noisy(signal: np.ndarray[Any, Any], seed: int) -> np.ndarray[Any, Any]:
     noise = np.random.default_rng(seed).normal(0.0, NOISE, signal.shape)
-    return np.clip(signal + noise, -32768, 32767).astype("<i2")
+    noisy: np.ndarray[Any, Any] = np.clip(signal + noise, -32768, 32767).astype("<i2")
+    return noisy
 
 
 def make_answer(out: Path, text: str, *, lead: float, tail: float, seed: int) -> Answer:

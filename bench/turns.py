@@ -69,16 +69,24 @@ def greeting_parts(run: RitualRun) -> tuple[float, float]:
     return said - run.spawned, run.spawned + greeting_start(run) - said
 
 
-def listening_after_prompt(run: RitualRun) -> float:
-    """Seconds from the end of the first question's sound to the first ``listening``
-    event: the half-duplex tail, plus any wait for the model still loading."""
+def listening_after_prompt(run: RitualRun) -> list[float]:
+    """Seconds from the end of each question's sound to its ``listening`` event.
+
+    Whatever the user says in that window is dropped (half-duplex): it is the
+    mic's echo tail, plus anything else ``listen()`` does first (building the
+    grammar recogniser, waiting for a model still loading).
+    """
     rec = run.recording
-    listening = run.event_time(next(e for e in run.events if e["event"] == "listening"))
-    before = rec.speaker[: rec.index(listening)]
-    loud = np.nonzero(np.abs(before.astype(np.int32)) >= AUDIBLE)[0]
-    if not len(loud):
-        raise ValueError("no prompt was heard before the first listening event")
-    return listening - rec.time(int(loud[-1]) + 1)
+    found = []
+    for event in run.events:
+        if event["event"] != "listening":
+            continue
+        listening = run.event_time(event)
+        before = rec.speaker[: rec.index(listening)]
+        loud = np.nonzero(np.abs(before.astype(np.int32)) >= AUDIBLE)[0]
+        if len(loud):
+            found.append(listening - rec.time(int(loud[-1]) + 1))
+    return found
 
 
 def turns(run: RitualRun, silences: dict[str, float]) -> list[Turn]:
