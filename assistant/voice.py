@@ -52,12 +52,16 @@ def open_voice(
     missing = espeak_missing()
     if missing:
         raise SpeechError(missing)
-    # The speaker is checked first: with none there is no voice ritual to start.
-    player = SoundDevicePlayer(settings.audio.output_device)
+    # The mic first: without one the fix is --text, the message the user most needs.
+    mic = SoundDeviceMic(settings.audio.input_device)
+    try:
+        player = SoundDevicePlayer(settings.audio.output_device)
+    except BaseException:
+        mic.close()
+        raise
     speaker = Pyttsx3Speaker(
         cache_dir=settings.cache_dir / "speech", player=player, voice=voice, language=language
     )
-    mic = SoundDeviceMic(settings.audio.input_device)
     # The model loads on its own thread while the greeting is spoken.
     listener = VoskListener(model_path, mic)
     return Voice(

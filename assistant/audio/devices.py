@@ -102,7 +102,7 @@ def find_device(device: Device, kind: Kind) -> DeviceInfo:
             NO_MIC_FIX
             if kind == "input"
             else "connect a speaker or headphones (and check that the sound server, "
-            "PulseAudio or PipeWire, is running)"
+            "PulseAudio or PipeWire, is running), or run the ritual typed with --text"
         )
         raise AudioError(f"no {what} found: {fix}")
     if device is None:

@@ -155,3 +155,27 @@ def test_a_voice_ritual_heard_answered_and_stopped_by_voice(
     assert len(prompts) == len(set(spoken))
     expected = sum(loud_seconds(p) for p in prompts)
     assert loud_seconds(speaker) == pytest.approx(expected, rel=0.15)
+
+
+def test_without_a_microphone_the_fix_is_named(ko_model: Path, tmp_path: Path) -> None:
+    env = {
+        **os.environ,
+        "PULSE_SERVER": f"unix:{tmp_path}/no-sound-server",
+        "RITUAL_CACHE": str(tmp_path),
+    }
+    probe = subprocess.run(
+        [sys.executable, "-m", "assistant", "devices"],
+        cwd=ROOT,
+        env=env,
+        capture_output=True,
+        text=True,
+    )
+    if probe.stdout.split("Outputs")[0].count("Hz"):
+        pytest.skip("this machine has a real microphone")
+    done = subprocess.run(
+        [sys.executable, "-m", "assistant", "run", str(RITUAL), "--model", str(ko_model),
+         "--journal", str(tmp_path / "journal")],
+        cwd=ROOT, env=env, capture_output=True, text=True, timeout=60,
+    )  # fmt: skip
+    assert done.returncode == 1
+    assert "no microphone found" in done.stderr and "--text" in done.stderr
