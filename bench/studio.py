@@ -88,6 +88,12 @@ class Studio:
         """
         os.environ.update(self.audio.env)
         os.environ["PULSE_SOURCE"] = f"{MIX}.monitor"
+        try:
+            import sounddevice  # noqa: F401  (PortAudio scans the devices now, once)
+        except OSError as e:
+            raise StudioError(
+                f"PortAudio is missing ({e}): sudo apt install libportaudio2"
+            ) from None
 
     def child_env(self) -> dict[str, str]:
         """The environment of a process that should use ritual's default devices."""
