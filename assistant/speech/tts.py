@@ -150,7 +150,9 @@ class Pyttsx3Speaker:
         if path.is_file():
             return path
         try:
-            self.cache_dir.mkdir(parents=True, exist_ok=True)
+            # Private: a recall prompt reads a diary answer back ("This morning you said…").
+            self.cache_dir.mkdir(mode=0o700, parents=True, exist_ok=True)
+            os.chmod(self.cache_dir, 0o700)
         except OSError as e:
             raise SpeechError(
                 f"cannot create the speech cache {self.cache_dir} ({e.strerror})"
@@ -160,6 +162,7 @@ class Pyttsx3Speaker:
         tmp = path.with_name(f".{path.stem}.{os.getpid()}.tmp.wav")
         try:
             self._synthesize(text, tmp)
+            os.chmod(tmp, 0o600)
             os.replace(tmp, path)
         finally:
             with contextlib.suppress(OSError):

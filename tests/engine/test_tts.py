@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import os
+import stat
 import subprocess
 import time
 import wave
@@ -60,6 +62,9 @@ def test_a_prompt_is_rendered_to_real_speech_and_played(
     assert loud_seconds(path) > 1.5
     out, _ = capfd.readouterr()
     assert out == ""  # pyttsx3 prints "Audio saved to ..." in the worker, not here
+    # private: a recall prompt reads a diary answer back
+    assert stat.S_IMODE(os.stat(path).st_mode) == 0o600
+    assert stat.S_IMODE(os.stat(tmp_path).st_mode) == 0o700
 
 
 def test_the_second_time_nothing_is_synthesised(tmp_path: Path) -> None:
