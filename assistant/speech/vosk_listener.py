@@ -5,8 +5,9 @@ started at construction, so it loads while the greeting is spoken; one
 long-lived open recogniser (``Reset()`` between answers) and, beside it, a
 grammar recogniser over the command phrases valid at the moment.
 
-Telling a command from an answer: every sentence the open recogniser closes is
-also judged by the grammar recogniser over the same audio. A grammar
+Telling a command from an answer: every sentence the open recogniser closes
+(or we close, see SENTENCE_QUIET) is also judged by the grammar recogniser over
+the same audio. A grammar
 recogniser maps any speech to *some* run of its phrases (Korean has no
 ``[unk]`` to reject with), but a whole sentence comes out as several of them;
 so a sentence is a command only when the grammar heard exactly one phrase
