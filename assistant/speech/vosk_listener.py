@@ -16,6 +16,8 @@ so a sentence is a command only when the grammar heard exactly one phrase
 
 from __future__ import annotations
 
+import contextlib
+import dataclasses
 import json
 import logging
 import threading
@@ -268,10 +270,16 @@ class VoskListener:
                 ) from None
         request.on_ready()
         try:
-            return self._hear(request, grammar, writer)
+            utterance = self._hear(request, grammar, writer)
         finally:
             if writer is not None:
                 _close(writer)
+        if utterance.text or utterance.audio is None:
+            return utterance
+        # Only a command, or silence: there is no answer whose audio the diary keeps.
+        with contextlib.suppress(OSError):
+            utterance.audio.unlink()
+        return dataclasses.replace(utterance, audio=None)
 
     def _hear(
         self, request: ListenRequest, grammar: Any, writer: StreamingWavWriter | None

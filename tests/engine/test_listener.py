@@ -153,6 +153,16 @@ def test_the_answers_audio_is_kept_as_it_is_heard(
     assert loud_seconds(out) <= speech
 
 
+def test_no_audio_is_kept_when_only_a_command_was_said(
+    listener: VoskListener, sounds: Path, tmp_path: Path
+) -> None:
+    wav, _ = answer_wav(sounds / "stop-kept.wav", "중지", tail=3.0)
+    out = tmp_path / "02-need.wav"
+    heard = hear(listener, wav, audio_path=out)
+    assert heard.command == "stop" and heard.audio is None
+    assert not out.exists()
+
+
 def test_a_model_that_is_not_there_is_a_clear_error(tmp_path: Path) -> None:
     from assistant.errors import ModelError
 
