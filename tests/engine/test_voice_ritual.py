@@ -16,7 +16,7 @@ import subprocess
 import sys
 import time
 from pathlib import Path
-from typing import Any
+from typing import Any, Optional
 
 import pytest
 
@@ -54,9 +54,15 @@ class EventTail:
 
 
 def run_ritual(
-    audio: VirtualAudio, tmp: Path, model: Path, answers: dict[str, Path]
+    audio: VirtualAudio,
+    tmp: Path,
+    model: Optional[Path],
+    answers: dict[str, Path],
+    env_extra: Optional[dict[str, str]] = None,
 ) -> tuple[subprocess.CompletedProcess[str], list[dict[str, Any]]]:
-    """Run the ritual, answering each ``listening`` step with its WAV."""
+    """Run the ritual, answering each ``listening`` step with its WAV.
+
+    With ``model`` None, ritual finds its model itself (``env_extra`` may say where)."""
     events = EventTail(tmp / "events.jsonl")
     env = {
         **audio.client_env(),
@@ -64,13 +70,14 @@ def run_ritual(
         "RITUAL_CONFIG": str(tmp / "no-config.yaml"),
         "XDG_CONFIG_HOME": str(tmp / "config"),
         "PYTHONUNBUFFERED": "1",
+        **(env_extra or {}),
     }
     env.pop("RITUAL_JOURNAL", None)
     env.pop("RITUAL_MODEL", None)
     (tmp / "no-config.yaml").write_text("name: tester\n")
     proc = subprocess.Popen(
         [sys.executable, "-m", "assistant", "run", str(RITUAL), "--journal", str(tmp / "journal"),
-         "--model", str(model), "--events", str(events.path)],
+         *(["--model", str(model)] if model else []), "--events", str(events.path)],
         cwd=ROOT, env=env, stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True,
     )  # fmt: skip
     deadline = time.monotonic() + TIMEOUT
