@@ -35,6 +35,37 @@ def _log(message: str) -> None:
     print(message, file=sys.stderr, flush=True)
 
 
+def _measure(work: Path, args: argparse.Namespace) -> dict[str, Any]:
+    """Every figure asked for, with its details; raises StudioError without devices."""
+    # Imported here: the tests' helpers import pytest, and studio needs PulseAudio.
+    from bench.listener_cpu import bench_listener
+    from bench.studio import Studio
+    from bench.voice_ritual import bench_voice_ritual
+    from tests.kmodel import ko_model_copy
+
+    results: dict[str, Any] = {}
+    details: dict[str, Any] = {}
+    model = ko_model_copy(work / "models")
+    if args.only in (None, "ritual"):
+        _log("voice ritual: latency, start-up, memory, synthesis cache")
+        studio = Studio(work / "pulse")
+        try:
+            studio.start()
+            studio.point_this_process()
+            part = bench_voice_ritual(studio, model, work / "ritual", args.runs, log=_log)
+        finally:
+            studio.stop()  # before the CPU figures: an idle daemon still ticks
+        details["voice_ritual"] = part.pop("details")
+        results.update(part)
+    if args.only in (None, "listener"):
+        _log("listener CPU: ours vs a bare Vosk loop")
+        part = bench_listener(model, work, args.runs, log=_log)
+        details["listener"] = part.pop("details")
+        results.update(part)
+    results["details"] = details
+    return results
+
+
 def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(prog="python -m bench", description=__doc__)
     parser.add_argument("--runs", type=int, default=5, help="runs per figure (default 5)")
@@ -42,43 +73,29 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument(
         "--only", choices=("ritual", "listener"), help="run one part (the file gets its keys only)"
     )
+    parser.add_argument(
+        "--keep", action="store_true", help="keep the work folder (journals, events, answers)"
+    )
     args = parser.parse_args(argv)
     why = _missing()
     if why:
         _log(f"bench: {why}")
         return 1
-    # Imported here: the tests' helpers import pytest, and studio needs PulseAudio.
-    from bench.listener_cpu import bench_listener
-    from bench.studio import Studio, StudioError
-    from bench.voice_ritual import bench_voice_ritual
-    from tests.kmodel import ko_model_copy
+    from bench.studio import StudioError
 
     results: dict[str, Any] = {"machine": machine_info()}
-    details: dict[str, Any] = {}
     started = time.monotonic()
-    with tempfile.TemporaryDirectory(prefix="ritual-bench-") as tmp:
-        work = Path(tmp)
-        model = ko_model_copy(work / "models")
-        if args.only in (None, "ritual"):
-            _log("voice ritual: latency, start-up, memory, synthesis cache")
-            studio = Studio(work / "pulse")
-            try:
-                studio.start()
-                studio.point_this_process()
-                part = bench_voice_ritual(studio, model, work / "ritual", args.runs, log=_log)
-            except StudioError as e:
-                _log(f"bench: {e}")
-                return 1
-            finally:
-                studio.stop()  # before the CPU figures: an idle daemon still ticks
-            details["voice_ritual"] = part.pop("details")
-            results.update(part)
-        if args.only in (None, "listener"):
-            _log("listener CPU: ours vs a bare Vosk loop")
-            part = bench_listener(model, work, args.runs, log=_log)
-            details["listener"] = part.pop("details")
-            results.update(part)
-    results["details"] = details
+    work = Path(tempfile.mkdtemp(prefix="ritual-bench-"))
+    try:
+        results.update(_measure(work, args))
+    except StudioError as e:
+        _log(f"bench: {e}")
+        return 1
+    finally:
+        if args.keep:
+            _log(f"work folder kept: {work}")
+        else:
+            shutil.rmtree(work, ignore_errors=True)
     results["machine"]["bench_minutes"] = round((time.monotonic() - started) / 60, 1)
     print(report.table(results))
     report.write(results, args.out)

@@ -14,6 +14,7 @@ from typing import Any
 import numpy as np
 
 from bench import RATE
+from bench.hearing import Heard, best_offset, listener_view, word_end_early_ms
 from bench.recorder import Recording
 from bench.ritual_run import Fed, RitualRun
 from bench.speech import AUDIBLE
@@ -33,6 +34,11 @@ class Turn:
     """``heard`` -> ``speaking`` event: saving the entry, picking the next step"""
     speaking_to_sound_ms: float
     """``speaking`` event -> first audible sample: rendering lookup and the player"""
+    ended_by: str
+    """why ritual's listener ended the answer"""
+    word_end_early_ms: float | None
+    """how long before the real end of speech Vosk put the last word's end (the
+    endpoint counts the silence from there)"""
 
 
 def first_audible(samples: np.ndarray[Any, Any], start: int) -> int | None:
@@ -41,16 +47,10 @@ def first_audible(samples: np.ndarray[Any, Any], start: int) -> int | None:
 
 
 def locate(recording: Recording, fed: Fed) -> int:
-    """Where the fed answer starts in the mic channel (cross-correlation)."""
-    template = fed.answer.samples.astype(np.float64)
+    """Where the fed answer starts in the mic channel (it arrives bit-exact)."""
     lo = recording.index(fed.started - SEARCH)
-    hi = min(len(recording.mic), lo + len(template) + 2 * RATE)
-    window = recording.mic[lo:hi].astype(np.float64)
-    if len(window) < len(template):
-        raise ValueError(f"answer {fed.step}: the recording ends before it was played")
-    n = 1 << (len(window) + len(template)).bit_length()
-    corr = np.fft.irfft(np.fft.rfft(window, n) * np.conj(np.fft.rfft(template, n)), n)
-    return lo + int(np.argmax(corr[: len(window) - len(template) + 1]))
+    hi = min(len(recording.mic), lo + len(fed.answer.samples) + 2 * RATE)
+    return best_offset(recording.mic[lo:hi], fed.answer.samples, lo)
 
 
 def greeting_start(run: RitualRun) -> float:
@@ -92,6 +92,7 @@ def listening_after_prompt(run: RitualRun) -> list[float]:
 def turns(run: RitualRun, silences: dict[str, float]) -> list[Turn]:
     """One Turn per fed answer that was heard and followed by a prompt."""
     rec = run.recording
+    view = listener_view(run.events)
     found = []
     for fed in run.fed:
         start = locate(rec, fed)
@@ -104,6 +105,7 @@ def turns(run: RitualRun, silences: dict[str, float]) -> list[Turn]:
         if onset is None or heard is None or speaking is None:
             continue
         silence = silences[fed.step]
+        heard_as = view.get(fed.step, Heard("unknown", None, None))
         found.append(
             Turn(
                 step=fed.step,
@@ -111,6 +113,8 @@ def turns(run: RitualRun, silences: dict[str, float]) -> list[Turn]:
                 to_heard_ms=1000 * (run.event_time(heard) - rec.time(end) - silence),
                 heard_to_speaking_ms=1000 * (run.event_time(speaking) - run.event_time(heard)),
                 speaking_to_sound_ms=1000 * (rec.time(onset) - run.event_time(speaking)),
+                ended_by=heard_as.ended_by,
+                word_end_early_ms=word_end_early_ms(rec.mic, heard_as, start, end),
             )
         )
     return found

@@ -106,6 +106,7 @@ def bench_voice_ritual(
         "details": {
             "turn_parts_ms": _turn_parts(warm_turns),
             "turns_per_run": len(ANSWERS),
+            "turns_per_warm_run": [[_turn_row(t) for t in turns(r, silences)] for r in warm],
             "greeting_parts_ms": {
                 "spawn_to_speaking_event": summary(_ms([greeting_parts(r)[0] for r in warm])),
                 "speaking_event_to_sound": summary(_ms([greeting_parts(r)[1] for r in warm])),
@@ -135,6 +136,16 @@ def bench_voice_ritual(
             "mix_block_ms": studio.mix_block_ms(),
             "recorder_jitter_ms": summary(_ms([r.recording.jitter for r in warm])),
         },
+    }
+
+
+def _turn_row(turn: Turn) -> dict[str, Any]:
+    early = turn.word_end_early_ms
+    return {
+        "step": turn.step,
+        "latency_ms": round(turn.latency_ms, 1),
+        "ended_by": turn.ended_by,
+        "vosk_word_end_early_ms": None if early is None else round(early, 1),
     }
 
 
