@@ -8,6 +8,7 @@ a bare ``python -c pass`` and a process that only loads the model.
 from __future__ import annotations
 
 import statistics
+from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
@@ -65,6 +66,19 @@ def _ms(seconds: list[float]) -> list[float]:
     return [1000 * s for s in seconds]
 
 
+@dataclass
+class _Runs:
+    """Everything measured, before it is summarised."""
+
+    cold: RitualRun
+    warm: list[RitualRun] = field(default_factory=list)
+    turns: list[list[Turn]] = field(default_factory=list)
+    """per warm run"""
+    python_s: list[float] = field(default_factory=list)
+    bare_mb: list[float] = field(default_factory=list)
+    load_only_mb: list[float] = field(default_factory=list)
+
+
 def bench_voice_ritual(
     studio: Studio, model: Path, work: Path, runs: int, log: Any = print
 ) -> dict[str, Any]:
@@ -80,62 +94,73 @@ def bench_voice_ritual(
     _check(cold, "cold run")
     log(f"  cold run: {cold.synth_files} prompts rendered, greeting after "
         f"{1000 * greeting_start(cold):.0f} ms")  # fmt: skip
-    warm: list[RitualRun] = []
-    python_s: list[float] = []
-    bare_mb: list[float] = []
-    load_only_mb: list[float] = []
+    done = _Runs(cold)
     for n in range(1, runs + 1):
-        python_s.append(baselines.python_startup_seconds())
-        bare_mb.append(baselines.model_only_peak_mb(model, wavs))
-        load_only_mb.append(baselines.model_only_peak_mb(model, []))
+        done.python_s.append(baselines.python_startup_seconds())
+        done.bare_mb.append(baselines.model_only_peak_mb(model, wavs))
+        done.load_only_mb.append(baselines.model_only_peak_mb(model, []))
         run = run_ritual(studio, RITUAL, model, folders(n), answers)
         _check(run, f"run {n}")
-        warm.append(run)
-        log(f"  run {n}: greeting {1000 * greeting_start(run):.0f} ms, "
-            f"turns {[round(t.latency_ms) for t in turns(run, silences)]} ms, "
-            f"peak RSS {run.peak_rss_mb:.0f} MB (bare model {bare_mb[-1]:.0f} MB)")  # fmt: skip
-    warm_turns = [t for run in warm for t in turns(run, silences)]
-    cold_turns = turns(cold, silences)
+        done.warm.append(run)
+        done.turns.append(turns(run, silences))
+        latencies = [round(t.latency_ms) for t in done.turns[-1]]
+        rss = f"peak RSS {run.peak_rss_mb:.0f} MB (bare model {done.bare_mb[-1]:.0f} MB)"
+        log(f"  run {n}: greeting {1000 * greeting_start(run):.0f} ms, turns {latencies} ms, {rss}")
     return {
-        "turn_latency_over_silence_ms": summary([t.latency_ms for t in warm_turns]),
+        **_figures(done),
+        "details": {
+            **_details(done, silences),
+            "mix_block_ms": studio.mix_block_ms(),
+        },
+    }
+
+
+def _figures(done: _Runs) -> dict[str, Any]:
+    warm = done.warm
+    return {
+        "turn_latency_over_silence_ms": summary([t.latency_ms for ts in done.turns for t in ts]),
         "greeting_start_ms": summary(_ms([greeting_start(r) for r in warm])),
         "first_listening_ms": summary(_ms([_first_listening(r) for r in warm])),
-        "python_startup_ms": summary(_ms(python_s)),
-        "rss_over_bare_model_mb": summary([r.peak_rss_mb - b for r, b in zip(warm, bare_mb)]),
+        "python_startup_ms": summary(_ms(done.python_s)),
+        "rss_over_bare_model_mb": summary([r.peak_rss_mb - b for r, b in zip(warm, done.bare_mb)]),
         "second_run_synth_calls": warm[0].synth_files,
-        "details": {
-            "turn_parts_ms": _turn_parts(warm_turns),
-            "turns_per_run": len(ANSWERS),
-            "turns_per_warm_run": [[_turn_row(t) for t in turns(r, silences)] for r in warm],
-            "greeting_parts_ms": {
-                "spawn_to_speaking_event": summary(_ms([greeting_parts(r)[0] for r in warm])),
-                "speaking_event_to_sound": summary(_ms([greeting_parts(r)[1] for r in warm])),
-            },
-            # The first question also builds the grammar recogniser.
-            "prompt_end_to_listening_ms": {
-                "first_question": summary(_ms([listening_after_prompt(r)[0] for r in warm])),
-                "later_questions": summary(
-                    _ms([s for r in warm for s in listening_after_prompt(r)[1:]])
-                ),
-            },
-            "silence_s": sorted(set(silences.values())),
-            "cold_run": {
-                "synth_calls": cold.synth_files,
-                "greeting_start_ms": round(1000 * greeting_start(cold), 1),
-                "turn_latency_over_silence_ms": [round(t.latency_ms, 1) for t in cold_turns],
-            },
-            "synth_calls_per_warm_run": [r.synth_files for r in warm],
-            "ritual_peak_rss_mb": summary([r.peak_rss_mb for r in warm]),
-            "bare_model_peak_rss_mb": summary(bare_mb),
-            # The same baseline without decoding the answers: the difference then
-            # also holds what Vosk itself caches while decoding (not ritual's doing).
-            "model_load_only_peak_rss_mb": summary(load_only_mb),
-            "rss_over_model_load_only_mb": summary(
-                [r.peak_rss_mb - b for r, b in zip(warm, load_only_mb)]
-            ),
-            "mix_block_ms": studio.mix_block_ms(),
-            "recorder_jitter_ms": summary(_ms([r.recording.jitter for r in warm])),
+    }
+
+
+def _details(done: _Runs, silences: dict[str, float]) -> dict[str, Any]:
+    warm = done.warm
+    after_prompt = [listening_after_prompt(r) for r in warm]
+    return {
+        "turn_parts_ms": _turn_parts([t for ts in done.turns for t in ts]),
+        "turns_per_run": len(ANSWERS),
+        "turns_per_warm_run": [[_turn_row(t) for t in ts] for ts in done.turns],
+        "greeting_parts_ms": {
+            "spawn_to_speaking_event": summary(_ms([greeting_parts(r)[0] for r in warm])),
+            "speaking_event_to_sound": summary(_ms([greeting_parts(r)[1] for r in warm])),
         },
+        # The first question also builds the grammar recogniser.
+        "prompt_end_to_listening_ms": {
+            "first_question": summary(_ms([a[0] for a in after_prompt])),
+            "later_questions": summary(_ms([s for a in after_prompt for s in a[1:]])),
+        },
+        "silence_s": sorted(set(silences.values())),
+        "cold_run": {
+            "synth_calls": done.cold.synth_files,
+            "greeting_start_ms": round(1000 * greeting_start(done.cold), 1),
+            "turn_latency_over_silence_ms": [
+                round(t.latency_ms, 1) for t in turns(done.cold, silences)
+            ],
+        },
+        "synth_calls_per_warm_run": [r.synth_files for r in warm],
+        "ritual_peak_rss_mb": summary([r.peak_rss_mb for r in warm]),
+        "bare_model_peak_rss_mb": summary(done.bare_mb),
+        # The same baseline without decoding the answers: the difference then also
+        # holds what Vosk itself caches while decoding (not ritual's doing).
+        "model_load_only_peak_rss_mb": summary(done.load_only_mb),
+        "rss_over_model_load_only_mb": summary(
+            [r.peak_rss_mb - b for r, b in zip(warm, done.load_only_mb)]
+        ),
+        "recorder_jitter_ms": summary(_ms([r.recording.jitter for r in warm])),
     }
 
 
