@@ -5,14 +5,15 @@ started at construction, so it loads while the greeting is spoken; one
 long-lived open recogniser (``Reset()`` between answers) and, beside it, a
 grammar recogniser over the command phrases valid at the moment.
 
-Telling a command from an answer: every sentence the open recogniser closes
-(or we close, see SENTENCE_QUIET) is also judged by the grammar recogniser over
-the same audio. A grammar
-recogniser maps any speech to *some* run of its phrases (Korean has no
-``[unk]`` to reject with), but a whole sentence comes out as several of them;
-so a sentence is a command only when the grammar heard exactly one phrase
-(or the open recogniser itself heard exactly a command phrase).
-"""
+Telling a command from an answer: every short sentence the open recogniser
+closes (or we close, see SENTENCE_QUIET) is also judged by the grammar
+recogniser over the same audio. A grammar recogniser maps any speech to *some*
+run of its phrases (Korean has no ``[unk]`` to reject with), but a whole
+sentence comes out as several of them; so a sentence is a command only when the
+grammar heard exactly one phrase (or the open recogniser itself heard exactly a
+command phrase). The grammar recogniser is only run on a sentence once it has
+closed, and only when its words are short enough to be a command: a second
+decode of every answer would cost a fifth more CPU (bench/README.md)."""
 
 from __future__ import annotations
 
@@ -27,7 +28,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
-from assistant.audio import RATE, AudioSource, seconds_of
+from assistant.audio import RATE, SAMPLE_WIDTH, AudioSource, seconds_of
 from assistant.audio.wav import StreamingWavWriter
 from assistant.core.commands import CommandSet, match_command, normalize
 from assistant.core.endpoint import COMMAND, AnswerEndpoint, EndpointRules
@@ -47,6 +48,14 @@ Vosk's own endpointer closes one after 0.5 to 2 s of trailing silence, but now
 and then not at all (seen on a noise floor, and on the exact zeros of a virtual
 mic); a command is only judged once its sentence is closed, so "stop" would
 otherwise wait for the whole answer's silence."""
+COMMAND_SECONDS = 2.5
+"""a sentence whose words last longer than this is an answer: the grammar
+recogniser is not asked about it"""
+GRAMMAR_LEAD = 0.6
+"""seconds of audio before the first word given to the grammar recogniser: it
+misses a word at the very start of its input"""
+KEPT_SECONDS = 8.0
+"""recent audio kept for judging the sentence in progress (a command is short)"""
 GRAMMAR_CACHE = 8
 """grammar recognisers kept, one per set of command phrases (sets recur)"""
 UNKNOWN = "[unk]"
@@ -103,14 +112,19 @@ class _Hearing:
             EndpointRules(request.silence, request.max_seconds, request.no_speech_seconds)
         )
         self.answer = _Answer()
-        self.pending: list[str] = []
-        """grammar results since the open recogniser's last sentence"""
+        self.recent = bytearray()
+        """the last KEPT_SECONDS of audio of the sentence in progress"""
+        self.recent_start = 0.0
+        """where ``recent`` starts, in seconds of this answer"""
 
     def feed(self, chunk: bytes) -> str | None:
         """Hear a chunk; why the answer is over, or None."""
         self.answer.seconds += seconds_of(chunk)
-        if self.grammar is not None and self.grammar.AcceptWaveform(chunk):
-            self.pending.append(json.loads(self.grammar.Result()).get("text", ""))
+        self.recent += chunk
+        excess = len(self.recent) - int(KEPT_SECONDS * RATE) * SAMPLE_WIDTH
+        if excess > 0:
+            del self.recent[:excess]
+            self.recent_start += seconds_of(bytes(excess))
         if self.open.AcceptWaveform(chunk):
             self.close_sentence(self.open.Result())
         else:
@@ -122,11 +136,6 @@ class _Hearing:
 
     def close_sentence(self, result: str) -> None:
         """The open recogniser closed a sentence: judge it over the same audio."""
-        if self.grammar is not None:
-            self.pending.append(json.loads(self.grammar.FinalResult()).get("text", ""))
-            self.grammar.Reset()
-        said = " ".join(t for t in self.pending if t)
-        self.pending.clear()
         parsed = json.loads(result)
         text = str(parsed.get("text", ""))
         words = [
@@ -138,6 +147,9 @@ class _Hearing:
             )
             for w in parsed.get("result", [])
         ]
+        said = self.grammar_text(words)
+        self.recent.clear()
+        self.recent_start = self.answer.seconds
         command = match_command(text, self.commands) or (
             match_command(said, self.commands) if said else None
         )
@@ -151,6 +163,18 @@ class _Hearing:
             last_word_end=words[-1].end if words else None,
             command=command,
         )
+
+    def grammar_text(self, words: list[Word]) -> str:
+        """What the grammar recogniser hears in a short sentence ("" for a long one)."""
+        if self.grammar is None or not words or words[-1].end - words[0].start > COMMAND_SECONDS:
+            return ""
+        start = max(0.0, words[0].start - GRAMMAR_LEAD - self.recent_start)
+        heard = []
+        if self.grammar.AcceptWaveform(bytes(self.recent[int(start * RATE) * SAMPLE_WIDTH :])):
+            heard.append(json.loads(self.grammar.Result()).get("text", ""))
+        heard.append(json.loads(self.grammar.FinalResult()).get("text", ""))
+        self.grammar.Reset()
+        return " ".join(t for t in heard if t)
 
     def finish(self, ended_by: str | None) -> str:
         """Close the sentence still open (silence shorter than Vosk's own endpointer,
