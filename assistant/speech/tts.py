@@ -39,7 +39,8 @@ log = logging.getLogger(__name__)
 ESPEAK_FIX = "sudo apt install espeak-ng"
 TIMEOUT = 30.0
 """seconds one prompt may take to render (a few hundred ms on a Raspberry Pi)"""
-CACHE_VERSION = "1"
+CACHE_VERSION = "2"
+"""bumped when the rendering changes (2: quiet ends trimmed)"""
 """part of every cache key: bump it when rendering changes"""
 
 # Exit statuses of the worker, mapped to messages in _check_worker.
@@ -162,6 +163,7 @@ class Pyttsx3Speaker:
         tmp = path.with_name(f".{path.stem}.{os.getpid()}.tmp.wav")
         try:
             self._synthesize(text, tmp)
+            trim_quiet_ends(tmp)
             os.chmod(tmp, 0o600)
             os.replace(tmp, path)
         finally:
@@ -223,3 +225,32 @@ class Pyttsx3Speaker:
             raise SpeechError(f"speech synthesis wrote no usable sound ({e})") from None
         if not audio.frames:
             raise SpeechError("speech synthesis produced no sound (is espeak-ng working?)")
+
+
+QUIET = 33
+"""int16 amplitude below which a sample is silence (about -60 dBFS)"""
+KEPT_QUIET = 0.05
+"""seconds of the quiet ends kept, so no sound starts or stops abruptly"""
+
+
+def trim_quiet_ends(path: Path) -> None:
+    """Cut espeak-ng's near-silent lead and tail (about 0.3 s) from a rendered prompt.
+
+    The listener only starts once a prompt has finished playing: a quiet tail is
+    time in which the user's first syllable would be lost.
+    """
+    import numpy as np
+
+    from assistant.audio.wav import read_wav, write_wav
+
+    audio = read_wav(path)
+    samples = np.frombuffer(audio.frames, dtype="<i2")
+    loud = np.flatnonzero(np.abs(samples.astype(np.int32)) > QUIET)
+    if loud.size == 0:
+        return
+    keep = int(KEPT_QUIET * audio.rate) * audio.channels
+    first = max(0, int(loud[0]) - keep)
+    last = min(samples.size, int(loud[-1]) + 1 + keep)
+    first -= first % audio.channels
+    last += (-last) % audio.channels
+    write_wav(path, samples[first:last].tobytes(), audio.rate, audio.channels)
