@@ -4,7 +4,6 @@ process on the studio's devices, answered by voice after each ``listening`` even
 
 from __future__ import annotations
 
-import json
 import os
 import subprocess
 import sys
@@ -17,6 +16,7 @@ from bench import ROOT
 from bench.recorder import Recorder, Recording
 from bench.speech import Answer
 from bench.studio import Studio
+from tests.engine.event_tail import EventTail
 
 TIMEOUT = 120.0
 """seconds one ritual may take before it is killed (it takes about 25)"""
@@ -65,29 +65,6 @@ class RitualRun:
         return float(event["time"]) - self.unix_offset
 
 
-class _EventTail:
-    """The events file as ritual writes it (JSON lines, flushed at once)."""
-
-    def __init__(self, path: Path) -> None:
-        self.path = path
-        self.offset = 0
-        self.buffer = ""
-        self.seen: list[dict[str, Any]] = []
-
-    def poll(self) -> list[dict[str, Any]]:
-        try:
-            with self.path.open(encoding="utf-8") as f:
-                f.seek(self.offset)
-                self.buffer += f.read()
-                self.offset = f.tell()
-        except FileNotFoundError:
-            return []
-        *lines, self.buffer = self.buffer.split("\n")
-        new = [json.loads(line) for line in lines if line.strip()]
-        self.seen += new
-        return new
-
-
 def _env(studio: Studio, folders: Folders) -> dict[str, str]:
     env = {
         **studio.child_env(),
@@ -113,7 +90,7 @@ def run_ritual(
     folders.home.mkdir(parents=True, exist_ok=True)
     (folders.home / "config.yaml").write_text("name: bench\n", encoding="utf-8")
     before = _cached_prompts(folders.cache)
-    tail = _EventTail(folders.events)
+    tail = EventTail(folders.events)
     pending = dict(answers)
     fed: list[Fed] = []
     playing: subprocess.Popen[bytes] | None = None
@@ -148,7 +125,7 @@ def run_ritual(
 
 def _answer_until_exit(
     proc: subprocess.Popen[bytes],
-    tail: _EventTail,
+    tail: EventTail,
     pending: dict[str, Answer],
     fed: list[Fed],
     studio: Studio,

@@ -57,18 +57,18 @@ def test_text_mode_morning_writes_one_dated_entry(tmp_path: Path) -> None:
     assert f"Saved to {path}" in result.stderr
 
 
+def typed_morning(env: dict[str, str], journal: str) -> None:
+    result = run_cli(
+        "run", "morning", "--text", "--journal", journal,
+        env=env, stdin="\n".join(MORNING_ANSWERS) + "\n",
+    )  # fmt: skip
+    assert result.status == 0, result.stderr
+
+
 def test_text_mode_evening_recalls_the_morning_intention(tmp_path: Path) -> None:
     env = isolated_env(tmp_path)
     journal = str(tmp_path / "journal")
-    run_cli(
-        "run",
-        "morning",
-        "--text",
-        "--journal",
-        journal,
-        env=env,
-        stdin="\n".join(MORNING_ANSWERS) + "\n",
-    )
+    typed_morning(env, journal)
     result = run_cli(
         "run", "evening", "--text", "--journal", journal, env=env, stdin="It went well.\nstop\n"
     )
@@ -153,15 +153,7 @@ def test_usage_errors_exit_2(tmp_path: Path) -> None:
 def fill_journal(tmp_path: Path) -> tuple[dict[str, str], str]:
     env = isolated_env(tmp_path)
     journal = str(tmp_path / "journal")
-    run_cli(
-        "run",
-        "morning",
-        "--text",
-        "--journal",
-        journal,
-        env=env,
-        stdin="\n".join(MORNING_ANSWERS) + "\n",
-    )
+    typed_morning(env, journal)
     run_cli(
         "run", "journal", "--text", "--journal", journal, env=env, stdin="The garden needs water.\n"
     )

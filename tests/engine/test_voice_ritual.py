@@ -21,6 +21,7 @@ from typing import Any, Optional
 import pytest
 
 from assistant.audio.wav import read_wav
+from tests.engine.event_tail import EventTail
 from tests.engine.sounds import answer_wav, loud_seconds
 from tests.engine.virtual_audio import VirtualAudio
 
@@ -28,29 +29,6 @@ pytestmark = pytest.mark.engine
 ROOT = Path(__file__).resolve().parents[2]
 RITUAL = ROOT / "tests" / "data" / "voice-ko.yaml"
 TIMEOUT = 120.0
-
-
-class EventTail:
-    """Reads the events file as the ritual writes it (JSON lines, flushed at once)."""
-
-    def __init__(self, path: Path) -> None:
-        self.path = path
-        self.offset = 0
-        self.buffer = ""
-        self.seen: list[dict[str, Any]] = []
-
-    def poll(self) -> list[dict[str, Any]]:
-        try:
-            with self.path.open(encoding="utf-8") as f:
-                f.seek(self.offset)
-                self.buffer += f.read()
-                self.offset = f.tell()
-        except FileNotFoundError:
-            return []
-        *lines, self.buffer = self.buffer.split("\n")
-        new = [json.loads(line) for line in lines if line.strip()]
-        self.seen += new
-        return new
 
 
 def run_ritual(
