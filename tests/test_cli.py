@@ -13,7 +13,7 @@ import pytest
 import yaml
 
 from assistant.core.journal import parse_entry
-from tests.cli import ROOT, isolated_env, run_cli, spawn_cli
+from tests.cli import ROOT, Result, isolated_env, run_cli, spawn_cli
 
 MORNING_ANSWERS = [
     "Calm, a little sleepy.",
@@ -30,17 +30,17 @@ def journal_files(root: Path) -> list[Path]:
     return sorted(root.glob("*/*/*.md"))
 
 
+def run_typed(ritual: str, journal: Path, env: dict[str, str], answers: list[str]) -> Result:
+    """``ritual run RITUAL --text`` with ``answers`` typed, one per line."""
+    return run_cli(
+        "run", ritual, "--text", "--journal", str(journal),
+        env=env, stdin="".join(a + "\n" for a in answers),
+    )  # fmt: skip
+
+
 def test_text_mode_morning_writes_one_dated_entry(tmp_path: Path) -> None:
     journal = tmp_path / "journal"
-    result = run_cli(
-        "run",
-        "morning",
-        "--text",
-        "--journal",
-        str(journal),
-        env=isolated_env(tmp_path),
-        stdin="\n".join(MORNING_ANSWERS) + "\n",
-    )
+    result = run_typed("morning", journal, isolated_env(tmp_path), MORNING_ANSWERS)
     assert result.status == 0, result.stderr
     assert "How are you feeling" in result.stdout
     [path] = journal_files(journal)
@@ -58,10 +58,7 @@ def test_text_mode_morning_writes_one_dated_entry(tmp_path: Path) -> None:
 
 
 def typed_morning(env: dict[str, str], journal: str) -> None:
-    result = run_cli(
-        "run", "morning", "--text", "--journal", journal,
-        env=env, stdin="\n".join(MORNING_ANSWERS) + "\n",
-    )  # fmt: skip
+    result = run_typed("morning", Path(journal), env, MORNING_ANSWERS)
     assert result.status == 0, result.stderr
 
 
@@ -69,9 +66,7 @@ def test_text_mode_evening_recalls_the_morning_intention(tmp_path: Path) -> None
     env = isolated_env(tmp_path)
     journal = str(tmp_path / "journal")
     typed_morning(env, journal)
-    result = run_cli(
-        "run", "evening", "--text", "--journal", journal, env=env, stdin="It went well.\nstop\n"
-    )
+    result = run_typed("evening", Path(journal), env, ["It went well.", "stop"])
     assert "Be patient with myself" in result.stdout
     evening = [p for p in journal_files(tmp_path / "journal") if "evening" in p.name]
     entry = parse_entry(evening[0].read_text())
@@ -81,14 +76,8 @@ def test_text_mode_evening_recalls_the_morning_intention(tmp_path: Path) -> None
 
 def test_typed_commands_work(tmp_path: Path) -> None:
     journal = tmp_path / "journal"
-    result = run_cli(
-        "run",
-        "morning",
-        "--text",
-        "--journal",
-        str(journal),
-        env=isolated_env(tmp_path),
-        stdin="skip\nrepeat\nHere.\nstop\n",
+    result = run_typed(
+        "morning", journal, isolated_env(tmp_path), ["skip", "repeat", "Here.", "stop"]
     )
     assert result.status == 0
     assert result.stdout.count("Where do you feel that?") == 2
