@@ -393,3 +393,93 @@ steps:
     assert listener.requests[0].commands["stop"] == ("중지",)
     assert texts(sink) == {"q": (SKIPPED, "")}
     assert sink.last.status == STOPPED
+
+
+# -- regressions: nothing already said is ever lost ----------------------------------
+
+
+def test_an_answer_is_saved_before_its_read_back() -> None:
+    c, _, _, sink, _ = conduct(CONFIRMING, ["Run a mile.", KeyboardInterrupt()])
+    with pytest.raises(KeyboardInterrupt):
+        c.run()
+    assert texts(sink) == {"goal": ("answered", "Run a mile.")}
+    assert sink.last.status == STOPPED
+
+
+def test_stop_at_the_read_back_keeps_the_answer_and_what_was_added() -> None:
+    c, _, _, sink, _ = conduct(CONFIRMING, ["Run a mile.", "add", "On Sundays.", "stop"])
+    c.run()
+    assert texts(sink) == {"goal": ("answered", "Run a mile. On Sundays.")}
+    assert sink.last.status == STOPPED
+
+
+def test_losing_the_mic_while_adding_keeps_the_whole_answer() -> None:
+    c, _, _, sink, _ = conduct(CONFIRMING, ["My long intention.", "add", lost("and more")])
+    with pytest.raises(InputLost):
+        c.run()
+    assert texts(sink) == {"goal": ("answered", "My long intention. and more")}
+
+
+def test_skipping_or_silence_after_back_keeps_the_earlier_answer() -> None:
+    c, _, _, sink, _ = conduct(TWO_QUESTIONS, ["Slept well.", "back", "next", None, None])
+    c.run()
+    assert texts(sink)["one"] == ("answered", "Slept well.")
+    assert texts(sink)["two"] == (NO_ANSWER, "")
+
+
+def test_a_retaken_answer_never_overwrites_kept_audio(tmp_path: Path) -> None:
+    audio = tmp_path / "01-one.wav"
+    sink = MemorySink(audio_root=tmp_path)
+    first = Utterance(text="First take.", audio=audio)
+    c, _, listener, *_ = conduct(TWO_QUESTIONS, [first, "back", "Second take.", "ok"], sink=sink)
+    c.run()
+    paths = [r.audio_path for r in listener.requests if r.step == "one"]
+    assert paths == [tmp_path / "01-one.wav", tmp_path / "01-one-2.wav"]
+
+
+def test_an_error_while_saying_goodbye_still_saves_the_entry_as_stopped() -> None:
+    class BrokenFarewell(FakeSpeaker):
+        def say(self, text: str) -> None:
+            if text.startswith("Stopping"):
+                raise KeyboardInterrupt
+            super().say(text)
+
+    sink, events = MemorySink(), EventLog()
+    c = Conductor(
+        ritual=parse_ritual(TWO_QUESTIONS, path="t.yaml"),
+        speaker=BrokenFarewell(),
+        listener=ScriptedListener(["Fine.", "stop"]),
+        sink=sink,
+        clock=FixedClock(),
+        events=events,
+    )
+    with pytest.raises(KeyboardInterrupt):
+        c.run()
+    assert sink.last.status == STOPPED and sink.last.ended is not None
+    assert events.events[-1]["event"] == "done"
+
+
+@pytest.mark.parametrize("command", ["pause", "repeat"])
+def test_pause_or_repeat_after_some_words_keeps_them_and_goes_on(command: str) -> None:
+    script = [Utterance(text="I feel", command=command), "resume", "calm."]
+    if command == "repeat":
+        script.remove("resume")
+    c, speaker, _, sink, _ = conduct(TWO_QUESTIONS, [*script, "ok"])
+    c.run()
+    assert texts(sink)["one"] == ("answered", "I feel calm.")
+    assert speaker.said.count("First?") == 2
+
+
+def test_back_after_some_words_keeps_them() -> None:
+    c, _, _, sink, _ = conduct(
+        TWO_QUESTIONS, ["Fine.", Utterance(text="Well", command="back"), "skip", "skip"]
+    )
+    c.run()
+    assert texts(sink) == {"one": ("answered", "Fine."), "two": ("answered", "Well")}
+
+
+def test_a_recalled_answer_is_read_back_as_it_was_said() -> None:
+    answers = FixedAnswers({("morning", "intention", date(2026, 11, 30)): "Call {name} back."})
+    c, speaker, *_ = conduct(RECALLING, ["Done."], answers=answers)
+    c.run()
+    assert speaker.said == ["This morning you said: Call {name} back. How did it go?"]

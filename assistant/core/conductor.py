@@ -128,19 +128,15 @@ class Conductor:
     # -- the whole ritual ------------------------------------------------------------
     def run(self) -> Entry:
         self._save()
-        status = COMPLETE
         try:
             self._run_steps()
         except _Stop:
-            status = STOPPED
-            self._say(self.phrases["stopping"])
-        except InputLost:
+            self._finish(STOPPED, farewell=self.phrases["stopping"])
+            return self.entry
+        except BaseException:  # Ctrl-C, a lost mic, an engine error: keep what was said
             self._finish(STOPPED)
             raise
-        except BaseException:  # Ctrl-C, an engine error: keep what was said
-            self._finish(STOPPED)
-            raise
-        self._finish(status)
+        self._finish(COMPLETE)
         return self.entry
 
     def _run_steps(self) -> None:
@@ -158,10 +154,16 @@ class Conductor:
                 continue
             i += 1
 
-    def _finish(self, status: str) -> None:
+    def _finish(self, status: str, farewell: Optional[str] = None) -> None:
+        # Saved before the farewell is spoken: a Ctrl-C or a speaker error while it
+        # plays must not leave the entry in progress.
         self.entry = replace(self.entry, status=status, ended=self.clock.now())
         self._save()
-        self.events("done", path=str(self.path), status=status)
+        try:
+            if farewell:
+                self._say(farewell)
+        finally:
+            self.events("done", path=str(self.path), status=status)
 
     def _save(self) -> None:
         self.path = self.sink.save(self.entry)
@@ -206,7 +208,8 @@ class Conductor:
         on = {"today": day, "yesterday": day - timedelta(days=1)}.get(step.when)
         found = self.answers.find_answer(step.ritual, step.id, on) if self.answers else None
         if found:
-            prompt: Optional[str] = self._fill(fill(step.text, {"answer": _spoken(found)}))
+            # The ritual's placeholders first: an answer that contains "{name}" stays as said.
+            prompt: Optional[str] = fill(self._fill(step.text), {"answer": _spoken(found)})
         else:
             prompt = self._fill(step.otherwise) if step.otherwise else None
         if prompt is None:
@@ -218,59 +221,74 @@ class Conductor:
 
     # -- questions -------------------------------------------------------------------
     def _question(self, prompt: str, listening: Listening, index: int) -> _Move:
-        """Ask, hear the answer (with confirm and reframe), and save it."""
+        """Ask, hear the answer (with confirm and reframe), and save it.
+
+        Every part of an answer is on disk as soon as it is heard. A question asked
+        again after "back" keeps its earlier answer unless a new one is given, and
+        its new audio goes to new files.
+        """
         heard = _Heard()
+        earlier = self.entry.answer(listening.id)
+        first_part = len(earlier.audio) if earlier else 0
         speak = prompt
         tries_without_speech = 0
         while True:
             self._say(speak)
             speak = prompt
+            part = first_part + len(heard.audio)
             utterance = self._listen(
-                listening, index, NAVIGATION, prompt=prompt, part=len(heard.audio)
+                listening, index, NAVIGATION, prompt=prompt, part=part, heard=heard
             )
+            command = utterance.command
             if utterance.text:
                 self._take(heard, utterance)
-                if utterance.command == "stop":
-                    self._record(listening.id, prompt, heard)
-                    raise _Stop
-                verdict = (
-                    self._confirm(heard, prompt, listening, index) if listening.confirm else "keep"
-                )
+                self._record(listening.id, prompt, heard)
+            if command == "stop":
+                raise _Stop
+            if command == "back":
+                return _Move.BACK
+            if command in ("repeat", "pause"):  # before an answer, or in the middle of one
+                if command == "pause":
+                    self._pause()
+                continue
+            if not heard.text:
+                if command in ("skip", "done"):
+                    self._record_unless_answered(listening.id, prompt, SKIPPED)
+                    return _Move.NEXT
+                tries_without_speech += 1
+                if tries_without_speech < 2:
+                    speak = self.phrases["again"].format(prompt=prompt)
+                    continue
+                self._record_unless_answered(listening.id, prompt, NO_ANSWER)
+                return _Move.NEXT
+            if listening.confirm:
+                verdict = self._confirm(heard, prompt, listening, index, first_part)
                 if verdict == "redo":
+                    first_part += len(heard.audio)
                     heard = _Heard()
                     continue
-                break
-            if utterance.command == "repeat":
-                continue
-            if utterance.command == "pause":
-                self._pause()
-                continue
-            if utterance.command == "back":
-                return _Move.BACK
-            if utterance.command == "stop":
-                raise _Stop
-            if utterance.command in ("skip", "done"):
-                self._record(listening.id, prompt, heard, SKIPPED)
-                return _Move.NEXT
-            tries_without_speech += 1
-            if tries_without_speech < 2:
-                speak = self.phrases["again"].format(prompt=prompt)
-                continue
-            self._record(listening.id, prompt, heard, NO_ANSWER)
-            return _Move.NEXT
-        answer = self._record(listening.id, prompt, heard)
-        if listening.reframe:
+            break
+        answer = self.entry.answer(listening.id)
+        if listening.reframe and answer is not None:
             self._reframe(answer, listening, index)
         return _Move.NEXT
 
-    def _confirm(self, heard: _Heard, prompt: str, listening: Listening, index: int) -> str:
+    def _record_unless_answered(self, answer_id: str, prompt: str, state: str) -> None:
+        """Record a skip or a silence, but never over an answer given before "back"."""
+        earlier = self.entry.answer(answer_id)
+        if earlier is None or earlier.state != ANSWERED:
+            self._record(answer_id, prompt, _Heard(), state)
+
+    def _confirm(
+        self, heard: _Heard, prompt: str, listening: Listening, index: int, first_part: int
+    ) -> str:
         """Read the answer back: keep, redo or add. Unclear or silent twice: keep."""
         speak = self.phrases["heard"].format(answer=_spoken(heard.text))
         unclear = 0
         while unclear < 2:
             self._say(speak)
             reply = self._listen(
-                listening, index, CONFIRMING, prompt=prompt, part=len(heard.audio), keep_audio=False
+                listening, index, CONFIRMING, prompt=prompt, part=0, keep_audio=False
             )
             if reply.command == "stop":
                 raise _Stop
@@ -279,9 +297,16 @@ class Conductor:
             if reply.command == "add":
                 self._say(self.phrases["add"])
                 more = self._listen(
-                    listening, index, ("stop", "done"), prompt=prompt, part=len(heard.audio)
+                    listening,
+                    index,
+                    ("stop", "done"),
+                    prompt=prompt,
+                    part=first_part + len(heard.audio),
+                    heard=heard,
                 )
-                self._take(heard, more)
+                if more.text:
+                    self._take(heard, more)
+                    self._record(listening.id, prompt, heard)
                 if more.command == "stop":
                     raise _Stop
                 speak = self.phrases["heard"].format(answer=_spoken(heard.text))
@@ -354,7 +379,10 @@ class Conductor:
         part: int,
         suffix: str = "",
         keep_audio: bool = True,
+        heard: Optional[_Heard] = None,
     ) -> Utterance:
+        """Listen once; if the mic goes away, what it heard joins ``heard`` (the
+        answer being given) and is saved before the error goes up."""
         name = listening.id + (f"-{suffix}" if suffix else "") + (f"-{part + 1}" if part else "")
         request = ListenRequest(
             step=listening.id,
@@ -368,8 +396,7 @@ class Conductor:
         try:
             utterance = self.listener.listen(request)
         except InputLost as lost:
-            if lost.heard.text and not suffix:
-                heard = _Heard()
+            if lost.heard.text and heard is not None:
                 self._take(heard, lost.heard)
                 self._record(listening.id, prompt, heard)
             raise
