@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import contextlib
 import logging
+import os
 from collections.abc import Iterator, Mapping
 from dataclasses import dataclass
 from pathlib import Path
@@ -85,14 +86,17 @@ def merged_voice(ritual: Ritual, settings: Settings) -> VoiceSettings:
 def _events_stream(target: Optional[str], stdout: IO[str]) -> Iterator[Optional[IO[str]]]:
     if target is None:
         yield None
-    elif target == "-":
+        return
+    if target == "-":
         yield stdout
-    else:
-        try:
-            with open(target, "a", encoding="utf-8") as stream:
-                yield stream
-        except OSError as e:
-            raise RitualError(f"cannot write events to {target} ({e.strerror})") from None
+        return
+    try:
+        # 0600: `heard` events carry the answers themselves.
+        fd = os.open(target, os.O_WRONLY | os.O_CREAT | os.O_APPEND, 0o600)
+    except OSError as e:
+        raise RitualError(f"cannot write events to {target} ({e.strerror})") from None
+    with os.fdopen(fd, "a", encoding="utf-8") as stream:
+        yield stream
 
 
 def run_ritual(

@@ -61,6 +61,7 @@ def main(argv: Optional[Sequence[str]] = None, context: Optional[Context] = None
         level=logging.DEBUG if debug else logging.WARNING,
         format="ritual: %(levelname)s: %(message)s",
         stream=context.stderr if context else sys.stderr,
+        force=True,  # each run gets its own streams (tests call main() many times)
     )
 
     def settings() -> Settings:
@@ -92,3 +93,11 @@ def main(argv: Optional[Sequence[str]] = None, context: Optional[Context] = None
         # `ritual journal show | head` closing the pipe is not an error.
         sys.stderr.close()
         return EXIT_OK
+    except Exception as e:  # a bug or a case we did not foresee: still no traceback
+        if debug:
+            traceback.print_exc(file=ctx.stderr)
+        ctx.err(
+            f"ritual: unexpected error: {e.__class__.__name__}: {e}\n"
+            "What was said before this is saved. Run again with --debug for the details."
+        )
+        return EXIT_ERROR

@@ -108,6 +108,8 @@ def _read_config(path: Path, required: bool) -> dict[str, Any]:
         return {}
     except OSError as e:
         raise ConfigError(f"{path}: cannot read the config file ({e.strerror})") from None
+    except UnicodeDecodeError:
+        raise ConfigError(f"{path}: the config file is not UTF-8 text") from None
     try:
         data = yaml.safe_load(text)
     except yaml.YAMLError as e:
@@ -118,7 +120,7 @@ def _read_config(path: Path, required: bool) -> dict[str, Any]:
         return {}
     if not isinstance(data, dict):
         raise ConfigError(f"{path}: the config file must be a mapping of settings")
-    unknown = sorted(set(data) - CONFIG_KEYS)
+    unknown = sorted(str(k) for k in set(data) - CONFIG_KEYS)
     if unknown:
         raise ConfigError(
             f"{path}: unknown setting {unknown[0]!r} (known: {', '.join(sorted(CONFIG_KEYS))})"

@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import contextlib
 import json
+import logging
 import os
 import tempfile
 from collections.abc import Iterator
@@ -29,6 +30,7 @@ from assistant.core.journal import (
 )
 from assistant.errors import JournalError
 
+log = logging.getLogger(__name__)
 FOLDER_MODE = 0o700
 FILE_MODE = 0o600
 
@@ -115,11 +117,19 @@ class JournalFolder:
             raise JournalError(f"cannot read {path} ({e.strerror})") from None
 
     def read_all(self) -> Iterator[tuple[Path, Entry]]:
-        """Entries that parse, oldest first; an empty file just reserved is passed over."""
+        """Entries that parse, oldest first.
+
+        An empty file just reserved, or a note that is not ours (a hand-written
+        Obsidian page in the same folders) is passed over with a warning, so one
+        odd file never stops a ritual's recall or the journal commands.
+        """
         for path in self.entries():
-            if path.stat().st_size == 0:
-                continue
-            yield path, self.read(path)
+            try:
+                if path.stat().st_size == 0:
+                    continue
+                yield path, self.read(path)
+            except (JournalError, OSError, UnicodeDecodeError) as e:
+                log.warning("passing over %s: %s", path, e)
 
     def find_answer(self, ritual: str, step: str, on: Optional[date]) -> Optional[str]:
         """The latest answer to ``step`` in ``ritual`` on the day ``on`` (None: any day)."""
@@ -166,8 +176,9 @@ class EntryFile:
 
     def save_details(self, details: dict[str, object]) -> None:
         """Keep the recogniser's raw text and word confidences beside the entry."""
-        make_private_dirs(self.audio_dir)
-        atomic_write(
-            self.audio_dir / "transcript.json",
-            json.dumps(details, ensure_ascii=False, indent=1) + "\n",
-        )
+        target = self.audio_dir / "transcript.json"
+        try:
+            make_private_dirs(self.audio_dir)
+            atomic_write(target, json.dumps(details, ensure_ascii=False, indent=1) + "\n")
+        except OSError as e:
+            raise JournalError(f"cannot save {target} ({e.strerror})") from None

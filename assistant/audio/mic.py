@@ -71,11 +71,15 @@ class SoundDeviceMic:
                     f"cannot open the microphone {info.name!r} at {self.rate} Hz ({e}); "
                     + NO_MIC_FIX
                 ) from None
-        self._resampler = StreamResampler(self.rate, channels=self.channels)
         try:
+            self._resampler = StreamResampler(self.rate, channels=self.channels)
             self._stream.start()
         except sd.PortAudioError as e:
+            self._stream.close()
             raise AudioError(f"cannot start the microphone {info.name!r} ({e})") from None
+        except BaseException:
+            self._stream.close()  # the stream holds the device; never leak it
+            raise
         log.debug("mic %r open at %d Hz, %d channel(s)", info.name, self.rate, self.channels)
 
     def _open(self, sd: Any, index: int, blocksize: int, *, channels: int) -> Any:

@@ -10,12 +10,14 @@ from typing import Any
 from assistant.context import Context
 from assistant.core.export import FORMATS, export_jrnl, export_json, export_markdown
 from assistant.core.journal import ANSWERED, Entry
-from assistant.errors import UsageError
+from assistant.errors import JournalError, UsageError
 from assistant.store import JournalFolder
 
 
 def register(sub: Any, common: argparse.ArgumentParser) -> None:
-    p = sub.add_parser("journal", parents=[common], help="read, search and export the journal")
+    # The global options go on each action only: on `journal` itself too, argparse
+    # would let the action's defaults overwrite what was given before it.
+    p = sub.add_parser("journal", help="read, search and export the journal")
     actions = p.add_subparsers(dest="action", metavar="ACTION", required=True)
     actions.add_parser("list", parents=[common], help="every entry, oldest first").set_defaults(
         func=list_entries
@@ -105,7 +107,10 @@ def export_entries(args: argparse.Namespace, ctx: Context) -> int:
     if args.output:
         from assistant.store import atomic_write
 
-        atomic_write(args.output, text)
+        try:
+            atomic_write(args.output, text)
+        except OSError as e:
+            raise JournalError(f"cannot write {args.output} ({e.strerror})") from None
         ctx.err(f"Exported {len(entries)} entries to {args.output}")
     else:
         ctx.stdout.write(text)

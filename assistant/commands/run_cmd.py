@@ -38,6 +38,9 @@ def _terminate(signum: int, frame: Optional[FrameType]) -> None:
 
 
 def run(args: argparse.Namespace, ctx: Context) -> int:
+    reconfigure = getattr(ctx.stdin, "reconfigure", None)
+    if args.text and reconfigure is not None:
+        reconfigure(errors="replace")  # a stray byte in typed input is not worth a crash
     previous = signal.signal(signal.SIGTERM, _terminate)
     try:
         entry, path = run_ritual(

@@ -5,6 +5,7 @@ from __future__ import annotations
 import argparse
 import functools
 import json
+import wave
 from dataclasses import replace
 from pathlib import Path
 from typing import TYPE_CHECKING, Any, Callable, Optional
@@ -53,24 +54,45 @@ def retranscribe(
             if not wav.is_file():
                 warn(f"the audio {name} is missing; that answer is left as it was")
                 return None
-            result = transcriber.transcribe(wav)
+            try:
+                result = transcriber.transcribe(wav)
+            except (OSError, EOFError, ValueError, wave.Error) as e:
+                warn(f"cannot read the audio {name} ({e}); that answer is left as it was")
+                return None
             details.setdefault(key, []).append({**_details(result), "audio": name})
             texts.append(result.text)
-        return " ".join(t for t in texts if t)
+        joined = " ".join(t for t in texts if t)
+        # Never trade words for nothing: a model that hears nothing keeps the old text.
+        return joined or None
 
     answers = []
     for a in entry.answers:
         new: Answer = a
         text = redo(a.audio, a.id) if a.audio else None
         if text is not None:
-            new = replace(new, text=text, state=ANSWERED if text else a.state)
+            new = replace(new, text=text, state=ANSWERED)
         f = a.follow_up
         f_text = redo(f.audio, f"{a.id}/follow-up") if f is not None and f.audio else None
         if f is not None and f_text is not None:
-            state = ANSWERED if f_text else f.state
-            new = replace(new, follow_up=replace(f, text=f_text, state=state))
+            new = replace(new, follow_up=replace(f, text=f_text, state=ANSWERED))
         answers.append(new)
     return replace(entry, answers=tuple(answers), model=transcriber.model_name), details
+
+
+def _merged_details(path: Path, details: dict[str, Any]) -> dict[str, Any]:
+    """The new details, with what the earlier transcription said kept as ``previous``."""
+    try:
+        kept = json.loads(path.read_text(encoding="utf-8")) if path.is_file() else {}
+    except (OSError, ValueError):
+        kept = {}
+    if not isinstance(kept, dict):
+        kept = {}
+    merged = dict(kept)
+    for key, value in details.items():
+        merged[key] = value
+        if key in kept:
+            merged.setdefault("previous", {})[key] = kept[key]
+    return merged
 
 
 def _warn(ctx: Context, path: Path, message: str) -> None:
@@ -104,9 +126,7 @@ def run(args: argparse.Namespace, ctx: Context) -> int:
         target = EntryFile(folder, path)
         target.save(updated)
         if details:
-            old = target.audio_dir / "transcript.json"
-            kept = json.loads(old.read_text(encoding="utf-8")) if old.is_file() else {}
-            target.save_details({**kept, **details})
+            target.save_details(_merged_details(target.audio_dir / "transcript.json", details))
         changed += 1
         ctx.out(f"{path}: transcribed again with {transcriber.model_name}")
     if not changed:

@@ -167,7 +167,12 @@ class _Parser:
         return _Invalid()
 
     def value(self, node: yaml.Node) -> Any:
-        return self._constructor.construct_object(node, deep=True)
+        try:
+            return self._constructor.construct_object(node, deep=True)
+        except (yaml.YAMLError, ValueError, TypeError, RecursionError) as e:
+            # e.g. an unknown or wrong !!tag, or an alias that contains itself
+            reason = getattr(e, "problem", None) or str(e).splitlines()[0]
+            raise self.problem(node, f"cannot read this value: {reason}") from None
 
     def mapping(self, node: yaml.Node, what: str) -> dict[str, tuple[yaml.Node, yaml.Node]]:
         if not isinstance(node, yaml.MappingNode):
@@ -214,6 +219,8 @@ class _Parser:
         value = self.value(node)
         if isinstance(value, bool) or not isinstance(value, (int, float)):
             raise self.problem(node, f"{what} must be a number of seconds, not {_type_name(value)}")
+        if value != value or value in (float("inf"), float("-inf")):
+            raise self.problem(node, f"{what} must be a finite number of seconds")
         if value < 0:
             raise self.problem(node, f"{what} cannot be negative ({value})")
         if positive and value == 0:

@@ -192,10 +192,10 @@ class Pyttsx3Speaker:
             raise SpeechError(f"cannot start speech synthesis ({e.strerror})") from None
         try:
             _, err = worker.communicate(timeout=self.timeout)
-        except subprocess.TimeoutExpired:
-            with contextlib.suppress(OSError):
-                os.killpg(worker.pid, signal.SIGKILL)
-            worker.communicate()
+        except BaseException as e:  # a timeout, or Ctrl-C: the worker must not live on
+            _kill(worker)
+            if not isinstance(e, subprocess.TimeoutExpired):
+                raise
             raise SpeechError(
                 f"speech synthesis did not finish within {self.timeout:g} s; check that "
                 f"`espeak-ng -v {self.voice} hello` speaks, and run `ritual doctor`"
@@ -225,6 +225,13 @@ class Pyttsx3Speaker:
             raise SpeechError(f"speech synthesis wrote no usable sound ({e})") from None
         if not audio.frames:
             raise SpeechError("speech synthesis produced no sound (is espeak-ng working?)")
+
+
+def _kill(worker: subprocess.Popen[bytes]) -> None:
+    """End the worker and anything it started (it leads its own process group)."""
+    with contextlib.suppress(OSError):
+        os.killpg(worker.pid, signal.SIGKILL)
+    worker.communicate()
 
 
 QUIET = 33

@@ -292,8 +292,8 @@ class VoskListener:
                 raise JournalError(
                     f"cannot keep the answer's audio in {request.audio_path} ({e.strerror})"
                 ) from None
-        request.on_ready()
         try:
+            request.on_ready()
             utterance = self._hear(request, grammar, writer)
         finally:
             if writer is not None:

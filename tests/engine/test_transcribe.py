@@ -65,3 +65,33 @@ def test_transcribe_rewrites_answers_from_their_audio(tmp_path: Path, ko_model: 
 def test_transcribe_without_audio_says_so(tmp_path: Path) -> None:
     result = run_cli("transcribe", "--journal", str(tmp_path / "j"), env=isolated_env(tmp_path))
     assert result.status == 0 and "No entries with kept audio." in result.stdout
+
+
+def test_a_transcript_of_nothing_never_replaces_words(tmp_path: Path, ko_model: Path) -> None:
+    import wave
+
+    folder = JournalFolder(tmp_path / "journal")
+    started = datetime(2026, 11, 30, 7, 0, tzinfo=timezone.utc)
+    path = folder.reserve(started.date(), "voice")
+    sink = EntryFile(folder, path)
+    quiet, broken = sink.audio_path(1, "quiet"), sink.audio_path(2, "broken")
+    assert quiet is not None and broken is not None
+    with wave.open(str(quiet), "wb") as w:
+        w.setnchannels(1)
+        w.setsampwidth(2)
+        w.setframerate(16000)
+        w.writeframes(bytes(32000))
+    broken.write_bytes(b"RIFF not really a wav")
+    entry = Entry("voice", "Voice", started, status="complete", language="ko")
+    for n, (answer_id, wav) in enumerate((("quiet", quiet), ("broken", broken)), start=1):
+        entry = entry.with_answer(
+            Answer(
+                answer_id, f"Q{n}?", "I slept well.", audio=(f"{sink.audio_dir.name}/{wav.name}",)
+            )
+        )
+    sink.save(entry)
+    result = run_cli("transcribe", str(path), "--model", str(ko_model), env=isolated_env(tmp_path))
+    assert result.status == 0, result.stderr
+    assert "02-broken.wav (not a WAVE file); that answer is left as it was" in result.stderr
+    again = parse_entry(path.read_text())
+    assert [a.text for a in again.answers] == ["I slept well.", "I slept well."]
