@@ -17,8 +17,11 @@ from assistant.errors import AudioError
 
 
 class Speaker(Protocol):
-    def say(self, text: str) -> None:
-        """Speak ``text`` and return once it has been heard to the end."""
+    def say(self, text: str, *, private: bool = False) -> None:
+        """Speak ``text`` and return once it has been heard to the end.
+
+        ``private``: the text holds the user's own words (a read-back, a recall),
+        so nothing of it may be kept, not even in a speech cache."""
 
 
 @dataclass(frozen=True)

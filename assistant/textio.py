@@ -14,7 +14,7 @@ class TextSpeaker:
     def __init__(self, out: IO[str]) -> None:
         self.out = out
 
-    def say(self, text: str) -> None:
+    def say(self, text: str, *, private: bool = False) -> None:
         print(text, file=self.out, flush=True)
 
 

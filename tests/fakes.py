@@ -15,9 +15,12 @@ from assistant.ports import InputLost, ListenRequest, Utterance
 class FakeSpeaker:
     def __init__(self) -> None:
         self.said: list[str] = []
+        self.private: list[str] = []
 
-    def say(self, text: str) -> None:
+    def say(self, text: str, *, private: bool = False) -> None:
         self.said.append(text)
+        if private:
+            self.private.append(text)
 
 
 Script = Union[str, Utterance, BaseException, None]

@@ -439,10 +439,10 @@ def test_a_retaken_answer_never_overwrites_kept_audio(tmp_path: Path) -> None:
 
 def test_an_error_while_saying_goodbye_still_saves_the_entry_as_stopped() -> None:
     class BrokenFarewell(FakeSpeaker):
-        def say(self, text: str) -> None:
+        def say(self, text: str, *, private: bool = False) -> None:
             if text.startswith("Stopping"):
                 raise KeyboardInterrupt
-            super().say(text)
+            super().say(text, private=private)
 
     sink, events = MemorySink(), EventLog()
     c = Conductor(
@@ -483,3 +483,24 @@ def test_a_recalled_answer_is_read_back_as_it_was_said() -> None:
     c, speaker, *_ = conduct(RECALLING, ["Done."], answers=answers)
     c.run()
     assert speaker.said == ["This morning you said: Call {name} back. How did it go?"]
+
+
+def test_ctrl_c_mid_answer_keeps_the_words_heard_so_far() -> None:
+    interrupted = KeyboardInterrupt()
+    interrupted.heard = Utterance(text="Half of what I")  # type: ignore[attr-defined]
+    c, _, _, sink, _ = conduct(TWO_QUESTIONS, ["Fine.", interrupted])
+    with pytest.raises(KeyboardInterrupt):
+        c.run()
+    assert texts(sink) == {"one": ("answered", "Fine."), "two": ("answered", "Half of what I")}
+    assert sink.last.status == STOPPED
+
+
+def test_prompts_holding_the_users_words_are_spoken_privately() -> None:
+    answers = FixedAnswers({("morning", "intention", date(2026, 11, 30)): "Be patient."})
+    c, speaker, *_ = conduct(RECALLING, ["Well."], answers=answers)
+    c.run()
+    assert speaker.private == ["This morning you said: Be patient. How did it go?"]
+    c, speaker, *_ = conduct(CONFIRMING, ["Run a mile.", "keep"])
+    c.run()
+    assert speaker.private == ["I heard: Run a mile. Say keep, redo, or add."]
+    assert "Your goal?" not in speaker.private

@@ -215,12 +215,14 @@ class Conductor:
         if prompt is None:
             return _Move.NEXT
         if step.listening is None:
-            self._say(prompt)
+            self._say(prompt, private=bool(found))
             return _Move.NEXT
-        return self._question(prompt, step.listening, index)
+        return self._question(prompt, step.listening, index, private=bool(found))
 
     # -- questions -------------------------------------------------------------------
-    def _question(self, prompt: str, listening: Listening, index: int) -> _Move:
+    def _question(
+        self, prompt: str, listening: Listening, index: int, private: bool = False
+    ) -> _Move:
         """Ask, hear the answer (with confirm and reframe), and save it.
 
         Every part of an answer is on disk as soon as it is heard. A question asked
@@ -233,7 +235,7 @@ class Conductor:
         speak = prompt
         tries_without_speech = 0
         while True:
-            self._say(speak)
+            self._say(speak, private=private)
             speak = prompt
             part = first_part + len(heard.audio)
             utterance = self._listen(
@@ -286,7 +288,7 @@ class Conductor:
         speak = self.phrases["heard"].format(answer=_spoken(heard.text))
         unclear = 0
         while unclear < 2:
-            self._say(speak)
+            self._say(speak, private=True)  # it reads the answer back
             reply = self._listen(
                 listening, index, CONFIRMING, prompt=prompt, part=0, keep_audio=False
             )
@@ -395,9 +397,11 @@ class Conductor:
         )
         try:
             utterance = self.listener.listen(request)
-        except InputLost as lost:
-            if lost.heard.text and heard is not None:
-                self._take(heard, lost.heard)
+        except (InputLost, KeyboardInterrupt) as stopped:
+            # A lost mic, or Ctrl-C mid-answer: the words heard so far are kept.
+            partial = getattr(stopped, "heard", None)
+            if isinstance(partial, Utterance) and partial.text and heard is not None:
+                self._take(heard, partial)
                 self._record(listening.id, prompt, heard)
             raise
         if utterance.text:
@@ -451,9 +455,9 @@ class Conductor:
         self._save()
 
     # -- speaking --------------------------------------------------------------------
-    def _say(self, text: str) -> None:
+    def _say(self, text: str, *, private: bool = False) -> None:
         self.events("speaking", text=text)
-        self.speaker.say(text)
+        self.speaker.say(text, private=private)
 
     def _fill(self, text: str) -> str:
         return fill(text, self.values)

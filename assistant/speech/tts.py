@@ -133,10 +133,19 @@ class Pyttsx3Speaker:
         self.synth_seconds = 0.0
         """wall time spent rendering them"""
 
-    def say(self, text: str) -> None:
+    def say(self, text: str, *, private: bool = False) -> None:
         if not any(c.isalnum() for c in text):
             return  # nothing espeak-ng would voice ("...", "—")
-        self.player.play(self.render(text))
+        if not private:
+            self.player.play(self.render(text))
+            return
+        # The user's own words: rendered for this once, played, and gone.
+        path = self.render(text)
+        try:
+            self.player.play(path)
+        finally:
+            with contextlib.suppress(OSError):
+                path.unlink()
 
     def cache_path(self, text: str) -> Path:
         key = json.dumps(

@@ -327,6 +327,11 @@ class VoskListener:
             raise InputLost(
                 f"{e}; what was heard before is kept", hearing.answer.utterance("input_lost", audio)
             ) from None
+        except KeyboardInterrupt as e:
+            # Ctrl-C mid-answer: the conductor keeps the words heard so far.
+            hearing.finish("interrupted")
+            e.heard = hearing.answer.utterance("interrupted", audio)  # type: ignore[attr-defined]
+            raise
         finally:
             self._fed += hearing.answer.seconds
         return hearing.answer.utterance(hearing.finish(ended_by), audio)

@@ -176,3 +176,11 @@ def test_espeak_missing_in_the_worker_names_the_package(tmp_path: Path) -> None:
     )
     with pytest.raises(SpeechError, match=r"Install it with: sudo apt install espeak-ng"):
         voice.say(PROMPT)
+
+
+def test_private_prompts_leave_nothing_in_the_cache(tmp_path: Path) -> None:
+    player = RecordingPlayer()
+    voice = speaker(tmp_path, player)
+    voice.say("This morning you said: call my sister.", private=True)
+    assert len(player.played) == 1 and voice.synth_calls == 1
+    assert list(tmp_path.rglob("*.wav")) == []
