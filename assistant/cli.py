@@ -31,18 +31,44 @@ class _Parser(argparse.ArgumentParser):
         raise SystemExit(EXIT_USAGE)
 
 
+def _add_global_options(parser: argparse.ArgumentParser, default: object) -> None:
+    g = parser.add_argument_group("global options")
+    g.add_argument(
+        "--journal",
+        type=Path,
+        metavar="DIR",
+        default=default,
+        help="journal folder (RITUAL_JOURNAL)",
+    )
+    g.add_argument(
+        "--model",
+        type=Path,
+        metavar="DIR",
+        default=default,
+        help="Vosk model folder (RITUAL_MODEL)",
+    )
+    g.add_argument(
+        "--config", type=Path, metavar="FILE", default=default, help="config file (RITUAL_CONFIG)"
+    )
+    g.add_argument(
+        "--debug",
+        action="store_true",
+        default=False if default is None else default,
+        help="show tracebacks and debug logs",
+    )
+
+
 def build_parser() -> argparse.ArgumentParser:
     parser = _Parser(
         prog="ritual",
         description="An offline voice companion for daily self-connection rituals.",
     )
     parser.add_argument("--version", action="version", version=f"ritual {__version__}")
+    _add_global_options(parser, default=None)
+    # The same options after the command too (`ritual run morning --journal DIR`). There
+    # they default to SUPPRESS, so that leaving them out keeps what came before it.
     common = argparse.ArgumentParser(add_help=False)
-    g = common.add_argument_group("global options")
-    g.add_argument("--journal", type=Path, metavar="DIR", help="journal folder (RITUAL_JOURNAL)")
-    g.add_argument("--model", type=Path, metavar="DIR", help="Vosk model folder (RITUAL_MODEL)")
-    g.add_argument("--config", type=Path, metavar="FILE", help="config file (RITUAL_CONFIG)")
-    g.add_argument("--debug", action="store_true", help="show tracebacks and debug logs")
+    _add_global_options(common, default=argparse.SUPPRESS)
     sub = parser.add_subparsers(dest="command", metavar="COMMAND", parser_class=_Parser)
     for module in COMMAND_MODULES:
         module.register(sub, common)

@@ -305,3 +305,20 @@ def test_python_m_assistant_and_help_need_no_engines(tmp_path: Path) -> None:
     imported = proc.stderr
     for engine in ("vosk", "sounddevice", "pyttsx3", "soxr"):
         assert f" {engine}\n" not in imported and f" {engine}." not in imported
+
+
+@pytest.mark.parametrize(
+    "argv",
+    [
+        ["--journal", "{j}", "journal", "list"],
+        ["journal", "--journal", "{j}", "list"],
+        ["journal", "list", "--journal", "{j}"],
+        ["--journal", "{elsewhere}", "journal", "list", "--journal", "{j}"],
+    ],
+)
+def test_global_options_work_before_or_after_the_command(tmp_path: Path, argv: list[str]) -> None:
+    env, journal = isolated_env(tmp_path), tmp_path / "journal"
+    run_typed("journal", journal, env, ["Hello."])
+    args = [a.format(j=journal, elsewhere=tmp_path / "elsewhere") for a in argv]
+    result = run_cli(*args, env=env)
+    assert result.status == 0 and "1/1 answered" in result.stdout, result

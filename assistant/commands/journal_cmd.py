@@ -15,9 +15,7 @@ from assistant.store import JournalFolder
 
 
 def register(sub: Any, common: argparse.ArgumentParser) -> None:
-    # The global options go on each action only: on `journal` itself too, argparse
-    # would let the action's defaults overwrite what was given before it.
-    p = sub.add_parser("journal", help="read, search and export the journal")
+    p = sub.add_parser("journal", parents=[common], help="read, search and export the journal")
     actions = p.add_subparsers(dest="action", metavar="ACTION", required=True)
     actions.add_parser("list", parents=[common], help="every entry, oldest first").set_defaults(
         func=list_entries

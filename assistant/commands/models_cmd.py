@@ -20,10 +20,9 @@ LIST_TIMEOUT = 3.0
 def register(
     sub: argparse._SubParsersAction[argparse.ArgumentParser], common: argparse.ArgumentParser
 ) -> None:
-    # The global options go on each action, not on `models` itself: argparse would
-    # let the action's defaults overwrite what was given before it.
     models = sub.add_parser(
         "models",
+        parents=[common],
         help="Vosk speech models: list, install, remove, path",
         description="Manage the Vosk speech models ritual transcribes with.",
     )
