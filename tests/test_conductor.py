@@ -504,3 +504,14 @@ def test_prompts_holding_the_users_words_are_spoken_privately() -> None:
     c.run()
     assert speaker.private == ["I heard: Run a mile. Say keep, redo, or add."]
     assert "Your goal?" not in speaker.private
+
+
+def test_silence_after_a_follow_up_asks_it_once_more() -> None:
+    c, speaker, _, sink, _ = conduct(REFRAMING, ["I'm not good enough", None, "I am kind.", "No."])
+    c.run()
+    assert speaker.said[1:3] == [
+        "And something you respect about yourself?",
+        "Take your time. And something you respect about yourself?",
+    ]
+    follow_up = sink.last.answer("how").follow_up  # type: ignore[union-attr]
+    assert follow_up is not None and follow_up.text == "I am kind."

@@ -353,8 +353,9 @@ class Conductor:
             part=0,
             suffix="follow-up",
         )
-        if reply.command == "repeat" and not reply.text:
-            self._say(prompt)
+        if not reply.text and reply.command in (None, "repeat"):  # silence: ask once more
+            again = prompt if reply.command else self.phrases["again"].format(prompt=prompt)
+            self._say(again)
             reply = self._listen(
                 listening,
                 index,
