@@ -54,6 +54,8 @@ recogniser is not asked about it"""
 GRAMMAR_LEAD = 0.6
 """seconds of audio before the first word given to the grammar recogniser: it
 misses a word at the very start of its input"""
+GRAMMAR_TAIL = 0.3
+"""seconds of audio after the last word given to the grammar recogniser"""
 KEPT_SECONDS = 8.0
 """recent audio kept for judging the sentence in progress (a command is short)"""
 GRAMMAR_CACHE = 8
@@ -169,8 +171,10 @@ class _Hearing:
         if self.grammar is None or not words or words[-1].end - words[0].start > COMMAND_SECONDS:
             return ""
         start = max(0.0, words[0].start - GRAMMAR_LEAD - self.recent_start)
+        end = words[-1].end + GRAMMAR_TAIL - self.recent_start
+        audio = self.recent[int(start * RATE) * SAMPLE_WIDTH : int(end * RATE) * SAMPLE_WIDTH]
         heard = []
-        if self.grammar.AcceptWaveform(bytes(self.recent[int(start * RATE) * SAMPLE_WIDTH :])):
+        if self.grammar.AcceptWaveform(bytes(audio)):
             heard.append(json.loads(self.grammar.Result()).get("text", ""))
         heard.append(json.loads(self.grammar.FinalResult()).get("text", ""))
         self.grammar.Reset()
