@@ -1,85 +1,30 @@
-"""Wiring: settings -> engines -> conductor. The only place they meet."""
+"""Wiring: settings -> engines -> the core. Only here do they meet.
+
+Each mode of ritual (a ritual run by voice or typed, re-transcription) is one
+function that picks the engines for the settings, hands them to the core, and
+closes them again.
+"""
 
 from __future__ import annotations
 
 import contextlib
-import logging
+import functools
 import os
-from collections.abc import Iterator, Mapping
-from dataclasses import dataclass
+from collections.abc import Iterator, Mapping, Sequence
 from pathlib import Path
-from typing import IO, Optional
+from typing import IO, Callable, Optional
 
+from assistant.clock import SystemClock
 from assistant.core.conductor import Conductor
+from assistant.core.errors import JournalError, RitualError
 from assistant.core.journal import Entry
-from assistant.core.reframe import Reframes, load_reframes
-from assistant.core.ritual import Ritual, Voice, load_ritual
-from assistant.errors import RitualError, RitualFileError, RitualNotFound
+from assistant.core.ports import Clock, Listener, Speaker, Transcriber
+from assistant.core.retranscribe import has_audio, merge_details, retranscribe
 from assistant.events import JsonLinesEvents
-from assistant.ports import Listener, Speaker
-from assistant.settings import Settings, VoiceSettings
+from assistant.modelstore.lookup import find_model
+from assistant.settings import Settings
 from assistant.store import EntryFile, JournalFolder
-from assistant.textio import SystemClock, TextListener, TextSpeaker
-
-log = logging.getLogger(__name__)
-RITUAL_SUFFIXES = (".yaml", ".yml")
-NOT_RITUALS = ("reframes",)
-
-
-@dataclass(frozen=True)
-class RitualFile:
-    name: str
-    path: Path
-    bundled: bool
-
-
-def ritual_folders(settings: Settings) -> list[tuple[Path, bool]]:
-    """The user's folder first (so a user's ``morning`` replaces ours), then bundled."""
-    return [(settings.rituals_dir, False), (settings.bundled_rituals_dir, True)]
-
-
-def list_rituals(settings: Settings) -> list[RitualFile]:
-    found: dict[str, RitualFile] = {}
-    for folder, bundled in ritual_folders(settings):
-        if not folder.is_dir():
-            continue
-        for path in sorted(folder.iterdir()):
-            if path.suffix in RITUAL_SUFFIXES and path.stem not in NOT_RITUALS:
-                found.setdefault(path.stem, RitualFile(path.stem, path, bundled))
-    return sorted(found.values(), key=lambda r: r.name)
-
-
-def find_ritual(settings: Settings, name_or_path: str) -> Path:
-    """A ritual by file path, or by name in the user's folder, then the bundled one."""
-    as_path = Path(name_or_path).expanduser()
-    if as_path.suffix in RITUAL_SUFFIXES or "/" in name_or_path:
-        if not as_path.is_file():
-            raise RitualNotFound(f"{name_or_path}: no such ritual file")
-        return as_path
-    for ritual in list_rituals(settings):
-        if ritual.name == name_or_path:
-            return ritual.path
-    names = ", ".join(r.name for r in list_rituals(settings)) or "none"
-    raise RitualNotFound(
-        f"no ritual called '{name_or_path}' (found: {names}); `ritual list` shows where they are"
-    )
-
-
-def reframes_for(settings: Settings) -> Reframes:
-    return load_reframes(
-        [settings.rituals_dir / "reframes.yaml", settings.bundled_rituals_dir / "reframes.yaml"]
-    )
-
-
-def merged_voice(ritual: Ritual, settings: Settings) -> VoiceSettings:
-    """The ritual's voice, with the user's config winning where it says something."""
-    own: Voice = ritual.voice
-    mine = settings.voice
-    return VoiceSettings(
-        name=mine.name or own.name or ritual.language,
-        rate=mine.rate or own.rate,
-        volume=mine.volume if mine.volume is not None else own.volume,
-    )
+from assistant.text_mode import TextListener, TextSpeaker
 
 
 @contextlib.contextmanager
@@ -110,11 +55,12 @@ def run_ritual(
     environ: Optional[Mapping[str, str]] = None,
 ) -> tuple[Entry, Path]:
     """Run one ritual to its end (or a stop) and return the entry and where it is."""
-    ritual = load_ritual(find_ritual(settings, name_or_path))
-    reframes = reframes_for(settings)
+    ritual = settings.catalog.load(name_or_path)
+    reframes = settings.catalog.reframes()
     folder = JournalFolder(settings.journal_dir)
     speaker: Speaker
     listener: Listener
+    clock: Clock
     with contextlib.ExitStack() as stack:
         if text:
             speaker, listener = TextSpeaker(stdout), TextListener(stdin, stdout)
@@ -123,27 +69,26 @@ def run_ritual(
             keep_audio = False
         else:
             # Imported here: text mode, `check` and `--help` need no engine at all.
-            from assistant.speech.models import find_model
-            from assistant.voice import open_voice
+            from assistant.engines import open_voice_engines
 
-            model_path = find_model(settings, ritual.language, environ)
-            voice = open_voice(
+            engines = open_voice_engines(
                 settings,
                 language=ritual.language,
-                voice=merged_voice(ritual, settings),
-                model_path=model_path,
+                voice=settings.voice.under(ritual.voice),
+                model_path=find_model(settings, ritual.language, environ),
             )
-            stack.callback(voice.close)
-            speaker, listener = voice.speaker, voice.listener
+            stack.callback(engines.close)
+            speaker, listener = engines.speaker, engines.listener
             clock = SystemClock()
-            model_name = voice.model_name
+            model_name = engines.model_name
             keep_audio = settings.audio.keep_audio
         stream = stack.enter_context(_events_stream(events, stdout))
+        sink = EntryFile(folder, keep_audio=keep_audio)
         conductor = Conductor(
             ritual=ritual,
             speaker=speaker,
             listener=listener,
-            sink=_LazyEntryFile(folder, keep_audio),
+            sink=sink,
             clock=clock,
             events=JsonLinesEvents(stream),
             reframes=reframes,
@@ -152,45 +97,42 @@ def run_ritual(
             model=model_name,
         )
         entry = conductor.run()
-        assert conductor.path is not None
-        return entry, conductor.path
+        return entry, sink.path
 
 
-class _LazyEntryFile:
-    """Claims the entry's file name on the first save (the day is known by then)."""
+def transcribe_entries(
+    settings: Settings,
+    paths: Sequence[Path],
+    *,
+    environ: Optional[Mapping[str, str]] = None,
+    warn: Callable[[Path, str], None],
+    done: Callable[[Path, str], None],
+) -> int:
+    """Transcribe the kept audio of ``paths`` (every entry when empty) again and
+    rewrite those entries; how many were rewritten. ``done`` hears each entry's
+    path and the model's name."""
+    from assistant.engines import open_transcriber
 
-    def __init__(self, folder: JournalFolder, keep_audio: bool) -> None:
-        self.folder = folder
-        self.keep_audio = keep_audio
-        self.file: Optional[EntryFile] = None
-
-    def _file(self, entry: Optional[Entry] = None) -> EntryFile:
-        if self.file is None:
-            if entry is None:
-                raise RuntimeError("the entry is saved before any audio is kept")
-            path = self.folder.reserve(entry.day, entry.ritual)
-            self.file = EntryFile(self.folder, path, self.keep_audio)
-        return self.file
-
-    def save(self, entry: Entry) -> Path:
-        return self._file(entry).save(entry)
-
-    def audio_path(self, index: int, answer_id: str) -> Optional[Path]:
-        return self._file().audio_path(index, answer_id)
-
-    def save_details(self, details: dict[str, object]) -> None:
-        self._file().save_details(details)
-
-
-def check_rituals(paths: list[Path]) -> list[RitualFileError]:
-    """Validate files; the errors found (an empty list means all are fine)."""
-    errors = []
-    for path in paths:
-        try:
-            if path.stem == "reframes":
-                load_reframes([path]) if path.is_file() else load_ritual(path)
-            else:
-                load_ritual(path)
-        except RitualFileError as e:
-            errors.append(e)
-    return errors
+    folder = JournalFolder(settings.journal_dir)
+    transcribers: dict[str, Transcriber] = {}
+    changed = 0
+    for path in paths or folder.entries():
+        if not path.is_file():
+            raise JournalError(f"{path}: no such entry")
+        entry = folder.read(path)
+        if not has_audio(entry):
+            continue
+        language = entry.language or "en-us"
+        if language not in transcribers:
+            transcribers[language] = open_transcriber(find_model(settings, language, environ))
+        transcriber = transcribers[language]
+        updated, details = retranscribe(
+            entry, path.parent, transcriber, functools.partial(warn, path)
+        )
+        target = EntryFile(folder, path)
+        target.save(updated)
+        if details:
+            target.save_details(merge_details(target.read_details(), details))
+        changed += 1
+        done(path, transcriber.model_name)
+    return changed

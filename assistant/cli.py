@@ -18,7 +18,7 @@ from typing import Optional
 from assistant import __version__
 from assistant.commands import COMMAND_MODULES
 from assistant.context import Context
-from assistant.errors import RitualError
+from assistant.core.errors import RitualError
 from assistant.settings import Settings, load_settings
 
 EXIT_OK, EXIT_ERROR, EXIT_USAGE, EXIT_INTERRUPTED = 0, 1, 2, 130

@@ -9,11 +9,13 @@ from __future__ import annotations
 from collections.abc import Mapping
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Any, Optional, Union
+from typing import Any, Literal, Optional, Union
 
 import yaml
 
-from assistant.errors import ConfigError
+from assistant.core.catalog import RitualCatalog
+from assistant.core.errors import ConfigError
+from assistant.core.voice_spec import VoiceSpec, rate_problem, volume_problem
 
 APP = "ritual"
 DEFAULT_MODEL_BASE_URL = "https://alphacephei.com/vosk/models"
@@ -22,6 +24,7 @@ CHECKOUT = Path(__file__).resolve().parent.parent
 
 Device = Union[int, str, None]
 """a PortAudio device index, a part of its name, or None for the default"""
+DeviceKind = Literal["input", "output"]
 
 
 def _user_dir(kind: str) -> Path:
@@ -35,16 +38,6 @@ def _user_dir(kind: str) -> Path:
         "cache": platformdirs.user_cache_dir,
     }[kind]
     return Path(getter(APP))
-
-
-@dataclass(frozen=True)
-class VoiceSettings:
-    name: Optional[str] = None
-    """espeak-ng voice name or language (e.g. en-us); None: from the ritual's language"""
-    rate: Optional[int] = None
-    """words per minute"""
-    volume: Optional[float] = None
-    """0..1"""
 
 
 @dataclass(frozen=True)
@@ -69,7 +62,8 @@ class Settings:
     model_base_url: str = DEFAULT_MODEL_BASE_URL
     name: str = "friend"
     """how the rituals address the user ({name})"""
-    voice: VoiceSettings = field(default_factory=VoiceSettings)
+    voice: VoiceSpec = field(default_factory=VoiceSpec)
+    """wins over a ritual's own voice where it says something"""
     audio: AudioSettings = field(default_factory=AudioSettings)
     config_path: Optional[Path] = None
     debug: bool = False
@@ -77,6 +71,15 @@ class Settings:
     @property
     def bundled_rituals_dir(self) -> Path:
         return CHECKOUT / "rituals"
+
+    @property
+    def speech_cache_dir(self) -> Path:
+        """rendered prompts (private: 0700)"""
+        return self.cache_dir / "speech"
+
+    @property
+    def catalog(self) -> RitualCatalog:
+        return RitualCatalog(user=self.rituals_dir, bundled=self.bundled_rituals_dir)
 
 
 CONFIG_KEYS = {
@@ -136,19 +139,20 @@ def _device(value: object, where: str) -> Device:
     raise ConfigError(f"{where}: a device is a number or a part of its name")
 
 
-def _voice(value: object, where: str) -> VoiceSettings:
+def _voice(value: object, where: str) -> VoiceSpec:
     if value is None:
-        return VoiceSettings()
+        return VoiceSpec()
     if isinstance(value, str):
-        return VoiceSettings(name=value)
+        return VoiceSpec(name=value)
     if not isinstance(value, dict) or set(value) - {"name", "rate", "volume"}:
         raise ConfigError(f"{where}: voice takes name, rate and volume")
     rate, volume = value.get("rate"), value.get("volume")
-    if rate is not None and (not isinstance(rate, int) or not 50 <= rate <= 400):
-        raise ConfigError(f"{where}: voice rate is words per minute, 50 to 400")
-    if volume is not None and (not isinstance(volume, (int, float)) or not 0 <= float(volume) <= 1):
-        raise ConfigError(f"{where}: voice volume is between 0 and 1")
-    return VoiceSettings(
+    problem = (rate is not None and rate_problem(rate)) or (
+        volume is not None and volume_problem(volume)
+    )
+    if problem:
+        raise ConfigError(f"{where}: {problem}")
+    return VoiceSpec(
         name=value.get("name"), rate=rate, volume=None if volume is None else float(volume)
     )
 

@@ -18,8 +18,9 @@ from datetime import date
 from pathlib import Path
 from typing import Optional
 
+from assistant.core.errors import JournalError
 from assistant.core.journal import (
-    ANSWERED,
+    AnswerState,
     Entry,
     audio_dirname,
     audio_filename,
@@ -28,7 +29,7 @@ from assistant.core.journal import (
     parse_entry,
     render_entry,
 )
-from assistant.errors import JournalError
+from assistant.core.ports import Details
 
 log = logging.getLogger(__name__)
 FOLDER_MODE = 0o700
@@ -137,7 +138,7 @@ class JournalFolder:
             if entry.ritual != ritual or (on is not None and entry.day != on):
                 continue
             answer = entry.answer(step)
-            if answer and answer.state == ANSWERED and answer.text.strip():
+            if answer and answer.state == AnswerState.ANSWERED and answer.text.strip():
                 return answer.text
         return None
 
@@ -149,15 +150,33 @@ def _entry_order(path: Path) -> tuple[str, int]:
     return (day, int(n) if head and n.isdigit() else 1)
 
 
-@dataclass
-class EntryFile:
-    """The entry of one running session: implements ``ports.EntrySink``."""
+TRANSCRIPT_FILE = "transcript.json"
+"""beside an entry's audio: the recogniser's raw text and word timings, per answer"""
 
-    folder: JournalFolder
-    path: Path
-    keep_audio: bool = True
+
+class EntryFile:
+    """One entry on disk with its side files (the audio folder, ``transcript.json``).
+
+    Implements ``EntrySink``. A new session's file (``path`` None) is claimed on
+    its first save, when the day is known; an existing entry is named by its path.
+    """
+
+    def __init__(
+        self, folder: JournalFolder, path: Optional[Path] = None, *, keep_audio: bool = True
+    ) -> None:
+        self.folder = folder
+        self._path = path
+        self.keep_audio = keep_audio
+
+    @property
+    def path(self) -> Path:
+        if self._path is None:
+            raise RuntimeError("the entry's file is claimed by its first save")
+        return self._path
 
     def save(self, entry: Entry) -> Path:
+        if self._path is None:
+            self._path = self.folder.reserve(entry.day, entry.ritual)
         try:
             atomic_write(self.path, render_entry(entry))
         except OSError as e:
@@ -168,17 +187,24 @@ class EntryFile:
     def audio_dir(self) -> Path:
         return self.path.parent / audio_dirname(self.path.name)
 
-    def audio_path(self, index: int, answer_id: str) -> Optional[Path]:
+    def audio_path(self, index: int, name: str) -> Optional[Path]:
         if not self.keep_audio:
             return None
         make_private_dirs(self.audio_dir)
-        return self.audio_dir / audio_filename(index, answer_id)
+        return self.audio_dir / audio_filename(index, name)
 
-    def save_details(self, details: dict[str, object]) -> None:
-        """Keep the recogniser's raw text and word confidences beside the entry."""
-        target = self.audio_dir / "transcript.json"
+    def save_details(self, details: Details) -> None:
+        """Keep the recogniser's raw text and word timings beside the entry."""
+        target = self.audio_dir / TRANSCRIPT_FILE
         try:
             make_private_dirs(self.audio_dir)
             atomic_write(target, json.dumps(details, ensure_ascii=False, indent=1) + "\n")
         except OSError as e:
             raise JournalError(f"cannot save {target} ({e.strerror})") from None
+
+    def read_details(self) -> object:
+        """What ``save_details`` kept, or {} when there is nothing readable."""
+        try:
+            return json.loads((self.audio_dir / TRANSCRIPT_FILE).read_text(encoding="utf-8"))
+        except (OSError, ValueError):
+            return {}

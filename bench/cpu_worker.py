@@ -62,9 +62,10 @@ def bare(model_path: str, data: bytes) -> tuple[float, str]:
 
 
 def ours(model_path: str, data: bytes, *, commands: bool) -> tuple[float, str]:
-    from assistant.core.commands import commands_for, only
     from assistant.core.conductor import NAVIGATION
-    from assistant.ports import ListenRequest
+    from assistant.core.endpoint import EndpointRules
+    from assistant.core.ports import ListenRequest
+    from assistant.core.voice_commands import commands_for, only
     from assistant.speech.vosk_listener import VoskListener
 
     listener = VoskListener(Path(model_path), WavSource(data))
@@ -73,9 +74,7 @@ def ours(model_path: str, data: bytes, *, commands: bool) -> tuple[float, str]:
         request = ListenRequest(
             step="bench",
             commands=only(commands_for("ko"), NAVIGATION) if commands else {},
-            silence=FOREVER,
-            max_seconds=FOREVER,
-            no_speech_seconds=FOREVER,
+            rules=EndpointRules(FOREVER, FOREVER, FOREVER),
             audio_path=Path(tmp) / "answer.wav",
         )
         started = time.process_time()

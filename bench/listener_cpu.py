@@ -1,7 +1,7 @@
 """Figure 2: CPU time of our listener over a bare Vosk loop, same recording, same run.
 
 Each decode runs in a fresh process (``bench.cpu_worker``): a reused recogniser
-gets faster as it caches graph pieces (FACTS.md), so sharing one process would
+gets faster as it caches graph pieces (docs/engines.md), so sharing one process would
 favour whichever side runs second. The kinds alternate (bare, ours,
 ours-no-commands, bare, …) so that drift of a shared machine hits all alike;
 each run's ratio is taken against the bare loop of the same round.

@@ -4,7 +4,7 @@
 the standard library (no numpy, no ritual), so its peak RSS is the model's own
 cost. It warms the recogniser as VoskListener does (1 s of faint noise), then
 decodes the WAVs it is given: the same answers the ritual hears, so that the
-graph pieces Vosk caches while decoding (FACTS.md: 530 MB after load, more
+graph pieces Vosk caches while decoding (docs/engines.md: 530 MB after load, more
 while decoding) are in the baseline too and the difference is ritual's own.
 """
 

@@ -12,7 +12,8 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
-from assistant.core.ritual import Ask, load_ritual
+from assistant.core.ritual import Ask
+from assistant.core.ritual_file import load_ritual
 from bench import baselines
 from bench.ritual_run import Folders, RitualRun, run_ritual
 from bench.speech import Answer, make_answer

@@ -1,4 +1,8 @@
-"""Fakes for the pure core, handed to constructors (no patching)."""
+"""Fakes for the pure core, handed to constructors (no patching).
+
+mypy checks this file against the core's Protocols (the assignments at the
+end), so a fake cannot drift from the port it stands in for.
+"""
 
 from __future__ import annotations
 
@@ -8,8 +12,22 @@ from datetime import date, datetime, timedelta, timezone
 from pathlib import Path
 from typing import Optional, Union
 
+from assistant.core.endpoint import EndedBy
 from assistant.core.journal import Entry
-from assistant.ports import InputLost, ListenRequest, Utterance
+from assistant.core.ports import (
+    AnswerLookup,
+    Clock,
+    Details,
+    EntrySink,
+    Event,
+    EventSink,
+    InputLost,
+    Listener,
+    ListenRequest,
+    Speaker,
+    Utterance,
+)
+from assistant.core.voice_commands import Command, match_command
 
 
 class FakeSpeaker:
@@ -36,27 +54,25 @@ class ScriptedListener:
         self.requests: list[ListenRequest] = []
 
     def listen(self, request: ListenRequest) -> Utterance:
-        from assistant.core.commands import match_command
-
         self.requests.append(request)
         request.on_ready()
         if not self.script:
-            return Utterance(command="stop", ended_by="end_of_input")
+            return Utterance(command=Command.STOP, ended_by=EndedBy.END_OF_INPUT)
         item = self.script.pop(0)
         if isinstance(item, BaseException):
             raise item
         if isinstance(item, Utterance):
             return item
         if item is None:
-            return Utterance(ended_by="no_speech")
+            return Utterance(ended_by=EndedBy.NO_SPEECH)
         command = match_command(item, request.commands)
         if command:
-            return Utterance(command=command, ended_by="command")
+            return Utterance(command=command, ended_by=EndedBy.COMMAND)
         return Utterance(text=item, raw=item.lower())
 
 
 def lost(text: str) -> InputLost:
-    return InputLost("the microphone went away", Utterance(text=text, ended_by="input_lost"))
+    return InputLost("the microphone went away", Utterance(text=text, ended_by=EndedBy.INPUT_LOST))
 
 
 class FixedClock:
@@ -78,15 +94,20 @@ class MemorySink:
 
     saved: list[Entry] = field(default_factory=list)
     audio_root: Optional[Path] = None
+    details: list[Details] = field(default_factory=list)
+    """every version of the details saved beside the entry"""
 
     def save(self, entry: Entry) -> Path:
         self.saved.append(entry)
         return Path("/journal/entry.md")
 
-    def audio_path(self, index: int, answer_id: str) -> Optional[Path]:
+    def audio_path(self, index: int, name: str) -> Optional[Path]:
         if self.audio_root is None:
             return None
-        return self.audio_root / f"{index:02d}-{answer_id}.wav"
+        return self.audio_root / f"{index:02d}-{name}.wav"
+
+    def save_details(self, details: Details) -> None:
+        self.details.append(dict(details))
 
     @property
     def last(self) -> Entry:
@@ -107,8 +128,17 @@ class EventLog:
     def __init__(self) -> None:
         self.events: list[dict[str, object]] = []
 
-    def __call__(self, event: str, /, **fields: object) -> None:
-        self.events.append({"event": event, **fields})
+    def __call__(self, event: Event, /, **fields: object) -> None:
+        self.events.append({"event": event.value, **fields})
 
     def names(self) -> list[str]:
         return [str(e["event"]) for e in self.events]
+
+
+# The fakes are the ports: mypy fails here when a Protocol changes and a fake does not.
+_speaker: Speaker = FakeSpeaker()
+_listener: Listener = ScriptedListener([])
+_clock: Clock = FixedClock()
+_sink: EntrySink = MemorySink()
+_answers: AnswerLookup = FixedAnswers()
+_events: EventSink = EventLog()

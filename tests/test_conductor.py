@@ -9,10 +9,11 @@ from typing import Any
 import pytest
 
 from assistant.core.conductor import Conductor
-from assistant.core.journal import COMPLETE, IN_PROGRESS, NO_ANSWER, SKIPPED, STOPPED
+from assistant.core.journal import AnswerState, EntryStatus
+from assistant.core.ports import InputLost, ListenInterrupted, Utterance
 from assistant.core.reframe import parse_reframes
-from assistant.core.ritual import parse_ritual
-from assistant.ports import InputLost, Utterance
+from assistant.core.ritual_file import parse_ritual
+from assistant.core.voice_commands import Command
 from tests.fakes import (
     EventLog,
     FakeSpeaker,
@@ -78,10 +79,15 @@ def test_answers_are_recorded_and_saved_after_each_one() -> None:
     c, speaker, _, sink, events = conduct(TWO_QUESTIONS, ["Fine.", "Rested."])
     entry = c.run()
     assert speaker.said == ["Hello Sam.", "First?", "Second?", "Bye."]
-    assert entry.status == COMPLETE
+    assert entry.status == EntryStatus.COMPLETE
     assert texts(sink) == {"one": ("answered", "Fine."), "two": ("answered", "Rested.")}
     # saved at the start, after each answer (in progress), and at the end
-    assert [e.status for e in sink.saved] == [IN_PROGRESS, IN_PROGRESS, IN_PROGRESS, COMPLETE]
+    assert [e.status for e in sink.saved] == [
+        EntryStatus.IN_PROGRESS,
+        EntryStatus.IN_PROGRESS,
+        EntryStatus.IN_PROGRESS,
+        EntryStatus.COMPLETE,
+    ]
     assert [len(e.answers) for e in sink.saved] == [0, 1, 2, 2]
     assert events.names().count("listening") == 2
     assert events.events[-1] == {"event": "done", "path": "/journal/entry.md", "status": "complete"}
@@ -132,14 +138,14 @@ steps:
     ]
     assert clock.slept == [2.5, 4, 1, 5, 4, 1, 5]
     assert listener.requests == []
-    assert sink.last.status == COMPLETE
+    assert sink.last.status == EntryStatus.COMPLETE
 
 
 def test_no_answer_asks_once_more_then_records_no_answer() -> None:
     c, speaker, _, sink, _ = conduct(TWO_QUESTIONS, [None, None, "Yes."])
     c.run()
     assert speaker.said[1:4] == ["First?", "Take your time. First?", "Second?"]
-    assert texts(sink)["one"] == (NO_ANSWER, "")
+    assert texts(sink)["one"] == (AnswerState.NO_ANSWER, "")
     assert texts(sink)["two"] == ("answered", "Yes.")
 
 
@@ -158,8 +164,8 @@ def test_repeat_speaks_the_question_again() -> None:
 def test_skip_and_next_record_skipped() -> None:
     c, _, _, sink, _ = conduct(TWO_QUESTIONS, ["skip", "next"])
     c.run()
-    assert texts(sink) == {"one": (SKIPPED, ""), "two": (SKIPPED, "")}
-    assert sink.last.status == COMPLETE
+    assert texts(sink) == {"one": (AnswerState.SKIPPED, ""), "two": (AnswerState.SKIPPED, "")}
+    assert sink.last.status == EntryStatus.COMPLETE
 
 
 def test_back_returns_to_the_previous_question_and_replaces_its_answer() -> None:
@@ -189,8 +195,8 @@ def test_pause_waits_for_resume_then_asks_again() -> None:
 def test_stop_saves_what_was_said_and_ends_as_stopped() -> None:
     c, speaker, _, sink, events = conduct(TWO_QUESTIONS, ["Fine.", "stop"])
     entry = c.run()
-    assert entry.status == STOPPED
-    assert sink.last.status == STOPPED and sink.last.ended is not None
+    assert entry.status == EntryStatus.STOPPED
+    assert sink.last.status == EntryStatus.STOPPED and sink.last.ended is not None
     assert texts(sink) == {"one": ("answered", "Fine.")}
     assert speaker.said[-1] == "Stopping here. What you said is saved."
     assert "Bye." not in speaker.said
@@ -198,9 +204,9 @@ def test_stop_saves_what_was_said_and_ends_as_stopped() -> None:
 
 
 def test_an_answer_that_ends_with_stop_is_kept() -> None:
-    c, _, _, sink, _ = conduct(TWO_QUESTIONS, [Utterance(text="Tired.", command="stop")])
+    c, _, _, sink, _ = conduct(TWO_QUESTIONS, [Utterance(text="Tired.", command=Command.STOP)])
     c.run()
-    assert sink.last.status == STOPPED
+    assert sink.last.status == EntryStatus.STOPPED
     assert texts(sink) == {"one": ("answered", "Tired.")}
 
 
@@ -208,14 +214,14 @@ def test_a_sentence_with_a_command_word_is_an_answer() -> None:
     c, _, _, sink, _ = conduct(TWO_QUESTIONS, ["I want to stop worrying", "done"])
     c.run()
     assert texts(sink)["one"] == ("answered", "I want to stop worrying")
-    assert texts(sink)["two"] == (SKIPPED, "")
-    assert sink.last.status == COMPLETE
+    assert texts(sink)["two"] == (AnswerState.SKIPPED, "")
+    assert sink.last.status == EntryStatus.COMPLETE
 
 
 def test_end_of_input_stops_and_keeps_answers() -> None:
     c, _, _, sink, _ = conduct(TWO_QUESTIONS, ["Fine."])  # the script runs out
     c.run()
-    assert sink.last.status == STOPPED
+    assert sink.last.status == EntryStatus.STOPPED
     assert texts(sink) == {"one": ("answered", "Fine.")}
 
 
@@ -223,7 +229,7 @@ def test_ctrl_c_saves_the_entry_as_stopped_and_propagates() -> None:
     c, _, _, sink, _ = conduct(TWO_QUESTIONS, ["Fine.", KeyboardInterrupt()])
     with pytest.raises(KeyboardInterrupt):
         c.run()
-    assert sink.last.status == STOPPED
+    assert sink.last.status == EntryStatus.STOPPED
     assert texts(sink) == {"one": ("answered", "Fine.")}
 
 
@@ -231,7 +237,7 @@ def test_a_lost_microphone_keeps_what_was_heard() -> None:
     c, _, _, sink, _ = conduct(TWO_QUESTIONS, ["Fine.", lost("Half a sentence")])
     with pytest.raises(InputLost):
         c.run()
-    assert sink.last.status == STOPPED
+    assert sink.last.status == EntryStatus.STOPPED
     assert texts(sink) == {"one": ("answered", "Fine."), "two": ("answered", "Half a sentence")}
 
 
@@ -279,7 +285,7 @@ def test_skipping_a_follow_up_records_it_as_skipped() -> None:
     c, _, _, sink, _ = conduct(REFRAMING, ["I'm not good enough", "skip", "No."])
     c.run()
     follow_up = sink.last.answer("how").follow_up  # type: ignore[union-attr]
-    assert follow_up is not None and follow_up.state == SKIPPED
+    assert follow_up is not None and follow_up.state == AnswerState.SKIPPED
 
 
 CONFIRMING = """
@@ -316,7 +322,7 @@ def test_confirm_silence_keeps_the_answer() -> None:
     c, _, _, sink, _ = conduct(CONFIRMING, ["Run a mile.", None, None])
     c.run()
     assert texts(sink) == {"goal": ("answered", "Run a mile.")}
-    assert sink.last.status == COMPLETE
+    assert sink.last.status == EntryStatus.COMPLETE
 
 
 RECALLING = """
@@ -372,7 +378,7 @@ steps:
     c, _, listener, *_ = conduct(ritual, ["A."], sink=sink)
     c.run()
     request = listener.requests[0]
-    assert (request.silence, request.max_seconds, request.step) == (5, 60, "only")
+    assert (request.rules.silence, request.rules.max_seconds, request.step) == (5, 60, "only")
     assert request.audio_path == tmp_path / "01-only.wav"
     assert "stop" in request.commands and "keep" not in request.commands
 
@@ -390,9 +396,9 @@ steps:
 """
     c, _, listener, sink, _ = conduct(ritual, ["네", "중지"])
     c.run()
-    assert listener.requests[0].commands["stop"] == ("중지",)
-    assert texts(sink) == {"q": (SKIPPED, "")}
-    assert sink.last.status == STOPPED
+    assert listener.requests[0].commands[Command.STOP] == ("중지",)
+    assert texts(sink) == {"q": (AnswerState.SKIPPED, "")}
+    assert sink.last.status == EntryStatus.STOPPED
 
 
 # -- regressions: nothing already said is ever lost ----------------------------------
@@ -403,14 +409,14 @@ def test_an_answer_is_saved_before_its_read_back() -> None:
     with pytest.raises(KeyboardInterrupt):
         c.run()
     assert texts(sink) == {"goal": ("answered", "Run a mile.")}
-    assert sink.last.status == STOPPED
+    assert sink.last.status == EntryStatus.STOPPED
 
 
 def test_stop_at_the_read_back_keeps_the_answer_and_what_was_added() -> None:
     c, _, _, sink, _ = conduct(CONFIRMING, ["Run a mile.", "add", "On Sundays.", "stop"])
     c.run()
     assert texts(sink) == {"goal": ("answered", "Run a mile. On Sundays.")}
-    assert sink.last.status == STOPPED
+    assert sink.last.status == EntryStatus.STOPPED
 
 
 def test_losing_the_mic_while_adding_keeps_the_whole_answer() -> None:
@@ -424,7 +430,7 @@ def test_skipping_or_silence_after_back_keeps_the_earlier_answer() -> None:
     c, _, _, sink, _ = conduct(TWO_QUESTIONS, ["Slept well.", "back", "next", None, None])
     c.run()
     assert texts(sink)["one"] == ("answered", "Slept well.")
-    assert texts(sink)["two"] == (NO_ANSWER, "")
+    assert texts(sink)["two"] == (AnswerState.NO_ANSWER, "")
 
 
 def test_a_retaken_answer_never_overwrites_kept_audio(tmp_path: Path) -> None:
@@ -455,14 +461,14 @@ def test_an_error_while_saying_goodbye_still_saves_the_entry_as_stopped() -> Non
     )
     with pytest.raises(KeyboardInterrupt):
         c.run()
-    assert sink.last.status == STOPPED and sink.last.ended is not None
+    assert sink.last.status == EntryStatus.STOPPED and sink.last.ended is not None
     assert events.events[-1]["event"] == "done"
 
 
-@pytest.mark.parametrize("command", ["pause", "repeat"])
-def test_pause_or_repeat_after_some_words_keeps_them_and_goes_on(command: str) -> None:
+@pytest.mark.parametrize("command", [Command.PAUSE, Command.REPEAT])
+def test_pause_or_repeat_after_some_words_keeps_them_and_goes_on(command: Command) -> None:
     script = [Utterance(text="I feel", command=command), "resume", "calm."]
-    if command == "repeat":
+    if command is Command.REPEAT:
         script.remove("resume")
     c, speaker, _, sink, _ = conduct(TWO_QUESTIONS, [*script, "ok"])
     c.run()
@@ -472,7 +478,7 @@ def test_pause_or_repeat_after_some_words_keeps_them_and_goes_on(command: str) -
 
 def test_back_after_some_words_keeps_them() -> None:
     c, _, _, sink, _ = conduct(
-        TWO_QUESTIONS, ["Fine.", Utterance(text="Well", command="back"), "skip", "skip"]
+        TWO_QUESTIONS, ["Fine.", Utterance(text="Well", command=Command.BACK), "skip", "skip"]
     )
     c.run()
     assert texts(sink) == {"one": ("answered", "Fine."), "two": ("answered", "Well")}
@@ -486,13 +492,12 @@ def test_a_recalled_answer_is_read_back_as_it_was_said() -> None:
 
 
 def test_ctrl_c_mid_answer_keeps_the_words_heard_so_far() -> None:
-    interrupted = KeyboardInterrupt()
-    interrupted.heard = Utterance(text="Half of what I")  # type: ignore[attr-defined]
+    interrupted = ListenInterrupted(Utterance(text="Half of what I"))
     c, _, _, sink, _ = conduct(TWO_QUESTIONS, ["Fine.", interrupted])
     with pytest.raises(KeyboardInterrupt):
         c.run()
     assert texts(sink) == {"one": ("answered", "Fine."), "two": ("answered", "Half of what I")}
-    assert sink.last.status == STOPPED
+    assert sink.last.status == EntryStatus.STOPPED
 
 
 def test_prompts_holding_the_users_words_are_spoken_privately() -> None:

@@ -9,17 +9,16 @@ from pathlib import Path
 
 import pytest
 
+from assistant.core.errors import JournalError
 from assistant.core.journal import (
-    COMPLETE,
-    NO_ANSWER,
-    SKIPPED,
     Answer,
+    AnswerState,
     Entry,
+    EntryStatus,
     FollowUp,
     parse_entry,
     render_entry,
 )
-from assistant.errors import JournalError
 from assistant.store import EntryFile, JournalFolder, atomic_write
 from tests.cli import ROOT
 
@@ -32,7 +31,7 @@ def sample_entry() -> Entry:
         ritual="morning",
         title="Morning check-in",
         started=datetime(2026, 11, 30, 7, 2, 11, tzinfo=TZ),
-        status=COMPLETE,
+        status=EntryStatus.COMPLETE,
         ended=datetime(2026, 11, 30, 7, 9, 40, tzinfo=TZ),
         model="vosk-model-small-en-us-0.15",
         tags=("ritual", "morning"),
@@ -44,8 +43,8 @@ def sample_entry() -> Entry:
             "Tired, but hopeful.\n\nA bit restless too.",
             audio=("2026-11-30-morning/01-feeling.wav",),
         ),
-        Answer("need", "What do you need right now?", state=NO_ANSWER),
-        Answer("good_day", "What would make today good?", state=SKIPPED),
+        Answer("need", "What do you need right now?", state=AnswerState.NO_ANSWER),
+        Answer("good_day", "What would make today good?", state=AnswerState.SKIPPED),
         Answer(
             "intention",
             "What is your intention for today?",
@@ -74,7 +73,7 @@ def test_golden_file_parses_back_to_the_same_entry() -> None:
     assert (parsed.started, parsed.ended, parsed.status) == (
         expected.started,
         expected.ended,
-        COMPLETE,
+        EntryStatus.COMPLETE,
     )
 
 

@@ -1,4 +1,4 @@
-"""Which model folder ritual uses: the search order of DESIGN.md, on temporary folders.
+"""Which model folder ritual uses: the search order of docs/architecture.md, on temporary folders.
 
 Pure and fast: tiny fake model folders (the files Vosk's layout names, a few bytes
 each), an injected environment, no network, no vosk.
@@ -18,10 +18,9 @@ import pytest
 
 from assistant.cli import main
 from assistant.context import Context
-from assistant.errors import ModelError
-from assistant.settings import CHECKOUT, Settings
-from assistant.speech import models
-from assistant.speech.models import (
+from assistant.core.errors import ModelError
+from assistant.modelstore import lookup as models
+from assistant.modelstore.lookup import (
     find_model,
     is_model_dir,
     language_from_name,
@@ -29,6 +28,7 @@ from assistant.speech.models import (
     model_info,
     search_folders,
 )
+from assistant.settings import CHECKOUT, Settings
 
 
 def make_model(
@@ -305,7 +305,7 @@ def test_model_info_measures_the_folder(tmp_path: Path) -> None:
 def test_lookups_import_neither_vosk_nor_the_network() -> None:
     # Only `models install` / `models list` load the network code, and nothing here loads vosk.
     code = (
-        "import sys, assistant.speech.models, assistant.commands.models_cmd\n"
+        "import sys, assistant.modelstore.lookup, assistant.commands.models_cmd\n"
         "bad = [m for m in ('vosk', 'socket', 'urllib.request', 'tqdm') if m in sys.modules]\n"
         "print(bad)\n"
     )
@@ -432,13 +432,13 @@ HOST_LIST = [
     ],
 )
 def test_choosing_from_the_host_list(wanted: str, name: str) -> None:
-    from assistant.speech.model_install import choose, parse_model_list
+    from assistant.modelstore.install import choose, parse_model_list
 
     assert choose(parse_model_list(HOST_LIST), wanted).name == name
 
 
 def test_choosing_what_the_host_does_not_have() -> None:
-    from assistant.speech.model_install import choose, parse_model_list
+    from assistant.modelstore.install import choose, parse_model_list
 
     offered = parse_model_list(HOST_LIST)
     with pytest.raises(ModelError, match=r"no small model for tg; .*vosk-model-tg-0\.22"):

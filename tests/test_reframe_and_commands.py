@@ -6,9 +6,9 @@ from pathlib import Path
 
 import pytest
 
-from assistant.core.commands import commands_for, match_command, normalize, only
+from assistant.core.errors import RitualFileError
 from assistant.core.reframe import load_reframes, parse_reframes
-from assistant.errors import RitualFileError
+from assistant.core.voice_commands import Command, commands_for, match_command, normalize, only
 from tests.cli import ROOT
 
 RULES = load_reframes([ROOT / "rituals" / "reframes.yaml"])
@@ -95,14 +95,14 @@ def test_commands_only_when_the_whole_utterance_is_one() -> None:
 
 
 def test_only_the_commands_that_make_sense_now() -> None:
-    words = only(commands_for("en"), ("resume", "stop"))
+    words = only(commands_for("en"), (Command.RESUME, Command.STOP))
     assert match_command("skip", words) is None
-    assert match_command("continue", words) == "resume"
+    assert match_command("continue", words) is Command.RESUME
 
 
 def test_ritual_commands_replace_defaults_and_other_languages() -> None:
-    words = commands_for("ko", {"stop": ("중지",)})
-    assert words["stop"] == ("중지",)
-    assert match_command("중지", words) == "stop"
-    assert commands_for("de")["stop"] == commands_for("en")["stop"]
+    words = commands_for("ko", {Command.STOP: ("중지",)})
+    assert words[Command.STOP] == ("중지",)
+    assert match_command("중지", words) is Command.STOP
+    assert commands_for("de")[Command.STOP] == commands_for("en")[Command.STOP]
     assert normalize("That’s ALL!") == "that's all"

@@ -7,8 +7,9 @@ from pathlib import Path
 
 import pytest
 
-from assistant.core.ritual import Ask, Breathe, Recall, load_ritual, parse_ritual
-from assistant.errors import RitualFileError
+from assistant.core.errors import RitualFileError
+from assistant.core.ritual import Ask, Breathe, Recall
+from assistant.core.ritual_file import load_ritual, parse_ritual
 from tests.cli import ROOT, isolated_env, run_cli
 
 BROKEN = sorted((ROOT / "tests" / "data" / "broken").glob("*.yaml"))

@@ -8,12 +8,10 @@ never need.
 from __future__ import annotations
 
 from dataclasses import dataclass
-from typing import Any, Literal
+from typing import Any
 
-from assistant.errors import AudioError
-from assistant.settings import Device
-
-Kind = Literal["input", "output"]
+from assistant.core.errors import AudioError
+from assistant.settings import Device, DeviceKind
 
 PORTAUDIO_FIX = "sudo apt install libportaudio2"
 NO_MIC_FIX = (
@@ -51,7 +49,7 @@ class DeviceInfo:
     default_input: bool = False
     default_output: bool = False
 
-    def channels(self, kind: Kind) -> int:
+    def channels(self, kind: DeviceKind) -> int:
         return self.inputs if kind == "input" else self.outputs
 
 
@@ -92,7 +90,7 @@ def _defaults(sd: Any) -> tuple[int, int]:
     return found[0], found[1]
 
 
-def find_device(device: Device, kind: Kind) -> DeviceInfo:
+def find_device(device: Device, kind: DeviceKind) -> DeviceInfo:
     """The device to use: None for the default, a number, or a part of its name."""
     devices = list_devices()
     usable = [d for d in devices if d.channels(kind) > 0]

@@ -17,7 +17,7 @@ from typing import Any
 from assistant.audio import RATE, SAMPLE_WIDTH
 from assistant.audio.devices import NO_MIC_FIX, find_device, sounddevice
 from assistant.audio.resample import StreamResampler
-from assistant.errors import AudioError
+from assistant.core.errors import AudioError
 from assistant.settings import Device
 
 log = logging.getLogger(__name__)

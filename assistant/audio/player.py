@@ -20,7 +20,7 @@ import numpy as np
 from assistant.audio.devices import find_device, sounddevice
 from assistant.audio.resample import resample
 from assistant.audio.wav import read_wav
-from assistant.errors import AudioError
+from assistant.core.errors import AudioError
 from assistant.settings import Device
 
 log = logging.getLogger(__name__)

@@ -1,6 +1,6 @@
 """Resampling to the recogniser's 16 kHz with soxr (HQ).
 
-Mics mostly offer 44.1 or 48 kHz only. FACTS.md: soxr HQ costs 0.15 ms of CPU
+Mics mostly offer 44.1 or 48 kHz only. docs/engines.md: soxr HQ costs 0.15 ms of CPU
 per second of audio and changes transcripts least (0.5 %); dropping samples
 without a filter changes 26 % of them.
 """

@@ -6,8 +6,8 @@ import argparse
 from pathlib import Path
 from typing import Any
 
-from assistant.app import check_rituals
 from assistant.context import Context
+from assistant.core.catalog import check_rituals
 
 
 def register(sub: Any, common: argparse.ArgumentParser) -> None:

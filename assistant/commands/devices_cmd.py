@@ -6,6 +6,7 @@ import argparse
 from typing import Any
 
 from assistant.context import Context
+from assistant.settings import DeviceKind
 
 
 def register(sub: Any, common: argparse.ArgumentParser) -> None:
@@ -20,10 +21,10 @@ def register(sub: Any, common: argparse.ArgumentParser) -> None:
 
 
 def run(args: argparse.Namespace, ctx: Context) -> int:
-    from assistant.audio.devices import Kind, list_devices  # PortAudio only when asked for
+    from assistant.engines import audio_devices  # PortAudio only when asked for
 
-    devices = list_devices()
-    sections: tuple[tuple[Kind, str], ...] = (
+    devices = audio_devices()
+    sections: tuple[tuple[DeviceKind, str], ...] = (
         ("input", "Inputs (microphones):"),
         ("output", "Outputs (speakers):"),
     )

@@ -1,8 +1,8 @@
 """``ritual doctor``: check what a voice ritual needs, and say how to fix each part.
 
 Every check prints one line, ``OK …`` or ``FIX …`` with the exact fix; the exit
-status is 1 when anything needs fixing. Engines are imported inside the checks,
-so a missing one is a FIX line, not a crash.
+status is 1 when anything needs fixing. Engines load inside the checks (through
+``assistant.engines``), so a missing one is a FIX line, not a crash.
 """
 
 from __future__ import annotations
@@ -12,14 +12,15 @@ import math
 import os
 import stat
 import tempfile
-import time
 from collections.abc import Callable
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
+from assistant import engines
 from assistant.context import Context
-from assistant.errors import RitualError
+from assistant.core.errors import RitualError
+from assistant.modelstore.lookup import find_model, layout_problems
 from assistant.settings import Settings
 
 MIC_SECONDS = 0.5
@@ -71,54 +72,36 @@ def run(args: argparse.Namespace, ctx: Context) -> int:
     return 1 if failed else 0
 
 
-class _Silent:
-    def play(self, path: Path) -> None:
-        pass
-
-
 def check_espeak(settings: Settings) -> Check:
-    from assistant.speech.tts import Pyttsx3Speaker, espeak_missing
-
-    missing = espeak_missing()
+    missing = engines.espeak_problem()
     if missing:
         return Check(False, "espeak-ng", missing)
     voice = settings.voice.name or "en-us"
     with tempfile.TemporaryDirectory(prefix="ritual-doctor-") as tmp:
-        speaker = Pyttsx3Speaker(
-            cache_dir=Path(tmp), player=_Silent(), voice=settings.voice, language=voice, timeout=15
-        )
         try:
-            speaker.say("Hello.")
+            seconds = engines.time_speech(settings.voice, voice, Path(tmp))
         except RitualError as e:
             return Check(False, "espeak-ng", str(e))
-    return Check(
-        True, "espeak-ng", f"speaks through pyttsx3 (voice {voice}, {speaker.synth_seconds:.2f} s)"
-    )
+    return Check(True, "espeak-ng", f"speaks through pyttsx3 (voice {voice}, {seconds:.2f} s)")
 
 
 def check_portaudio(settings: Settings) -> Check:
-    from assistant.audio.devices import sounddevice
-
     try:
-        sd = sounddevice()
+        version = engines.portaudio_version()
     except RitualError as e:
         return Check(False, "PortAudio", str(e))
-    return Check(True, "PortAudio", str(sd.get_portaudio_version()[1]))
+    return Check(True, "PortAudio", version)
 
 
 def check_speaker(settings: Settings) -> Check:
-    from assistant.audio.devices import find_device
-
     try:
-        device = find_device(settings.audio.output_device, "output")
+        device = engines.find_audio_device(settings.audio.output_device, "output")
     except RitualError as e:
         return Check(False, "speaker", str(e))
     return Check(True, "speaker", f"{device.index} {device.name!r} ({device.default_rate} Hz)")
 
 
 def check_model(settings: Settings) -> Check:
-    from assistant.speech.models import find_model, layout_problems
-
     try:
         path = find_model(settings, "en-us")
     except RitualError as e:
@@ -137,34 +120,26 @@ def check_model(settings: Settings) -> Check:
 def check_mic(settings: Settings) -> Check:
     import numpy as np
 
-    from assistant.audio.mic import SoundDeviceMic
-
     try:
-        mic = SoundDeviceMic(settings.audio.input_device, tail_seconds=0.0)
-        try:
-            heard = b""
-            deadline = time.monotonic() + MIC_SECONDS + 2.0
-            while len(heard) < MIC_SECONDS * 32000 and time.monotonic() < deadline:
-                heard += mic.read(timeout=0.2) or b""
-        finally:
-            mic.close()
+        sample = engines.sample_mic(settings.audio.input_device, MIC_SECONDS)
     except RitualError as e:
         return Check(False, "microphone", str(e))
-    if not heard:
+    device = sample.device
+    if not sample.audio:
         return Check(
             False,
             "microphone",
-            f"{mic.device.name!r} sent no audio; check it is connected and not in use, "
+            f"{device.name!r} sent no audio; check it is connected and not in use, "
             "or pick another with --input-device (see `ritual devices`)",
         )
-    samples = np.frombuffer(heard, "<i2").astype(float)
+    samples = np.frombuffer(sample.audio, "<i2").astype(float)
     rms = math.sqrt(float((samples**2).mean()))
     level = f"{20 * math.log10(rms / 32768):.0f} dBFS" if rms > 0 else "silent"
     note = "; it heard nothing at all: is it muted?" if rms == 0 else ""
     return Check(
         True,
         "microphone",
-        f"{mic.device.index} {mic.device.name!r} at {mic.rate} Hz, level {level}{note}",
+        f"{device.index} {device.name!r} at {sample.rate} Hz, level {level}{note}",
     )
 
 

@@ -8,10 +8,10 @@ from pathlib import Path
 from typing import Any
 
 from assistant.context import Context
+from assistant.core.errors import JournalError, UsageError
 from assistant.core.export import FORMATS, export_jrnl, export_json, export_markdown
-from assistant.core.journal import ANSWERED, Entry
-from assistant.errors import JournalError, UsageError
-from assistant.store import JournalFolder
+from assistant.core.journal import AnswerState, Entry
+from assistant.store import JournalFolder, atomic_write
 
 
 def register(sub: Any, common: argparse.ArgumentParser) -> None:
@@ -54,7 +54,7 @@ def list_entries(args: argparse.Namespace, ctx: Context) -> int:
     if not entries:
         ctx.out(f"No entries yet in {ctx.settings.journal_dir}.")
     for path, e in entries:
-        answered = sum(a.state == ANSWERED for a in e.answers)
+        answered = sum(a.state == AnswerState.ANSWERED for a in e.answers)
         ctx.out(
             f"{e.started:%Y-%m-%d %H:%M}  {e.ritual:<14} {e.status:<11} "
             f"{answered}/{len(e.answers)} answered  {path}"
@@ -103,8 +103,6 @@ def export_entries(args: argparse.Namespace, ctx: Context) -> int:
     render = {"md": export_markdown, "json": export_json, "jrnl": export_jrnl}[args.format]
     text = render(entries)
     if args.output:
-        from assistant.store import atomic_write
-
         try:
             atomic_write(args.output, text)
         except OSError as e:

@@ -5,10 +5,9 @@ from __future__ import annotations
 import argparse
 from typing import Any
 
-from assistant.app import list_rituals
 from assistant.context import Context
-from assistant.core.ritual import load_ritual
-from assistant.errors import RitualFileError
+from assistant.core.errors import RitualFileError
+from assistant.core.ritual_file import load_ritual
 
 
 def register(sub: Any, common: argparse.ArgumentParser) -> None:
@@ -17,7 +16,7 @@ def register(sub: Any, common: argparse.ArgumentParser) -> None:
 
 
 def run(args: argparse.Namespace, ctx: Context) -> int:
-    rituals = list_rituals(ctx.settings)
+    rituals = ctx.settings.catalog.rituals()
     if not rituals:
         ctx.out("No rituals found.")
         return 0

@@ -10,8 +10,8 @@ import argparse
 from collections.abc import Sequence
 
 from assistant.context import Context
-from assistant.errors import ModelError
-from assistant.speech.models import find_model, format_size, installed_models
+from assistant.core.errors import ModelError
+from assistant.modelstore.lookup import find_model, format_size, installed_models
 
 LIST_TIMEOUT = 3.0
 """`models list` should not hang on a machine that is offline"""
@@ -83,7 +83,9 @@ def _list(args: argparse.Namespace, ctx: Context) -> int:
         ctx.out("Install the English one with: ritual models install en-us")
     if args.local:
         return 0
-    from assistant.speech import model_install  # urllib and friends: only when needed
+    from assistant.modelstore import (
+        install as model_install,  # urllib and friends: only when needed
+    )
 
     base = settings.model_base_url
     try:
@@ -120,7 +122,7 @@ def _table(ctx: Context, rows: Sequence[Sequence[str]]) -> None:
 
 
 def _install(args: argparse.Namespace, ctx: Context) -> int:
-    from assistant.speech import model_install
+    from assistant.modelstore import install as model_install
 
     settings = ctx.settings
     done = model_install.install(
@@ -141,7 +143,7 @@ def _install(args: argparse.Namespace, ctx: Context) -> int:
 
 
 def _remove(args: argparse.Namespace, ctx: Context) -> int:
-    from assistant.speech import model_install
+    from assistant.modelstore import install as model_install
 
     info = model_install.remove(ctx.settings, args.name)
     ctx.out(f"Removed {info.name} ({format_size(info.size)}) from {info.path.parent}")

@@ -9,7 +9,7 @@ from typing import Any, Optional
 
 from assistant.app import run_ritual
 from assistant.context import Context
-from assistant.core.journal import STOPPED
+from assistant.core.journal import EntryStatus
 
 
 def register(sub: Any, common: argparse.ArgumentParser) -> None:
@@ -54,6 +54,6 @@ def run(args: argparse.Namespace, ctx: Context) -> int:
         )
     finally:
         signal.signal(signal.SIGTERM, previous)
-    note = " (stopped early; what you said is kept)" if entry.status == STOPPED else ""
+    note = " (stopped early; what you said is kept)" if entry.status is EntryStatus.STOPPED else ""
     ctx.err(f"Saved to {path}{note}")
     return 0

@@ -9,23 +9,28 @@ from __future__ import annotations
 
 import random
 from dataclasses import dataclass, field, replace
-from datetime import datetime, timedelta
+from datetime import timedelta
 from enum import Enum
 from pathlib import Path
-from typing import Any, Optional
+from typing import Optional
 
-from assistant.core.commands import CommandSet, commands_for, only
-from assistant.core.journal import (
-    ANSWERED,
-    COMPLETE,
-    NO_ANSWER,
-    SKIPPED,
-    STOPPED,
-    Answer,
-    Entry,
-    FollowUp,
-)
+from assistant.core.endpoint import DEFAULT_NO_SPEECH_SECONDS, EndpointRules
+from assistant.core.journal import Answer, AnswerState, Entry, EntryStatus, FollowUp, details_key
 from assistant.core.phrases import phrases_for
+from assistant.core.ports import (
+    AnswerLookup,
+    Clock,
+    Details,
+    EntrySink,
+    Event,
+    EventSink,
+    InputLost,
+    Listener,
+    ListenInterrupted,
+    ListenRequest,
+    Speaker,
+    Utterance,
+)
 from assistant.core.reframe import NO_REFRAMES, Reframes
 from assistant.core.ritual import (
     Affirm,
@@ -38,22 +43,18 @@ from assistant.core.ritual import (
     Say,
     Step,
     fill,
+    placeholder_values,
 )
-from assistant.ports import (
-    AnswerLookup,
-    Clock,
-    EntrySink,
-    EventSink,
-    InputLost,
-    Listener,
-    ListenRequest,
-    Speaker,
-    Utterance,
-)
+from assistant.core.transcript import details_of
+from assistant.core.voice_commands import Command, CommandSet, commands_for, only
 
-NAVIGATION = ("repeat", "skip", "back", "pause", "stop", "done")
+C = Command
+NAVIGATION = (C.REPEAT, C.SKIP, C.BACK, C.PAUSE, C.STOP, C.DONE)
 """commands that make sense while a question waits for its answer"""
-CONFIRMING = ("keep", "redo", "add", "repeat", "stop")
+CONFIRMING = (C.KEEP, C.REDO, C.ADD, C.REPEAT, C.STOP)
+FOLLOWING_UP = (C.REPEAT, C.SKIP, C.STOP, C.DONE)
+PAUSE_RULES = EndpointRules(silence=1.0, max_seconds=600.0, no_speech_seconds=600.0)
+"""while paused, only "resume" or "stop" are listened for, for up to ten minutes at a time"""
 
 
 class _Move(Enum):
@@ -65,33 +66,13 @@ class _Stop(Exception):
     """The user said stop: save what there is and end the ritual."""
 
 
-def time_of_day(moment: datetime) -> str:
-    hour = moment.hour
-    if 5 <= hour < 12:
-        return "morning"
-    if 12 <= hour < 17:
-        return "afternoon"
-    if 17 <= hour < 22:
-        return "evening"
-    return "night"
-
-
-def placeholder_values(moment: datetime, name: str) -> dict[str, str]:
-    return {
-        "name": name,
-        "weekday": moment.strftime("%A"),
-        "date": f"{moment:%B} {moment.day}",
-        "time_of_day": time_of_day(moment),
-    }
-
-
 @dataclass
 class _Heard:
     """One question's answer as it builds up (an added part, a follow-up)."""
 
     text: str = ""
     audio: list[str] = field(default_factory=list)
-    details: list[dict[str, Any]] = field(default_factory=list)
+    details: list[Details] = field(default_factory=list)
 
 
 @dataclass
@@ -106,7 +87,7 @@ class Conductor:
     answers: Optional[AnswerLookup] = None
     name: str = "friend"
     model: str = ""
-    no_speech_seconds: float = 8.0
+    no_speech_seconds: float = DEFAULT_NO_SPEECH_SECONDS
     """how long to wait for any speech before asking once more"""
     rng: random.Random = field(default_factory=random.Random)
 
@@ -123,7 +104,7 @@ class Conductor:
         )
         self.values = placeholder_values(self.entry.started, self.name)
         self.path: Optional[Path] = None
-        self.details: dict[str, Any] = {}
+        self.details: Details = {}
 
     # -- the whole ritual ------------------------------------------------------------
     def run(self) -> Entry:
@@ -131,12 +112,12 @@ class Conductor:
         try:
             self._run_steps()
         except _Stop:
-            self._finish(STOPPED, farewell=self.phrases["stopping"])
+            self._finish(EntryStatus.STOPPED, farewell=self.phrases["stopping"])
             return self.entry
         except BaseException:  # Ctrl-C, a lost mic, an engine error: keep what was said
-            self._finish(STOPPED)
+            self._finish(EntryStatus.STOPPED)
             raise
-        self._finish(COMPLETE)
+        self._finish(EntryStatus.COMPLETE)
         return self.entry
 
     def _run_steps(self) -> None:
@@ -154,7 +135,7 @@ class Conductor:
                 continue
             i += 1
 
-    def _finish(self, status: str, farewell: Optional[str] = None) -> None:
+    def _finish(self, status: EntryStatus, farewell: Optional[str] = None) -> None:
         # Saved before the farewell is spoken: a Ctrl-C or a speaker error while it
         # plays must not leave the entry in progress.
         self.entry = replace(self.entry, status=status, ended=self.clock.now())
@@ -163,11 +144,11 @@ class Conductor:
             if farewell:
                 self._say(farewell)
         finally:
-            self.events("done", path=str(self.path), status=status)
+            self.events(Event.DONE, path=str(self.path), status=status.value)
 
     def _save(self) -> None:
         self.path = self.sink.save(self.entry)
-        self.events("saved", path=str(self.path))
+        self.events(Event.SAVED, path=str(self.path))
 
     # -- steps -----------------------------------------------------------------------
     def _perform(self, step: Step, index: int) -> _Move:
@@ -245,27 +226,27 @@ class Conductor:
             if utterance.text:
                 self._take(heard, utterance)
                 self._record(listening.id, prompt, heard)
-            if command == "stop":
+            if command is C.STOP:
                 raise _Stop
-            if command == "back":
+            if command is C.BACK:
                 return _Move.BACK
-            if command in ("repeat", "pause"):  # before an answer, or in the middle of one
-                if command == "pause":
+            if command in (C.REPEAT, C.PAUSE):  # before an answer, or in the middle of one
+                if command is C.PAUSE:
                     self._pause()
                 continue
             if not heard.text:
-                if command in ("skip", "done"):
-                    self._record_unless_answered(listening.id, prompt, SKIPPED)
+                if command in (C.SKIP, C.DONE):
+                    self._record_unless_answered(listening.id, prompt, AnswerState.SKIPPED)
                     return _Move.NEXT
                 tries_without_speech += 1
                 if tries_without_speech < 2:
                     speak = self.phrases["again"].format(prompt=prompt)
                     continue
-                self._record_unless_answered(listening.id, prompt, NO_ANSWER)
+                self._record_unless_answered(listening.id, prompt, AnswerState.NO_ANSWER)
                 return _Move.NEXT
             if listening.confirm:
                 verdict = self._confirm(heard, prompt, listening, index, first_part)
-                if verdict == "redo":
+                if verdict is C.REDO:
                     first_part += len(heard.audio)
                     heard = _Heard()
                     continue
@@ -275,15 +256,15 @@ class Conductor:
             self._reframe(answer, listening, index)
         return _Move.NEXT
 
-    def _record_unless_answered(self, answer_id: str, prompt: str, state: str) -> None:
+    def _record_unless_answered(self, answer_id: str, prompt: str, state: AnswerState) -> None:
         """Record a skip or a silence, but never over an answer given before "back"."""
         earlier = self.entry.answer(answer_id)
-        if earlier is None or earlier.state != ANSWERED:
+        if earlier is None or earlier.state != AnswerState.ANSWERED:
             self._record(answer_id, prompt, _Heard(), state)
 
     def _confirm(
         self, heard: _Heard, prompt: str, listening: Listening, index: int, first_part: int
-    ) -> str:
+    ) -> Command:
         """Read the answer back: keep, redo or add. Unclear or silent twice: keep."""
         speak = self.phrases["heard"].format(answer=_spoken(heard.text))
         unclear = 0
@@ -292,16 +273,16 @@ class Conductor:
             reply = self._listen(
                 listening, index, CONFIRMING, prompt=prompt, part=0, keep_audio=False
             )
-            if reply.command == "stop":
+            if reply.command is C.STOP:
                 raise _Stop
-            if reply.command in ("keep", "redo"):
+            if reply.command in (C.KEEP, C.REDO):
                 return reply.command
-            if reply.command == "add":
+            if reply.command is C.ADD:
                 self._say(self.phrases["add"])
                 more = self._listen(
                     listening,
                     index,
-                    ("stop", "done"),
+                    (C.STOP, C.DONE),
                     prompt=prompt,
                     part=first_part + len(heard.audio),
                     heard=heard,
@@ -309,33 +290,31 @@ class Conductor:
                 if more.text:
                     self._take(heard, more)
                     self._record(listening.id, prompt, heard)
-                if more.command == "stop":
+                if more.command is C.STOP:
                     raise _Stop
                 speak = self.phrases["heard"].format(answer=_spoken(heard.text))
                 continue
-            if reply.command == "repeat":
+            if reply.command is C.REPEAT:
                 continue
             unclear += 1
             speak = self.phrases["heard_again"]
-        return "keep"
+        return C.KEEP
 
     def _pause(self) -> None:
         self._say(self.phrases["paused"])
         while True:
             request = ListenRequest(
                 step="pause",
-                commands=only(self.commands, ("resume", "stop")),
-                silence=1.0,
-                max_seconds=600.0,
-                no_speech_seconds=600.0,
-                on_ready=lambda: self.events("listening", step="pause"),
+                commands=only(self.commands, (C.RESUME, C.STOP)),
+                rules=PAUSE_RULES,
+                on_ready=lambda: self.events(Event.LISTENING, step="pause"),
             )
             utterance = self.listener.listen(request)
             if utterance.command:
-                self.events("command", name=utterance.command)
-            if utterance.command == "stop":
+                self.events(Event.COMMAND, name=utterance.command.value)
+            if utterance.command is C.STOP:
                 raise _Stop
-            if utterance.command == "resume":
+            if utterance.command is C.RESUME:
                 return
 
     def _reframe(self, answer: Answer, listening: Listening, index: int) -> None:
@@ -346,29 +325,31 @@ class Conductor:
         heard = _Heard()
         self._say(prompt)
         reply = self._listen(
-            listening,
-            index,
-            ("repeat", "skip", "stop", "done"),
-            prompt=prompt,
-            part=0,
-            suffix="follow-up",
+            listening, index, FOLLOWING_UP, prompt=prompt, part=0, suffix="follow-up"
         )
-        if not reply.text and reply.command in (None, "repeat"):  # silence: ask once more
+        if not reply.text and reply.command in (None, C.REPEAT):  # silence: ask once more
             again = prompt if reply.command else self.phrases["again"].format(prompt=prompt)
             self._say(again)
             reply = self._listen(
                 listening,
                 index,
-                ("skip", "stop", "done"),
+                (C.SKIP, C.STOP, C.DONE),
                 prompt=prompt,
                 part=0,
                 suffix="follow-up",
             )
         self._take(heard, reply)
-        state = ANSWERED if heard.text else (SKIPPED if reply.command else NO_ANSWER)
+        if heard.text:
+            state = AnswerState.ANSWERED
+        else:
+            state = AnswerState.SKIPPED if reply.command else AnswerState.NO_ANSWER
         follow_up = FollowUp(prompt, heard.text, state, rule.name, tuple(heard.audio))
-        self._store(replace(answer, follow_up=follow_up), heard, key=f"{answer.id}/follow-up")
-        if reply.command == "stop":
+        self._store(
+            replace(answer, follow_up=follow_up),
+            heard,
+            key=details_key(answer.id, follow_up=True),
+        )
+        if reply.command is C.STOP:
             raise _Stop
 
     # -- listening and recording -----------------------------------------------------
@@ -376,7 +357,7 @@ class Conductor:
         self,
         listening: Listening,
         index: int,
-        allowed: tuple[str, ...],
+        allowed: tuple[Command, ...],
         *,
         prompt: str,
         part: int,
@@ -390,25 +371,22 @@ class Conductor:
         request = ListenRequest(
             step=listening.id,
             commands=only(self.commands, allowed),
-            silence=listening.silence,
-            max_seconds=listening.max_seconds,
-            no_speech_seconds=self.no_speech_seconds,
+            rules=EndpointRules(listening.silence, listening.max_seconds, self.no_speech_seconds),
             audio_path=self.sink.audio_path(index, name) if keep_audio else None,
-            on_ready=lambda: self.events("listening", step=listening.id),
+            on_ready=lambda: self.events(Event.LISTENING, step=listening.id),
         )
         try:
             utterance = self.listener.listen(request)
-        except (InputLost, KeyboardInterrupt) as stopped:
+        except (InputLost, ListenInterrupted) as stopped:
             # A lost mic, or Ctrl-C mid-answer: the words heard so far are kept.
-            partial = getattr(stopped, "heard", None)
-            if isinstance(partial, Utterance) and partial.text and heard is not None:
-                self._take(heard, partial)
+            if stopped.heard.text and heard is not None:
+                self._take(heard, stopped.heard)
                 self._record(listening.id, prompt, heard)
             raise
         if utterance.text:
-            self.events("heard", step=listening.id, text=utterance.text)
+            self.events(Event.HEARD, step=listening.id, text=utterance.text)
         if utterance.command:
-            self.events("command", name=utterance.command)
+            self.events(Event.COMMAND, name=utterance.command.value)
         return utterance
 
     def _take(self, heard: _Heard, utterance: Utterance) -> None:
@@ -417,30 +395,22 @@ class Conductor:
         if utterance.audio is not None and self.path is not None:
             heard.audio.append(_relative(utterance.audio, self.path.parent))
         if utterance.raw:
-            heard.details.append(
-                {
-                    "raw": utterance.raw,
-                    "seconds": round(utterance.seconds, 3),
-                    "ended_by": utterance.ended_by,
-                    "words": [
-                        {"word": w.text, "start": w.start, "end": w.end, "conf": w.conf}
-                        for w in utterance.words
-                    ],
-                    **(
-                        {"audio": heard.audio[-1]}
-                        if utterance.audio is not None and heard.audio
-                        else {}
-                    ),
-                    **dict(utterance.extra),
-                }
-            )
+            kept = heard.audio[-1] if utterance.audio is not None and heard.audio else None
+            heard.details.append(details_of(utterance, kept))
 
-    def _record(self, answer_id: str, prompt: str, heard: _Heard, state: str = ANSWERED) -> Answer:
+    def _record(
+        self,
+        answer_id: str,
+        prompt: str,
+        heard: _Heard,
+        state: AnswerState = AnswerState.ANSWERED,
+    ) -> Answer:
+        answered = state is AnswerState.ANSWERED
         answer = Answer(
             id=answer_id,
             prompt=prompt,
-            text=heard.text if state == ANSWERED else "",
-            state=state if heard.text or state != ANSWERED else NO_ANSWER,
+            text=heard.text if answered else "",
+            state=state if heard.text or not answered else AnswerState.NO_ANSWER,
             audio=tuple(heard.audio),
         )
         self._store(answer, heard, key=answer_id)
@@ -450,14 +420,12 @@ class Conductor:
         self.entry = self.entry.with_answer(answer)
         if heard.details:
             self.details[key] = heard.details
-            saver = getattr(self.sink, "save_details", None)
-            if saver is not None:
-                saver(self.details)
+            self.sink.save_details(self.details)
         self._save()
 
     # -- speaking --------------------------------------------------------------------
     def _say(self, text: str, *, private: bool = False) -> None:
-        self.events("speaking", text=text)
+        self.events(Event.SPEAKING, text=text)
         self.speaker.say(text, private=private)
 
     def _fill(self, text: str) -> str:

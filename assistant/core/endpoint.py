@@ -25,16 +25,37 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
-COMMAND, MAX_SECONDS, NO_SPEECH, SILENCE = "command", "max_seconds", "no_speech", "silence"
+from assistant.core.vocabulary import Vocabulary
+from assistant.core.voice_commands import Command
+
+DEFAULT_SILENCE = 3.0
+"""seconds of quiet after speech that end an answer: people pause to think"""
+DEFAULT_MAX_SECONDS = 120.0
+DEFAULT_NO_SPEECH_SECONDS = 8.0
+
+
+class EndedBy(Vocabulary):
+    """Why listening to one answer stopped."""
+
+    SILENCE = "silence"
+    COMMAND = "command"
+    MAX_SECONDS = "max_seconds"
+    NO_SPEECH = "no_speech"
+    END_OF_INPUT = "end_of_input"
+    """the audio (a file) or the typed input ended"""
+    INPUT_LOST = "input_lost"
+    """the microphone went away"""
+    INTERRUPTED = "interrupted"
+    """Ctrl-C or a signal"""
 
 
 @dataclass(frozen=True)
 class EndpointRules:
-    silence: float = 3.0
+    silence: float = DEFAULT_SILENCE
     """seconds of quiet after speech that end the answer"""
-    max_seconds: float = 120.0
+    max_seconds: float = DEFAULT_MAX_SECONDS
     """the answer ends here whatever happens"""
-    no_speech_seconds: float = 8.0
+    no_speech_seconds: float = DEFAULT_NO_SPEECH_SECONDS
     """with no speech at all for this long, nothing was heard"""
 
 
@@ -46,7 +67,7 @@ class AnswerEndpoint:
         self.heard_speech = False
         self.last_speech: float | None = None
         """audio time of the latest speech (a word's end, or a partial's change)"""
-        self.command: str | None = None
+        self.command: Command | None = None
         self._partial = ""
 
     def partial(self, at: float, text: str) -> None:
@@ -64,7 +85,7 @@ class AnswerEndpoint:
         text: str,
         *,
         last_word_end: float | None = None,
-        command: str | None = None,
+        command: Command | None = None,
     ) -> None:
         """A sentence closed at audio time ``at``; ``last_word_end`` when the words are timed."""
         self._partial = ""
@@ -78,17 +99,17 @@ class AnswerEndpoint:
             # the voice did, so this may move the speech end earlier. That is right.
             self.last_speech = min(at, last_word_end) if last_word_end is not None else at
 
-    def decide(self, at: float) -> str | None:
+    def decide(self, at: float) -> EndedBy | None:
         """Why the answer is over at audio time ``at``, or None to keep listening."""
         if self.command is not None:
-            return COMMAND
+            return EndedBy.COMMAND
         if at >= self.rules.max_seconds:
-            return MAX_SECONDS
+            return EndedBy.MAX_SECONDS
         if not self.heard_speech:
-            return NO_SPEECH if at >= self.rules.no_speech_seconds else None
+            return EndedBy.NO_SPEECH if at >= self.rules.no_speech_seconds else None
         assert self.last_speech is not None
         if at - self.last_speech >= self.rules.silence:
-            return SILENCE
+            return EndedBy.SILENCE
         return None
 
     def quiet_in_sentence(self, at: float) -> float:

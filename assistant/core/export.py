@@ -6,22 +6,27 @@ import json
 from collections.abc import Sequence
 from typing import Any
 
-from assistant.core.journal import ANSWERED, NO_ANSWER, SKIPPED, Answer, Entry
+from assistant.core.journal import Answer, AnswerState, Entry
 
 FORMATS = ("md", "json", "jrnl")
-_MISSING = {SKIPPED: "(skipped)", NO_ANSWER: "(no answer)"}
+_MISSING = {AnswerState.SKIPPED: "(skipped)", AnswerState.NO_ANSWER: "(no answer)"}
 
 
-def _text(text: str, state: str) -> str:
-    return text if state == ANSWERED else _MISSING.get(state, "")
+def _text(text: str, state: AnswerState) -> str:
+    return text if state == AnswerState.ANSWERED else _MISSING.get(state, "")
 
 
 def entry_as_dict(entry: Entry) -> dict[str, Any]:
     def answer(a: Answer) -> dict[str, Any]:
-        data: dict[str, Any] = {"id": a.id, "prompt": a.prompt, "state": a.state, "text": a.text}
+        data: dict[str, Any] = {
+            "id": a.id,
+            "prompt": a.prompt,
+            "state": a.state.value,
+            "text": a.text,
+        }
         if a.follow_up:
             f = a.follow_up
-            data["follow_up"] = {"prompt": f.prompt, "state": f.state, "text": f.text}
+            data["follow_up"] = {"prompt": f.prompt, "state": f.state.value, "text": f.text}
         if a.audio:
             data["audio"] = list(a.audio)
         return data
@@ -32,7 +37,7 @@ def entry_as_dict(entry: Entry) -> dict[str, Any]:
         "date": entry.day.isoformat(),
         "started": entry.started.isoformat(timespec="seconds"),
         "ended": entry.ended.isoformat(timespec="seconds") if entry.ended else None,
-        "status": entry.status,
+        "status": entry.status.value,
         "model": entry.model,
         "tags": list(entry.tags),
         "answers": [answer(a) for a in entry.answers],

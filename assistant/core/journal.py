@@ -15,12 +15,31 @@ from typing import Any, Optional
 
 import yaml
 
-from assistant.errors import JournalError
+from assistant.core.errors import JournalError
+from assistant.core.vocabulary import Vocabulary
 
-IN_PROGRESS, COMPLETE, STOPPED = "in-progress", "complete", "stopped"
-ANSWERED, SKIPPED, NO_ANSWER = "answered", "skipped", "no-answer"
-_MARKERS = {SKIPPED: "_(skipped)_", NO_ANSWER: "_(no answer)_"}
+
+class EntryStatus(Vocabulary):
+    IN_PROGRESS = "in-progress"
+    COMPLETE = "complete"
+    STOPPED = "stopped"
+    """ended early: a stop command, Ctrl-C, a signal or an error"""
+
+
+class AnswerState(Vocabulary):
+    ANSWERED = "answered"
+    SKIPPED = "skipped"
+    NO_ANSWER = "no-answer"
+
+
+_MARKERS = {AnswerState.SKIPPED: "_(skipped)_", AnswerState.NO_ANSWER: "_(no answer)_"}
 _STATE_OF_MARKER = {v: k for k, v in _MARKERS.items()}
+FOLLOW_UP_SUFFIX = "/follow-up"
+
+
+def details_key(answer_id: str, *, follow_up: bool = False) -> str:
+    """How an answer (or its reframe follow-up) is named in the audio map and the details."""
+    return answer_id + FOLLOW_UP_SUFFIX if follow_up else answer_id
 
 
 @dataclass(frozen=True)
@@ -29,7 +48,7 @@ class FollowUp:
 
     prompt: str
     text: str = ""
-    state: str = ANSWERED
+    state: AnswerState = AnswerState.ANSWERED
     rule: str = ""
     """name of the reframe rule that asked it"""
     audio: tuple[str, ...] = ()
@@ -41,8 +60,7 @@ class Answer:
     prompt: str
     """the question as it was spoken"""
     text: str = ""
-    state: str = ANSWERED
-    """answered | skipped | no-answer"""
+    state: AnswerState = AnswerState.ANSWERED
     follow_up: Optional[FollowUp] = None
     audio: tuple[str, ...] = ()
     """the answer's audio files, relative to the entry's folder"""
@@ -53,7 +71,7 @@ class Entry:
     ritual: str
     title: str
     started: datetime
-    status: str = IN_PROGRESS
+    status: EntryStatus = EntryStatus.IN_PROGRESS
     ended: Optional[datetime] = None
     model: str = ""
     language: str = ""
@@ -120,11 +138,11 @@ def _unescape(paragraph: str) -> str:
     )
 
 
-def _body(text: str, state: str) -> str:
-    if state != ANSWERED:
+def _body(text: str, state: AnswerState) -> str:
+    if state != AnswerState.ANSWERED:
         return _MARKERS[state]
     paragraphs = [p.strip() for p in re.split(r"\n\s*\n", text) if p.strip()]
-    return "\n\n".join(_escape(p) for p in paragraphs) or _MARKERS[NO_ANSWER]
+    return "\n\n".join(_escape(p) for p in paragraphs) or _MARKERS[AnswerState.NO_ANSWER]
 
 
 def _heading(level: int, text: str) -> str:
@@ -142,7 +160,7 @@ def render_entry(entry: Entry) -> str:
         "date": entry.day,
         "started": _iso(entry.started),
         "ended": _iso(entry.ended),
-        "status": entry.status,
+        "status": entry.status.value,
         "model": entry.model,
         **({"language": entry.language} if entry.language else {}),
         "tags": list(entry.tags),
@@ -151,7 +169,7 @@ def render_entry(entry: Entry) -> str:
     audio = {a.id: list(a.audio) for a in entry.answers if a.audio}
     audio.update(
         {
-            f"{a.id}/follow-up": list(a.follow_up.audio)
+            details_key(a.id, follow_up=True): list(a.follow_up.audio)
             for a in entry.answers
             if a.follow_up and a.follow_up.audio
         }
@@ -189,18 +207,25 @@ def _datetime(value: Any, where: str, key: str) -> Optional[datetime]:
         raise JournalError(f"{where}: '{key}' is not a date and time: {value!r}") from None
 
 
-def _section_text(lines: list[str]) -> tuple[str, str]:
+def _section_text(lines: list[str]) -> tuple[str, AnswerState]:
     text = "\n".join(lines).strip()
     if text in _STATE_OF_MARKER:
         return "", _STATE_OF_MARKER[text]
     paragraphs = [p.strip() for p in re.split(r"\n\s*\n", text) if p.strip()]
-    return "\n\n".join(_unescape(p) for p in paragraphs), ANSWERED
+    return "\n\n".join(_unescape(p) for p in paragraphs), AnswerState.ANSWERED
 
 
 def _paths(value: Any) -> tuple[str, ...]:
     if not value:
         return ()
     return tuple(str(v) for v in value) if isinstance(value, list) else (str(value),)
+
+
+def _status(value: Any) -> EntryStatus:
+    try:
+        return EntryStatus(value)
+    except ValueError:  # hand-edited: an entry nobody finished is the safe reading
+        return EntryStatus.IN_PROGRESS
 
 
 def parse_entry(text: str, where: str = "<entry>") -> Entry:
@@ -237,7 +262,10 @@ def parse_entry(text: str, where: str = "<entry>") -> Entry:
         if subs:
             f_text, f_state = _section_text(subs[0][1])
             follow_up = FollowUp(
-                subs[0][0], f_text, f_state, audio=_paths(audio.get(f"{answer_id}/follow-up"))
+                subs[0][0],
+                f_text,
+                f_state,
+                audio=_paths(audio.get(details_key(answer_id, follow_up=True))),
             )
         answers.append(
             Answer(answer_id, prompt, body_text, state, follow_up, _paths(audio.get(answer_id)))
@@ -248,7 +276,7 @@ def parse_entry(text: str, where: str = "<entry>") -> Entry:
         ritual=str(front["ritual"]),
         title=str(front.get("title") or front["ritual"]),
         started=started,
-        status=str(front.get("status") or IN_PROGRESS),
+        status=_status(front.get("status")),
         ended=_datetime(front.get("ended"), where, "ended"),
         model=str(front.get("model") or ""),
         language=str(front.get("language") or ""),

@@ -4,6 +4,8 @@ from __future__ import annotations
 
 from collections.abc import Mapping
 
+from assistant.core.language import for_language
+
 PHRASES: dict[str, dict[str, str]] = {
     "en": {
         "breathe_in": "Breathe in.",
@@ -33,5 +35,4 @@ PHRASES: dict[str, dict[str, str]] = {
 
 
 def phrases_for(language: str) -> Mapping[str, str]:
-    lang = language.lower()
-    return PHRASES.get(lang) or PHRASES.get(lang.split("-")[0]) or PHRASES["en"]
+    return for_language(PHRASES, language) or PHRASES["en"]

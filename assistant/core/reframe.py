@@ -15,8 +15,9 @@ from typing import Optional
 
 import yaml
 
-from assistant.core.ritual import yaml_problem
-from assistant.errors import Problem, RitualFileError
+from assistant.core.errors import Problem, RitualFileError
+from assistant.core.language import for_language, normalize_language
+from assistant.core.ritual_file import yaml_problem
 
 
 @dataclass(frozen=True)
@@ -32,8 +33,7 @@ class Reframes:
     """language (e.g. en, ko) -> rules, first match wins"""
 
     def rules_for(self, language: str) -> tuple[ReframeRule, ...]:
-        lang = language.lower()
-        return self.rules.get(lang) or self.rules.get(lang.split("-")[0]) or ()
+        return for_language(self.rules, language) or ()
 
     def match(self, answer: str, language: str) -> Optional[ReframeRule]:
         """The first rule whose trigger or pattern occurs in ``answer``."""
@@ -101,7 +101,7 @@ def parse_reframes(text: str, path: str = "reframes.yaml") -> Reframes:
             parsed.append(
                 ReframeRule(str(data.get("name", "reframe")), tuple(patterns), follow_up.strip())
             )
-        rules[str(lang_node.value).lower()] = tuple(parsed)
+        rules[normalize_language(str(lang_node.value))] = tuple(parsed)
     return Reframes(rules)
 
 

@@ -1,6 +1,6 @@
 """The ears: Vosk streaming recognition of one answer at a time.
 
-One model, loaded by path (never by language: FACTS.md) on a background thread
+One model, loaded by path (``vosk_model``) on a background thread
 started at construction, so it loads while the greeting is spoken; one
 long-lived open recogniser (``Reset()`` between answers) and, beside it, a
 grammar recogniser over the command phrases valid at the moment.
@@ -30,11 +30,12 @@ from typing import Any
 
 from assistant.audio import RATE, SAMPLE_WIDTH, AudioSource, seconds_of
 from assistant.audio.wav import StreamingWavWriter
-from assistant.core.commands import CommandSet, match_command, normalize
-from assistant.core.endpoint import COMMAND, AnswerEndpoint, EndpointRules
+from assistant.core.endpoint import AnswerEndpoint, EndedBy
+from assistant.core.errors import AudioError, JournalError, ModelError
+from assistant.core.ports import InputLost, ListenInterrupted, ListenRequest, Utterance, Word
 from assistant.core.transcript import tidy_transcript
-from assistant.errors import AudioError, JournalError, ModelError
-from assistant.ports import InputLost, ListenRequest, Utterance, Word
+from assistant.core.voice_commands import Command, CommandSet, match_command, normalize
+from assistant.speech.vosk_model import import_vosk, load_vosk_model
 
 log = logging.getLogger(__name__)
 
@@ -70,7 +71,7 @@ class _Sentence:
     words: list[Word]
     grammar: str
     """the grammar recogniser's text over the same audio"""
-    command: str | None
+    command: Command | None
 
 
 @dataclass
@@ -79,9 +80,9 @@ class _Answer:
 
     sentences: list[_Sentence] = field(default_factory=list)
     seconds: float = 0.0
-    command: str | None = None
+    command: Command | None = None
 
-    def utterance(self, ended_by: str, audio: Path | None) -> Utterance:
+    def utterance(self, ended_by: EndedBy, audio: Path | None) -> Utterance:
         answer = [s.text for s in self.sentences if s.command is None]
         return Utterance(
             text=tidy_transcript(answer),
@@ -93,7 +94,11 @@ class _Answer:
             ended_by=ended_by,
             extra={
                 "sentences": [
-                    {"text": s.text, "grammar": s.grammar, "command": s.command}
+                    {
+                        "text": s.text,
+                        "grammar": s.grammar,
+                        "command": s.command.value if s.command else None,
+                    }
                     for s in self.sentences
                 ]
             },
@@ -110,16 +115,14 @@ class _Hearing:
         self.commands = request.commands
         self.offset = offset
         """the open recogniser's clock at the start of this answer, seconds"""
-        self.endpoint = AnswerEndpoint(
-            EndpointRules(request.silence, request.max_seconds, request.no_speech_seconds)
-        )
+        self.endpoint = AnswerEndpoint(request.rules)
         self.answer = _Answer()
         self.recent = bytearray()
         """the last KEPT_SECONDS of audio of the sentence in progress"""
         self.recent_start = 0.0
         """where ``recent`` starts, in seconds of this answer"""
 
-    def feed(self, chunk: bytes) -> str | None:
+    def feed(self, chunk: bytes) -> EndedBy | None:
         """Hear a chunk; why the answer is over, or None."""
         self.answer.seconds += seconds_of(chunk)
         self.recent += chunk
@@ -180,14 +183,14 @@ class _Hearing:
         self.grammar.Reset()
         return " ".join(t for t in heard if t)
 
-    def finish(self, ended_by: str | None) -> str:
+    def finish(self, ended_by: EndedBy | None) -> EndedBy:
         """Close the sentence still open (silence shorter than Vosk's own endpointer,
         max_seconds, the end of the input): it is part of the answer, or its command."""
-        if ended_by != COMMAND:
+        if ended_by is not EndedBy.COMMAND:
             self.close_sentence(self.open.FinalResult())
         if self.answer.command is not None:
-            return COMMAND
-        return ended_by or "end_of_input"
+            return EndedBy.COMMAND
+        return ended_by or EndedBy.END_OF_INPUT
 
 
 class VoskListener:
@@ -215,24 +218,8 @@ class VoskListener:
     def _load(self) -> None:
         started = time.perf_counter()
         try:
-            try:
-                import vosk
-            except ImportError as e:
-                raise ModelError(
-                    f"the speech recogniser is missing ({e}); reinstall ritual (pip install vosk)"
-                ) from None
-            vosk.SetLogLevel(-2)  # -1 still prints grammar warnings (FACTS.md)
-            if not (self.model_path / "am").is_dir() and not (self.model_path / "conf").is_dir():
-                raise ModelError(
-                    f"{self.model_path} is not a Vosk model folder; see `ritual models list`"
-                )
-            try:
-                self._model = vosk.Model(str(self.model_path))
-            except Exception as e:  # vosk raises a bare Exception("Failed to create a model")
-                raise ModelError(
-                    f"cannot load the speech model {self.model_path} ({e}); it may be "
-                    f"damaged: install it again with `ritual models install {self.model_name}`"
-                ) from None
+            vosk = import_vosk()
+            self._model = load_vosk_model(self.model_path)
             self._open = vosk.KaldiRecognizer(self._model, RATE)
             self._open.SetWords(True)
             if self._warm_up:
@@ -266,7 +253,7 @@ class VoskListener:
         if phrases in self._grammars:
             self._grammars.move_to_end(phrases)
             return self._grammars[phrases]
-        import vosk
+        vosk = import_vosk()
 
         # ensure_ascii=False: Vosk's JSON reader does not decode \\uXXXX escapes, so
         # json.dumps' default silently turns every Korean phrase into no phrase at all.
@@ -287,7 +274,7 @@ class VoskListener:
         try:
             self.source.drain()  # half-duplex: what came in while we spoke is our own voice
         except AudioError as e:
-            raise InputLost(str(e), Utterance(ended_by="input_lost")) from None
+            raise InputLost(str(e), Utterance(ended_by=EndedBy.INPUT_LOST)) from None
         writer = None
         if request.audio_path is not None:
             try:
@@ -314,12 +301,12 @@ class VoskListener:
     ) -> Utterance:
         hearing = _Hearing(self._open, grammar, request, offset=self._fed)
         audio = writer.path if writer is not None else None
-        ended_by: str | None = None
+        ended_by: EndedBy | None = None
         try:
             while ended_by is None:
                 chunk = self.source.read(READ_TIMEOUT)
                 if chunk is None:
-                    ended_by = "end_of_input"
+                    ended_by = EndedBy.END_OF_INPUT
                 elif chunk:
                     if writer is not None:
                         writer = _keep(writer, chunk)
@@ -327,15 +314,13 @@ class VoskListener:
                 else:
                     ended_by = hearing.endpoint.decide(hearing.answer.seconds)
         except AudioError as e:
-            hearing.finish("input_lost")
-            raise InputLost(
-                f"{e}; what was heard before is kept", hearing.answer.utterance("input_lost", audio)
-            ) from None
-        except KeyboardInterrupt as e:
+            hearing.finish(EndedBy.INPUT_LOST)
+            heard = hearing.answer.utterance(EndedBy.INPUT_LOST, audio)
+            raise InputLost(f"{e}; what was heard before is kept", heard) from None
+        except KeyboardInterrupt:
             # Ctrl-C mid-answer: the conductor keeps the words heard so far.
-            hearing.finish("interrupted")
-            e.heard = hearing.answer.utterance("interrupted", audio)  # type: ignore[attr-defined]
-            raise
+            hearing.finish(EndedBy.INTERRUPTED)
+            raise ListenInterrupted(hearing.answer.utterance(EndedBy.INTERRUPTED, audio)) from None
         finally:
             self._fed += hearing.answer.seconds
         return hearing.answer.utterance(hearing.finish(ended_by), audio)

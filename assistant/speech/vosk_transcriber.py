@@ -9,27 +9,21 @@ from typing import Any
 from assistant.audio import RATE
 from assistant.audio.resample import to_mono_16k
 from assistant.audio.wav import read_wav
+from assistant.core.endpoint import EndedBy
+from assistant.core.ports import Utterance, Word
 from assistant.core.transcript import tidy_transcript
-from assistant.errors import ModelError
-from assistant.ports import Utterance, Word
+from assistant.speech.vosk_model import import_vosk, load_vosk_model
 
 CHUNK_BYTES = 8000
 """0.25 s of 16 kHz int16: the size the live listener feeds too"""
 
 
 class VoskTranscriber:
-    """One model, one recogniser, reset between files."""
+    """A Transcriber: one model, one recogniser, reset between files."""
 
     def __init__(self, model_path: Path) -> None:
-        try:
-            import vosk
-        except ImportError as e:
-            raise ModelError(f"the speech recogniser is missing ({e}); pip install vosk") from None
-        vosk.SetLogLevel(-2)
-        try:
-            self.model = vosk.Model(str(model_path))
-        except Exception as e:  # vosk raises a bare Exception when a model cannot load
-            raise ModelError(f"cannot load the speech model {model_path} ({e})") from None
+        vosk = import_vosk()
+        self.model = load_vosk_model(model_path)
         self.model_name = model_path.name
         self.recognizer = vosk.KaldiRecognizer(self.model, RATE)
         self.recognizer.SetWords(True)
@@ -55,5 +49,5 @@ class VoskTranscriber:
             words=words,
             seconds=audio.seconds,
             audio=wav,
-            ended_by="end_of_input",
+            ended_by=EndedBy.END_OF_INPUT,
         )

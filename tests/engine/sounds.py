@@ -16,7 +16,7 @@ from assistant.audio.wav import read_wav, write_wav
 RATE = 16000
 NOISE = 30.0
 """a faint noise floor (about -60 dBFS): real mics never give digital silence, and
-Vosk's grammar mode misses words after exact zeros (FACTS.md measured with it)"""
+Vosk's grammar mode misses words after exact zeros (docs/engines.md measured with it)"""
 
 
 def need_espeak() -> str:

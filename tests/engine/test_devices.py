@@ -10,7 +10,7 @@ from pathlib import Path
 import pytest
 
 from assistant.audio.wav import read_wav
-from assistant.errors import AudioError
+from assistant.core.errors import AudioError
 from tests.engine.sounds import answer_wav, loud_seconds
 from tests.engine.virtual_audio import VirtualAudio
 

@@ -1,6 +1,6 @@
 """The Vosk listener on the real Korean model, hearing real (espeak-ng) speech.
 
-FACTS.md: espeak-ng's Korean is barely intelligible to the model as open
+docs/engines.md: espeak-ng's Korean is barely intelligible to the model as open
 speech, but in grammar mode 중지, 네 and 아니요 are recognised reliably, and a
 whole sentence comes out as a run of several command words, which is how a
 command is told from an answer.
@@ -15,19 +15,22 @@ import time
 import wave
 from collections.abc import Iterator
 from pathlib import Path
+from typing import Optional
 
 import pytest
 
 from assistant.audio.wav import WavSource
-from assistant.errors import AudioError
-from assistant.ports import InputLost, ListenRequest, Utterance
+from assistant.core.endpoint import EndpointRules
+from assistant.core.errors import AudioError
+from assistant.core.ports import InputLost, ListenRequest, Utterance
+from assistant.core.voice_commands import Command
 from assistant.speech.vosk_listener import VoskListener
 from tests.engine.sounds import answer_wav, loud_seconds, noise_wav
 from tests.engine.virtual_audio import VirtualAudio, missing_tools
 
 pytestmark = pytest.mark.engine
 
-COMMANDS = {"stop": ("중지",), "done": ("네",), "redo": ("아니요",)}
+COMMANDS = {Command.STOP: ("중지",), Command.DONE: ("네",), Command.REDO: ("아니요",)}
 SENTENCE = "오늘은 정말 좋은 하루였어요"
 SECOND = "저는 중지하고 싶지 않아요"
 
@@ -57,10 +60,14 @@ def sounds(tmp_path_factory: pytest.TempPathFactory) -> Path:
     return tmp_path_factory.mktemp("sounds")
 
 
-def hear(listener: VoskListener, wav: Path, **request: object) -> Utterance:
+def hear(
+    listener: VoskListener, wav: Path, audio_path: Optional[Path] = None, **rules: float
+) -> Utterance:
     listener.source = WavSource(wav)
-    fields: dict[str, object] = {"step": "test", "commands": COMMANDS, **request}
-    return listener.listen(ListenRequest(**fields))  # type: ignore[arg-type]
+    request = ListenRequest(
+        step="test", commands=COMMANDS, rules=EndpointRules(**rules), audio_path=audio_path
+    )
+    return listener.listen(request)
 
 
 @pytest.mark.parametrize(
@@ -164,7 +171,7 @@ def test_no_audio_is_kept_when_only_a_command_was_said(
 
 
 def test_a_model_that_is_not_there_is_a_clear_error(tmp_path: Path) -> None:
-    from assistant.errors import ModelError
+    from assistant.core.errors import ModelError
 
     ears = VoskListener(tmp_path / "vosk-model-small-xx-0.1", _Nothing())
     with pytest.raises(ModelError, match="not a Vosk model folder"):
@@ -201,7 +208,9 @@ def test_a_command_through_the_microphone(
         # Heard "while the assistant spoke": dropped by the half-duplex drain.
         virtual_audio.feed(answer_wav(sounds / "echo.wav", "아니요", tail=0.2)[0])
         ready = threading.Event()
-        request = ListenRequest(step="mic", commands=COMMANDS, silence=2.0, on_ready=ready.set)
+        request = ListenRequest(
+            step="mic", commands=COMMANDS, rules=EndpointRules(silence=2.0), on_ready=ready.set
+        )
         thread, result = listen_in_thread(listener, request)
         assert ready.wait(10)
         virtual_audio.feed(answer_wav(sounds / "mic-stop.wav", "중지", tail=2.5)[0])
@@ -234,7 +243,7 @@ def test_a_microphone_that_goes_away_keeps_what_was_heard(
         request = ListenRequest(
             step="lost",
             commands=COMMANDS,
-            silence=30.0,
+            rules=EndpointRules(silence=30.0),
             audio_path=tmp_path / "lost.wav",
             on_ready=ready.set,
         )

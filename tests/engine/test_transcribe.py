@@ -11,7 +11,7 @@ from pathlib import Path
 
 import pytest
 
-from assistant.core.journal import Answer, Entry, parse_entry
+from assistant.core.journal import Answer, Entry, EntryStatus, parse_entry
 from assistant.store import EntryFile, JournalFolder
 from tests.cli import isolated_env, run_cli
 
@@ -33,7 +33,9 @@ def test_transcribe_rewrites_answers_from_their_audio(tmp_path: Path, ko_model: 
     audio = sink.audio_path(1, "feeling")
     assert audio is not None
     espeak_wav("오늘은 기분이 좋아요. 날씨가 맑아요.", audio)  # espeak's own 22050 Hz
-    entry = Entry("voice", "Voice", started, status="complete", model="old-model", language="ko")
+    entry = Entry(
+        "voice", "Voice", started, status=EntryStatus.COMPLETE, model="old-model", language="ko"
+    )
     entry = entry.with_answer(
         Answer(
             "feeling",
@@ -82,7 +84,7 @@ def test_a_transcript_of_nothing_never_replaces_words(tmp_path: Path, ko_model: 
         w.setframerate(16000)
         w.writeframes(bytes(32000))
     broken.write_bytes(b"RIFF not really a wav")
-    entry = Entry("voice", "Voice", started, status="complete", language="ko")
+    entry = Entry("voice", "Voice", started, status=EntryStatus.COMPLETE, language="ko")
     for n, (answer_id, wav) in enumerate((("quiet", quiet), ("broken", broken)), start=1):
         entry = entry.with_answer(
             Answer(

@@ -12,9 +12,9 @@ from pathlib import Path
 import pytest
 
 from assistant.audio.wav import read_wav
-from assistant.errors import SpeechError
-from assistant.settings import VoiceSettings
-from assistant.speech.tts import Pyttsx3Speaker, trim_quiet_ends
+from assistant.core.errors import SpeechError
+from assistant.core.voice_spec import VoiceSpec
+from assistant.speech.pyttsx3_speaker import Pyttsx3Speaker, trim_quiet_ends
 from tests.engine.sounds import loud_seconds, need_espeak
 
 pytestmark = pytest.mark.engine
@@ -43,7 +43,7 @@ def speaker(cache: Path, player: RecordingPlayer, **voice: object) -> Pyttsx3Spe
     return Pyttsx3Speaker(
         cache_dir=cache,
         player=player,
-        voice=VoiceSettings(**voice),
+        voice=VoiceSpec(**voice),
         language=language,  # type: ignore[arg-type]
     )
 
@@ -142,7 +142,7 @@ def test_a_hung_synthesis_is_an_error_not_a_frozen_ritual(tmp_path: Path) -> Non
     voice = Pyttsx3Speaker(
         cache_dir=tmp_path / "cache",
         player=RecordingPlayer(),
-        voice=VoiceSettings(),
+        voice=VoiceSpec(),
         language="en-us",
         timeout=0.5,
         python=str(hang),
@@ -170,7 +170,7 @@ def test_espeak_missing_in_the_worker_names_the_package(tmp_path: Path) -> None:
     voice = Pyttsx3Speaker(
         cache_dir=tmp_path / "cache",
         player=RecordingPlayer(),
-        voice=VoiceSettings(),
+        voice=VoiceSpec(),
         language="en-us",
         python=str(broken),
     )

@@ -1,12 +1,12 @@
 """A private PulseAudio with a virtual speaker and a virtual mic, for engine tests.
 
-The recipe of ../shared/audio/virtual-audio, in Python (the project must not
-need anything outside itself to run its tests). ``test.pa`` beside this file
-loads a null-sink speaker (``vspeaker``: record ``vspeaker.monitor`` to hear
-what was played) and a mic (``vmic``) fed by playing into ``vmic_feed``.
+The tests start and stop it themselves, so they need nothing outside the
+project. ``test.pa`` beside this file loads a null-sink speaker (``vspeaker``:
+record ``vspeaker.monitor`` to hear what was played) and a mic (``vmic``) fed
+by playing into ``vmic_feed``.
 
 Start it BEFORE anything imports sounddevice in the process that uses it:
-PortAudio scans devices once, at import (FACTS.md). Clients find the daemon
+PortAudio scans devices once, at import (docs/engines.md). Clients find the daemon
 through ``PULSE_SERVER``; PortAudio then sees ALSA's "pulse" and "default".
 """
 

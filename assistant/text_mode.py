@@ -2,12 +2,11 @@
 
 from __future__ import annotations
 
-import time
-from datetime import datetime
 from typing import IO
 
-from assistant.core.commands import match_command
-from assistant.ports import ListenRequest, Utterance
+from assistant.core.endpoint import EndedBy
+from assistant.core.ports import ListenRequest, Utterance
+from assistant.core.voice_commands import Command, match_command
 
 
 class TextSpeaker:
@@ -35,24 +34,11 @@ class TextListener:
             print("> ", end="", file=self.out, flush=True)
         line = self.stdin.readline()
         if not line:
-            return Utterance(command="stop", ended_by="end_of_input")
+            return Utterance(command=Command.STOP, ended_by=EndedBy.END_OF_INPUT)
         text = line.strip()
         command = match_command(text, request.commands)
         if command:
-            return Utterance(command=command, ended_by="command")
+            return Utterance(command=command, ended_by=EndedBy.COMMAND)
         if not text:
-            return Utterance(ended_by="no_speech")
+            return Utterance(ended_by=EndedBy.NO_SPEECH)
         return Utterance(text=text)
-
-
-class SystemClock:
-    def __init__(self, pauses: bool = True) -> None:
-        self.pauses = pauses
-        """False skips pauses and breathing time (piped text mode, tests)"""
-
-    def now(self) -> datetime:
-        return datetime.now().astimezone()
-
-    def sleep(self, seconds: float) -> None:
-        if self.pauses and seconds > 0:
-            time.sleep(seconds)

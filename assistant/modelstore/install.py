@@ -31,9 +31,9 @@ from datetime import datetime, timezone
 from pathlib import Path
 from typing import IO, Callable
 
-from assistant.errors import ModelError
-from assistant.settings import Settings
-from assistant.speech.models import (
+from assistant.core.errors import ModelError
+from assistant.core.language import normalize_language
+from assistant.modelstore.lookup import (
     SAFE_NAME_RE,
     ModelInfo,
     default_model_name,
@@ -44,11 +44,11 @@ from assistant.speech.models import (
     layout_problems,
     model_info,
     models_in,
-    normalize_language,
     offline_hint,
     read_metadata,
     write_metadata,
 )
+from assistant.settings import Settings
 
 MAX_UNPACKED = 4 * 1024**3
 """small models unpack to under 300 MB, the big server models to a few GB"""

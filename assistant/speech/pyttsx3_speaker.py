@@ -1,17 +1,11 @@
 """The voice: pyttsx3 (espeak-ng on Linux) renders each prompt to a cached WAV,
 which the player plays to the end.
 
-pyttsx3 runs in a short-lived worker process, one per prompt not yet in the
-cache, because of what FACTS.md measured about it: it prints "Audio saved to …"
-on stdout (ours must stay clean: ``--events -`` writes JSON there), only the
-last item queued before ``runAndWait()`` is produced, and a second
-``runAndWait()`` hangs with some drivers; and with espeak-ng, ``runAndWait()``
-returns before espeak-ng's own thread has written the file (measured: about 1
-prompt in 150 went missing on a busy machine), so the worker waits for the
-"finished-utterance" event. A worker has its own stdout, renders exactly one
-item, and can be killed on a timeout, so a hung synthesis is an error
-message, never a frozen ritual. It costs about 0.1 s, once per prompt:
-the second run of a ritual synthesises nothing.
+pyttsx3 runs in a short-lived worker process (``pyttsx3_worker``), one per
+prompt not yet in the cache: a worker has its own stdout, renders exactly one
+item, and can be killed on a timeout, so a hung synthesis is an error message,
+never a frozen ritual. It costs about 0.1 s, once per prompt: the second run of
+a ritual synthesises nothing.
 """
 
 from __future__ import annotations
@@ -31,8 +25,9 @@ from pathlib import Path
 
 from assistant.audio import Player
 from assistant.audio.wav import read_wav
-from assistant.errors import SpeechError
-from assistant.settings import VoiceSettings
+from assistant.core.errors import SpeechError
+from assistant.core.voice_spec import VoiceSpec
+from assistant.speech import pyttsx3_worker
 
 log = logging.getLogger(__name__)
 
@@ -40,57 +35,10 @@ ESPEAK_FIX = "sudo apt install espeak-ng"
 TIMEOUT = 30.0
 """seconds one prompt may take to render (a few hundred ms on a Raspberry Pi)"""
 CACHE_VERSION = "2"
-"""bumped when the rendering changes (2: quiet ends trimmed)"""
-"""part of every cache key: bump it when rendering changes"""
-
-# Exit statuses of the worker, mapped to messages in _check_worker.
-_NO_PYTTSX3, _NO_ESPEAK, _NO_VOICE = 3, 4, 5
-
-# The worker imports nothing of ours, so it runs the same from a checkout or an
-# install. Its stdout is /dev/null; errors come back on stderr.
-_WORKER = r"""
-import json, sys
-job = json.loads(sys.argv[1])
-try:
-    import pyttsx3
-except ImportError as e:
-    if "espeak" in str(e).lower():
-        sys.exit(4)
-    print(e, file=sys.stderr); sys.exit(3)
-except (OSError, RuntimeError) as e:
-    print(e, file=sys.stderr); sys.exit(4)
-try:
-    engine = pyttsx3.init()
-except (OSError, RuntimeError) as e:
-    print(e, file=sys.stderr); sys.exit(4)
-voices = engine.getProperty("voices")
-def find(wanted):
-    for v in voices:
-        base = v.id.replace("\\", "/").split("/")[-1].lower()
-        langs = [str(x).lower() for x in (v.languages or [])]
-        if wanted in (v.id.lower(), base, str(v.name).lower()) or wanted in langs:
-            return v
-    return None
-wanted = job["voice"].lower().replace("_", "-")
-voice = find(wanted) or find(wanted.split("-")[0])
-if voice is None:
-    names = sorted({v.id.replace("\\", "/").split("/")[-1].lower() for v in voices})
-    print(", ".join(names), file=sys.stderr); sys.exit(5)
-engine.setProperty("voice", voice.id)
-if job["rate"] is not None:
-    engine.setProperty("rate", job["rate"])
-if job["volume"] is not None:
-    engine.setProperty("volume", job["volume"])
-# runAndWait() returns as soon as espeak-ng has *started* (it synthesises on a
-# thread of its own); the file is written, then "finished-utterance" is sent.
-import threading
-finished = threading.Event()
-engine.connect("finished-utterance", lambda **_: finished.set())
-engine.save_to_file(job["text"], job["out"])
-engine.runAndWait()
-if not finished.wait(job["timeout"]):
-    print("espeak-ng did not finish the sound", file=sys.stderr); sys.exit(1)
-"""
+"""part of every cache key: bump it when rendering changes (2: quiet ends trimmed)"""
+WORKER = Path(pyttsx3_worker.__file__)
+_RUN_WORKER = "import runpy, sys; runpy.run_path(sys.argv[1], run_name='__main__')"
+"""runs the worker by its path, without putting its folder first on sys.path"""
 
 
 @functools.lru_cache(maxsize=1)
@@ -114,7 +62,7 @@ class Pyttsx3Speaker:
         *,
         cache_dir: Path,
         player: Player,
-        voice: VoiceSettings,
+        voice: VoiceSpec,
         language: str,
         timeout: float = TIMEOUT,
         python: str = sys.executable,
@@ -190,7 +138,7 @@ class Pyttsx3Speaker:
         started = time.perf_counter()
         try:
             worker = subprocess.Popen(
-                [self.python, "-c", _WORKER, job],
+                [self.python, "-c", _RUN_WORKER, str(WORKER), job],
                 stdin=subprocess.DEVNULL,
                 stdout=subprocess.DEVNULL,  # pyttsx3's "Audio saved to" goes nowhere
                 stderr=subprocess.PIPE,
@@ -214,13 +162,13 @@ class Pyttsx3Speaker:
         self._check_worker(worker.returncode, err.decode("utf-8", "replace").strip(), out)
 
     def _check_worker(self, status: int, stderr: str, out: Path) -> None:
-        if status == _NO_ESPEAK:
+        if status == pyttsx3_worker.NO_ESPEAK:
             raise SpeechError(f"espeak-ng cannot be used ({stderr}). Install it with: {ESPEAK_FIX}")
-        if status == _NO_PYTTSX3:
+        if status == pyttsx3_worker.NO_PYTTSX3:
             raise SpeechError(
                 f"pyttsx3 is missing ({stderr}); reinstall ritual (pip install pyttsx3)"
             )
-        if status == _NO_VOICE:
+        if status == pyttsx3_worker.NO_VOICE:
             raise SpeechError(
                 f"there is no espeak-ng voice {self.voice!r}; set voice: {{name: ...}} in the "
                 f"config or the ritual to one of: {stderr}"

@@ -4,7 +4,7 @@ Pure file-system lookups: no vosk import, no network. A model is always loaded b
 its folder, never with ``vosk.Model(lang=...)``, which would download one behind
 the user's back (no checksum, non-atomic unzip, ``sys.exit`` on a typo).
 
-Search order (DESIGN.md): the explicit model (``--model``, ``RITUAL_MODEL``, the
+Search order: the explicit model (``--model``, ``RITUAL_MODEL``, the
 config file), ``RITUAL_MODELS_DIR``, ``models/`` in the checkout, the user data
 folder, then Vosk's own folders (``VOSK_MODEL_PATH``, ``/usr/share/vosk``,
 ``~/.cache/vosk``).
@@ -22,7 +22,9 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
-from assistant.errors import ModelError
+from assistant.core.errors import ModelError
+from assistant.core.language import language_candidates as base_candidates
+from assistant.core.language import normalize_language
 from assistant.settings import APP, CHECKOUT, DEFAULT_MODEL_BASE_URL, Settings
 
 DEFAULT_MODELS: dict[str, str] = {
@@ -78,21 +80,14 @@ class ModelInfo:
     path: Path
 
 
-def normalize_language(language: str) -> str:
-    return language.strip().lower().replace("_", "-")
-
-
 def language_candidates(language: str) -> list[str]:
-    """Codes to try for a language, most specific first: en -> [en, en-us]; de-DE -> [de-de, de]."""
-    code = normalize_language(language)
-    out = [code]
-    if code in LANGUAGE_ALIASES:
-        out.append(LANGUAGE_ALIASES[code])
-    primary = code.split("-")[0]
-    if primary != code:
-        out.append(primary)
-        if primary in LANGUAGE_ALIASES:
-            out.append(LANGUAGE_ALIASES[primary])
+    """Codes to try for a language, most specific first, each followed by the Vosk
+    host's name for it: en -> [en, en-us]; de-DE -> [de-de, de]; zh -> [zh, cn]."""
+    out = []
+    for code in base_candidates(language):
+        out.append(code)
+        if code in LANGUAGE_ALIASES:
+            out.append(LANGUAGE_ALIASES[code])
     return list(dict.fromkeys(out))
 
 

@@ -1,7 +1,8 @@
-"""The small interfaces the conductor talks to; engines sit behind them.
+"""The interfaces the core talks to; engines and files sit behind them.
 
-The core only ever sees these Protocols and the plain data below, so it can be
-driven by fakes in tests and by pyttsx3 / sounddevice / Vosk in use.
+The core only ever sees these Protocols and the plain data below, so it is
+driven by fakes in tests and by pyttsx3 / sounddevice / Vosk / the journal
+folder in use. Every method the conductor calls is here.
 """
 
 from __future__ import annotations
@@ -10,10 +11,13 @@ from collections.abc import Mapping
 from dataclasses import dataclass, field
 from datetime import date, datetime
 from pathlib import Path
-from typing import Callable, Optional, Protocol
+from typing import Any, Callable, Optional, Protocol
 
+from assistant.core.endpoint import EndedBy, EndpointRules
+from assistant.core.errors import AudioError
 from assistant.core.journal import Entry
-from assistant.errors import AudioError
+from assistant.core.vocabulary import Vocabulary
+from assistant.core.voice_commands import Command, CommandSet
 
 
 class Speaker(Protocol):
@@ -43,14 +47,10 @@ class ListenRequest:
 
     step: str
     """id of the ask step; names the audio file"""
-    commands: Mapping[str, tuple[str, ...]]
-    """command name -> phrases, only the commands that make sense right now"""
-    silence: float = 3.0
-    """seconds of quiet after speech that end the answer"""
-    max_seconds: float = 120.0
-    """the answer ends here whatever happens"""
-    no_speech_seconds: float = 8.0
-    """with no speech at all for this long, nothing was heard"""
+    commands: CommandSet
+    """only the commands that make sense right now"""
+    rules: EndpointRules = field(default_factory=EndpointRules)
+    """when the answer is over"""
     audio_path: Optional[Path] = None
     """where to keep the answer's audio (16 kHz mono WAV), None to keep none"""
     on_ready: Callable[[], None] = lambda: None
@@ -59,12 +59,12 @@ class ListenRequest:
 
 @dataclass(frozen=True)
 class Utterance:
-    """What was heard for one ListenRequest."""
+    """What was heard for one ListenRequest (or in one audio file)."""
 
     text: str = ""
     """tidied transcript of the answer, without any closing command; "" if none"""
-    command: Optional[str] = None
-    """command name when the utterance was, or ended with, a whole command phrase"""
+    command: Optional[Command] = None
+    """when the utterance was, or ended with, a whole command phrase"""
     raw: str = ""
     """the recogniser's own text, for re-processing"""
     words: tuple[Word, ...] = ()
@@ -72,15 +72,17 @@ class Utterance:
     """length of the audio heard, seconds"""
     audio: Optional[Path] = None
     """the kept audio file, if any"""
-    ended_by: str = "silence"
-    """silence | command | max_seconds | no_speech | end_of_input | input_lost"""
+    ended_by: EndedBy = EndedBy.SILENCE
     extra: Mapping[str, object] = field(default_factory=dict)
     """engine-specific details kept beside the entry (e.g. per-sentence results)"""
 
 
 class Listener(Protocol):
     def listen(self, request: ListenRequest) -> Utterance:
-        """Hear one answer (or command) and return it."""
+        """Hear one answer (or command) and return it.
+
+        Raises ``InputLost`` when the mic goes away and ``ListenInterrupted`` on
+        Ctrl-C, each carrying what was heard before."""
 
 
 class InputLost(AudioError):
@@ -91,6 +93,24 @@ class InputLost(AudioError):
         self.heard = heard
 
 
+class ListenInterrupted(KeyboardInterrupt):
+    """Ctrl-C (or SIGTERM) while listening; ``heard`` holds the words so far.
+
+    A KeyboardInterrupt, so everything above the conductor treats it as one."""
+
+    def __init__(self, heard: Utterance) -> None:
+        super().__init__()
+        self.heard = heard
+
+
+class Transcriber(Protocol):
+    model_name: str
+    """the model that hears (recorded in the entry's front matter)"""
+
+    def transcribe(self, wav: Path) -> Utterance:
+        """Hear a whole recorded answer again."""
+
+
 class Clock(Protocol):
     def now(self) -> datetime:
         """The local time, timezone-aware."""
@@ -99,14 +119,35 @@ class Clock(Protocol):
         """Wait (used for pauses and paced breathing)."""
 
 
+class Event(Vocabulary):
+    """What ``--events`` reports, one JSON line each (an LED or a script follows them)."""
+
+    SPEAKING = "speaking"
+    """text"""
+    LISTENING = "listening"
+    """step"""
+    HEARD = "heard"
+    """step, text"""
+    COMMAND = "command"
+    """name"""
+    SAVED = "saved"
+    """path"""
+    DONE = "done"
+    """path, status"""
+
+
 class EventSink(Protocol):
-    def __call__(self, event: str, /, **fields: object) -> None:
-        """Report an event: speaking, listening, heard, command, saved, done."""
+    def __call__(self, event: Event, /, **fields: object) -> None:
+        """Report an event with its fields."""
 
 
 class AnswerLookup(Protocol):
     def find_answer(self, ritual: str, step: str, on: Optional[date]) -> Optional[str]:
         """The answer given to ``step`` in ``ritual`` on a day (None: the latest)."""
+
+
+Details = dict[str, Any]
+"""the recogniser's own account of an entry's answers, keyed by ``details_key``"""
 
 
 class EntrySink(Protocol):
@@ -115,5 +156,8 @@ class EntrySink(Protocol):
     def save(self, entry: Entry) -> Path:
         """Write the whole entry (atomically) and return its path."""
 
-    def audio_path(self, index: int, answer_id: str) -> Optional[Path]:
+    def audio_path(self, index: int, name: str) -> Optional[Path]:
         """Where to keep the audio of the index-th question, or None to keep none."""
+
+    def save_details(self, details: Details) -> None:
+        """Keep the recogniser's raw text and word timings beside the entry."""
