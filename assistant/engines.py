@@ -11,10 +11,12 @@ from __future__ import annotations
 
 import logging
 import time
+from collections.abc import Mapping
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import TYPE_CHECKING, Callable, Optional
 
+from assistant.core.companion import Microphone, WakeListener
 from assistant.core.errors import SpeechError
 from assistant.core.ports import Listener, Speaker, Transcriber
 from assistant.core.voice_spec import VoiceSpec
@@ -35,6 +37,13 @@ class VoiceEngines:
     model_name: str
     """folder name of the model, recorded in the journal front matter"""
     closers: list[Callable[[], None]] = field(default_factory=list)
+    speaker_for: Callable[[VoiceSpec, str], Speaker] = lambda voice, language: _no_speaker()
+    """a speaker in another voice and language, on the same output (``listen``
+    runs rituals of their own voice)"""
+    wake: Optional[WakeListener] = None
+    """listening for wake phrases (``listen``), None otherwise"""
+    mic: Optional[Microphone] = None
+    """a microphone that can be let go between offers (``listen``)"""
 
     def close(self) -> None:
         """Stop the mic stream and the model's thread (most recent first)."""
@@ -46,40 +55,76 @@ class VoiceEngines:
                 log.debug("closing the voice engines: %s", e)
 
 
+def _no_speaker() -> Speaker:
+    raise RuntimeError("these engines speak in one voice only")
+
+
 def open_voice_engines(
-    settings: Settings, *, language: str, voice: VoiceSpec, model_path: Path
+    settings: Settings,
+    *,
+    language: str,
+    voice: VoiceSpec,
+    model_path: Path,
+    wake_phrases: Optional[Mapping[str, str]] = None,
+    long_running: bool = False,
 ) -> VoiceEngines:
     """Start loading the model, open the mic and the speaker.
+
+    ``long_running`` (``listen``): the microphone opens when it is listened to, can
+    be let go, and is opened again after it was lost; ``wake_phrases`` (phrase ->
+    ritual) adds a wake listener on the same model and microphone.
 
     Raises AudioError / SpeechError naming the fix when PortAudio, a mic, a
     speaker or espeak-ng is missing.
     """
     from assistant.audio.mic import SoundDeviceMic
+    from assistant.audio.on_demand_mic import OnDemandMic
     from assistant.audio.player import SoundDevicePlayer
     from assistant.speech.pyttsx3_speaker import Pyttsx3Speaker
     from assistant.speech.vosk_listener import VoskListener
+    from assistant.speech.vosk_model import SharedModel
+    from assistant.speech.vosk_wake import VoskWakeListener, decoys_for
 
     missing = espeak_problem()
     if missing:
         raise SpeechError(missing)
     # The mic first: without one the fix is --text, the message the user most needs.
-    mic = SoundDeviceMic(settings.audio.input_device)
+    mic: OnDemandMic | SoundDeviceMic
+    if long_running:
+        mic = OnDemandMic(settings.audio.input_device)
+        mic.drain()  # opened once now, so that a missing mic is said at the start
+    else:
+        mic = SoundDeviceMic(settings.audio.input_device)
     try:
         player = SoundDevicePlayer(settings.audio.output_device)
     except BaseException:
         mic.close()
         raise
-    speaker = Pyttsx3Speaker(
-        cache_dir=settings.speech_cache_dir, player=player, voice=voice, language=language
-    )
+
+    def speaker_for(spec: VoiceSpec, spoken_language: str) -> Speaker:
+        return Pyttsx3Speaker(
+            cache_dir=settings.speech_cache_dir,
+            player=player,
+            voice=spec,
+            language=spoken_language,
+        )
+
     # The model loads on its own thread while the greeting is spoken.
-    listener = VoskListener(model_path, mic)
-    return VoiceEngines(
-        speaker=speaker,
+    model = SharedModel(model_path)
+    listener = VoskListener(model, mic)
+    engines = VoiceEngines(
+        speaker=speaker_for(voice, language),
         listener=listener,
         model_name=model_path.name,
         closers=[mic.close, listener.close],
+        speaker_for=speaker_for,
     )
+    if long_running:
+        assert isinstance(mic, OnDemandMic)
+        engines.mic = mic
+    if wake_phrases:
+        engines.wake = VoskWakeListener(model, mic, wake_phrases, decoys=decoys_for(language))
+    return engines
 
 
 def open_transcriber(model_path: Path) -> Transcriber:

@@ -15,6 +15,8 @@ import yaml
 
 from assistant.core.catalog import RitualCatalog
 from assistant.core.errors import ConfigError
+from assistant.core.hands_free import KEYS as HANDS_FREE_KEYS
+from assistant.core.hands_free import HandsFree, parse_hands_free
 from assistant.core.voice_spec import VoiceSpec, rate_problem, volume_problem
 
 APP = "ritual"
@@ -67,6 +69,10 @@ class Settings:
     audio: AudioSettings = field(default_factory=AudioSettings)
     config_path: Optional[Path] = None
     debug: bool = False
+    language: str = "en-us"
+    """the language ``ritual listen`` waits and offers in (its model and wake phrases)"""
+    hands_free: HandsFree = field(default_factory=HandsFree)
+    """wake phrases and scheduled offers, for ``ritual listen``"""
 
     @property
     def bundled_rituals_dir(self) -> Path:
@@ -93,6 +99,8 @@ CONFIG_KEYS = {
     "output_device",
     "keep_audio",
     "cache",
+    "language",
+    *HANDS_FREE_KEYS,
 }
 
 
@@ -157,6 +165,21 @@ def _voice(value: object, where: str) -> VoiceSpec:
     )
 
 
+def _language(value: object, where: str) -> str:
+    if value is None:
+        return "en-us"
+    if not isinstance(value, str) or not value.strip():
+        raise ConfigError(f"{where}: language is a language code, like en-us or ko")
+    return value.strip()
+
+
+def _hands_free(path: Path, data: Mapping[str, Any]) -> HandsFree:
+    """Wake phrases and the schedule, read again from the text for ``file:line``."""
+    if not any(key in data for key in HANDS_FREE_KEYS):
+        return HandsFree()
+    return parse_hands_free(path.read_text(encoding="utf-8"), str(path))
+
+
 def load_settings(
     environ: Mapping[str, str],
     *,
@@ -213,5 +236,7 @@ def load_settings(
             keep_audio=keep_audio,
         ),
         config_path=path if path.exists() else None,
+        language=_language(data.get("language"), where),
+        hands_free=_hands_free(path, data),
         debug=debug or bool(environ.get("RITUAL_DEBUG")),
     )

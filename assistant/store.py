@@ -22,6 +22,7 @@ from assistant.core.errors import JournalError
 from assistant.core.journal import (
     AnswerState,
     Entry,
+    EntryStatus,
     audio_dirname,
     audio_filename,
     entry_filename,
@@ -110,6 +111,28 @@ class JournalFolder:
             if p.is_file() and not p.name.startswith(".")
         ]
         return sorted(found, key=_entry_order)
+
+    def entries_on(self, day: date) -> list[Path]:
+        """The entry files of one day: a look into one month's folder, whatever the
+        journal's size."""
+        folder = self.root / entry_subdir(day)
+        found = [
+            p
+            for p in folder.glob(f"{day.isoformat()}-*.md")
+            if p.is_file() and not p.name.startswith(".")
+        ]
+        return sorted(found, key=_entry_order)
+
+    def done_on(self, ritual: str, day: date) -> bool:
+        """Whether ``ritual`` was done on ``day`` (an entry completed, or stopped early)."""
+        for path in self.entries_on(day):
+            try:
+                entry = self.read(path)
+            except (JournalError, UnicodeDecodeError):
+                continue
+            if entry.ritual == ritual and entry.status is not EntryStatus.IN_PROGRESS:
+                return True
+        return False
 
     def read(self, path: Path) -> Entry:
         try:

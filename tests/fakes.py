@@ -12,7 +12,9 @@ from datetime import date, datetime, timedelta, timezone
 from pathlib import Path
 from typing import Optional, Union
 
+from assistant.core.companion import Microphone, RitualRunner, WakeListener
 from assistant.core.endpoint import EndedBy
+from assistant.core.errors import AudioError
 from assistant.core.journal import Entry
 from assistant.core.ports import (
     AnswerLookup,
@@ -135,6 +137,66 @@ class EventLog:
         return [str(e["event"]) for e in self.events]
 
 
+@dataclass
+class ScriptedWake:
+    """Wake phrases at given moments of a FixedClock; waiting moves the clock on.
+
+    ``script`` holds (moment, ritual) for a wake phrase, or (moment, None) for the
+    microphone going away until ``back``."""
+
+    clock: FixedClock
+    script: list[tuple[datetime, Optional[str]]] = field(default_factory=list)
+    lost_until: Optional[datetime] = None
+    waits: int = 0
+    fresh_waits: int = 0
+
+    def wait(self, seconds: float, *, fresh: bool) -> Optional[str]:
+        self.waits += 1
+        self.fresh_waits += fresh
+        now = self.clock.now()
+        if self.lost_until is not None and now < self.lost_until:
+            raise AudioError("the microphone stopped sending audio")
+        end = now + timedelta(seconds=seconds)
+        if self.script and self.script[0][0] <= end:
+            at, ritual = self.script.pop(0)
+            self.clock.moment = max(at, now)
+            return ritual
+        self.clock.moment = end
+        return None
+
+
+@dataclass
+class FakeRunner:
+    """Runs rituals by taking ``minutes`` of the clock; remembers what it ran."""
+
+    clock: FixedClock
+    minutes: float = 5.0
+    ran: list[tuple[str, datetime]] = field(default_factory=list)
+    done: set[tuple[str, date]] = field(default_factory=set)
+    failing: dict[str, BaseException] = field(default_factory=dict)
+
+    def title(self, ritual: str) -> str:
+        return f"{ritual} ritual"
+
+    def run(self, ritual: str) -> None:
+        if ritual in self.failing:
+            raise self.failing[ritual]
+        self.ran.append((ritual, self.clock.now()))
+        self.clock.moment += timedelta(minutes=self.minutes)
+        self.done.add((ritual, self.clock.now().date()))
+
+    def done_on(self, ritual: str, day: date) -> bool:
+        return (ritual, day) in self.done
+
+
+@dataclass
+class FakeMicrophone:
+    releases: int = 0
+
+    def release(self) -> None:
+        self.releases += 1
+
+
 # The fakes are the ports: mypy fails here when a Protocol changes and a fake does not.
 _speaker: Speaker = FakeSpeaker()
 _listener: Listener = ScriptedListener([])
@@ -142,3 +204,6 @@ _clock: Clock = FixedClock()
 _sink: EntrySink = MemorySink()
 _answers: AnswerLookup = FixedAnswers()
 _events: EventSink = EventLog()
+_wake: WakeListener = ScriptedWake(FixedClock())
+_runner: RitualRunner = FakeRunner(FixedClock())
+_mic: Microphone = FakeMicrophone()

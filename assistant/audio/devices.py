@@ -137,3 +137,12 @@ def find_device(device: Device, kind: DeviceKind) -> DeviceInfo:
 
 def _names(devices: list[DeviceInfo]) -> str:
     return ", ".join(f"{d.index} {d.name!r}" for d in devices)
+
+
+def rescan_devices() -> None:
+    """Make PortAudio look for devices again (a USB mic plugged back in, a sound
+    server restarted): it scans once, when it starts. Only call it with no stream
+    open; sounddevice keeps the re-initialisation private, hence the underscores."""
+    sd = sounddevice()
+    sd._terminate()
+    sd._initialize()

@@ -13,6 +13,7 @@ from assistant.commands import (
     doctor_cmd,
     journal_cmd,
     list_cmd,
+    listen_cmd,
     models_cmd,
     run_cmd,
     transcribe_cmd,
@@ -20,6 +21,7 @@ from assistant.commands import (
 
 COMMAND_MODULES: list[ModuleType] = [
     run_cmd,
+    listen_cmd,
     list_cmd,
     check_cmd,
     journal_cmd,

@@ -18,6 +18,11 @@ PHRASES: dict[str, dict[str, str]] = {
         "paused": "Paused. Say resume when you're ready.",
         "first": "This is the first question.",
         "stopping": "Stopping here. What you said is saved.",
+        "offer": "It's time for your {title}. Would you like to begin? Say yes, later, or no.",
+        "offer_again": "Your {title} is still here for you. Shall we begin? Yes, later, or no.",
+        "offer_unclear": "Sorry, I didn't catch that. Say yes, later, or no.",
+        "snoozed": "All right. I'll ask again in {minutes} minutes.",
+        "not_today": "All right, not today.",
     },
     "ko": {
         "breathe_in": "숨을 들이쉬세요.",
@@ -30,6 +35,11 @@ PHRASES: dict[str, dict[str, str]] = {
         "paused": "잠시 멈췄어요. 준비되면 계속이라고 말해 주세요.",
         "first": "첫 번째 질문이에요.",
         "stopping": "여기서 마칠게요. 말씀하신 내용은 저장했어요.",
+        "offer": "{title} 시간이에요. 시작할까요? 네, 잠시, 아니요 중에서 말씀해 주세요.",
+        "offer_again": "{title} 아직 기다리고 있어요. 시작할까요? 네, 잠시, 아니요.",
+        "offer_unclear": "잘 못 들었어요. 네, 잠시, 아니요 중에서 말씀해 주세요.",
+        "snoozed": "알겠어요. {minutes}분 뒤에 다시 여쭤볼게요.",
+        "not_today": "알겠어요, 오늘은 쉬어요.",
     },
 }
 

@@ -134,6 +134,18 @@ class Event(Vocabulary):
     """path"""
     DONE = "done"
     """path, status"""
+    WAITING = "waiting"
+    """wake (true when listening for wake phrases), next_offer (ISO time or null)"""
+    WOKE = "woke"
+    """ritual: a wake phrase was heard (never what was said)"""
+    OFFERED = "offered"
+    """ritual: a scheduled ritual is being offered"""
+    SNOOZED = "snoozed"
+    """ritual, until (ISO time): "later", or silence, asks again then"""
+    DECLINED = "declined"
+    """ritual: "no", or the offer was let go for today"""
+    MIC_LOST = "mic_lost"
+    """retry (seconds): the microphone went away; ritual keeps trying"""
 
 
 class EventSink(Protocol):

@@ -26,12 +26,20 @@ class Command(Vocabulary):
     KEEP = "keep"
     REDO = "redo"
     ADD = "add"
+    BEGIN = "begin"
+    """yes to an offered ritual"""
+    LATER = "later"
+    """ask again in a while"""
+    NOT_TODAY = "not_today"
 
+
+OFFER_REPLIES = (Command.BEGIN, Command.LATER, Command.NOT_TODAY)
+"""what can be said when ritual offers a ritual at its scheduled time"""
 
 CommandSet = Mapping[Command, tuple[str, ...]]
 """command -> phrases that say it"""
 
-COMMAND_NAMES = tuple(c.value for c in Command)
+COMMAND_NAMES = tuple(c.value for c in Command if c not in OFFER_REPLIES)
 """every command a ritual's ``commands`` may name"""
 
 DEFAULT_COMMANDS: dict[str, dict[Command, tuple[str, ...]]] = {
@@ -46,6 +54,9 @@ DEFAULT_COMMANDS: dict[str, dict[Command, tuple[str, ...]]] = {
         Command.KEEP: ("keep", "keep it", "yes", "that's right", "thats right"),
         Command.REDO: ("redo", "no", "try again", "start over"),
         Command.ADD: ("add", "add more", "add something"),
+        Command.BEGIN: ("yes", "yes please", "sure", "okay", "ok", "let's begin", "let's go"),
+        Command.LATER: ("later", "not now", "in a bit", "snooze", "ask me later"),
+        Command.NOT_TODAY: ("no", "no thanks", "not today", "skip today"),
     },
     "ko": {
         Command.REPEAT: ("반복", "다시"),
@@ -58,6 +69,10 @@ DEFAULT_COMMANDS: dict[str, dict[Command, tuple[str, ...]]] = {
         Command.KEEP: ("네", "좋아요"),
         Command.REDO: ("아니요", "다시 하기"),
         Command.ADD: ("추가",),
+        # espeak-ng's 잠시 is heard reliably in grammar mode; 나중에 often is not.
+        Command.BEGIN: ("네", "좋아요", "시작"),
+        Command.LATER: ("잠시", "나중에", "미루기"),
+        Command.NOT_TODAY: ("아니요",),
     },
 }
 

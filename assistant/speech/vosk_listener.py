@@ -35,7 +35,7 @@ from assistant.core.errors import AudioError, JournalError, ModelError
 from assistant.core.ports import InputLost, ListenInterrupted, ListenRequest, Utterance, Word
 from assistant.core.transcript import tidy_transcript
 from assistant.core.voice_commands import Command, CommandSet, match_command, normalize
-from assistant.speech.vosk_model import import_vosk, load_vosk_model
+from assistant.speech.vosk_model import SharedModel, import_vosk, quiet_audio
 
 log = logging.getLogger(__name__)
 
@@ -196,9 +196,12 @@ class _Hearing:
 class VoskListener:
     """A Listener on a Vosk model and an AudioSource (a mic, or a WAV file)."""
 
-    def __init__(self, model_path: Path, source: AudioSource, *, warm_up: bool = True) -> None:
-        self.model_path = model_path
-        self.model_name = model_path.name
+    def __init__(
+        self, model: SharedModel | Path, source: AudioSource, *, warm_up: bool = True
+    ) -> None:
+        self.shared = model if isinstance(model, SharedModel) else SharedModel(model)
+        self.model_path = self.shared.path
+        self.model_name = self.shared.name
         self.source = source
         self.load_seconds: float | None = None
         """how long the model took to load (and warm up), once it has"""
@@ -219,11 +222,11 @@ class VoskListener:
         started = time.perf_counter()
         try:
             vosk = import_vosk()
-            self._model = load_vosk_model(self.model_path)
+            self._model = self.shared.get()
             self._open = vosk.KaldiRecognizer(self._model, RATE)
             self._open.SetWords(True)
             if self._warm_up:
-                self._feed_open(_quiet(WARM_UP_SECONDS))
+                self._feed_open(quiet_audio(WARM_UP_SECONDS))
                 self._open.FinalResult()
             self.load_seconds = time.perf_counter() - started
             log.debug("model %s loaded in %.2f s", self.model_name, self.load_seconds)
@@ -326,12 +329,11 @@ class VoskListener:
         return hearing.answer.utterance(hearing.finish(ended_by), audio)
 
     def close(self) -> None:
-        # Vosk cannot be interrupted while it loads; the thread is a daemon, so a
-        # slow load does not keep ritual from exiting after this wait.
-        self._thread.join(timeout=10)
+        self._thread.join(timeout=10)  # a daemon: a slow load does not keep ritual alive
         self._grammars.clear()
         self._open = None
         self._model = None
+        self.shared.close()
 
 
 def _keep(writer: StreamingWavWriter, chunk: bytes) -> StreamingWavWriter | None:
@@ -351,13 +353,3 @@ def _close(writer: StreamingWavWriter) -> None:
         writer.close()
     except OSError as e:
         log.warning("the audio in %s may be incomplete (%s)", writer.path, e.strerror)
-
-
-def _quiet(seconds: float) -> bytes:
-    """A faint, fixed noise floor: real rooms are never digital silence, and Vosk's
-    feature pipeline behaves oddly on exact zeros."""
-    import numpy as np
-
-    rng = np.random.default_rng(0)
-    noise = rng.normal(0.0, 30.0, int(seconds * RATE))
-    return np.clip(noise, -32768, 32767).astype("<i2").tobytes()

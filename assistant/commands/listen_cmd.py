@@ -1,0 +1,115 @@
+"""``ritual listen``: hands-free, waiting for wake phrases and scheduled times."""
+
+from __future__ import annotations
+
+import argparse
+import contextlib
+import fcntl
+import logging
+import os
+import signal
+from collections.abc import Iterator
+from pathlib import Path
+from types import FrameType
+from typing import Any, Optional
+
+from assistant.app import listen
+from assistant.context import Context
+from assistant.core.errors import RitualError
+from assistant.core.hands_free import WEEKDAYS
+from assistant.settings import Settings
+from assistant.store import make_private_dirs
+
+LOCK_FILE = "listen.lock"
+STOP_SIGNALS = (signal.SIGTERM, signal.SIGHUP)
+"""a service manager stopping us, or the terminal going away: stop like Ctrl-C"""
+
+
+def register(sub: Any, common: argparse.ArgumentParser) -> None:
+    p = sub.add_parser(
+        "listen",
+        parents=[common],
+        help="hands-free: wake phrases and scheduled offers start rituals",
+        description="Wait for a wake phrase (like 'ritual, good morning') or a scheduled "
+        "time from the config, run the ritual, and wait again. Stop it with Ctrl-C, or "
+        "run it as a service (`ritual service install`).",
+    )
+    p.add_argument(
+        "--no-wake",
+        action="store_true",
+        help="no wake phrases: the microphone opens only at scheduled times",
+    )
+    p.add_argument("--events", metavar="FILE", help="write events as JSON lines ('-' for stdout)")
+    p.add_argument("--input-device", metavar="NAME|INDEX", help="microphone (see `ritual devices`)")
+    p.add_argument("--output-device", metavar="NAME|INDEX", help="speaker (see `ritual devices`)")
+    p.set_defaults(func=run)
+
+
+class _Stopped(KeyboardInterrupt):
+    """A stop signal: unwinds like Ctrl-C, so a ritual in progress saves its entry."""
+
+
+def _stop(signum: int, frame: Optional[FrameType]) -> None:
+    raise _Stopped
+
+
+@contextlib.contextmanager
+def single_instance(settings: Settings) -> Iterator[None]:
+    """Hold the listen lock for as long as this runs: two listeners would fight over
+    the microphone, and both would answer a wake phrase."""
+    make_private_dirs(settings.cache_dir)
+    path = settings.cache_dir / LOCK_FILE
+    fd = os.open(path, os.O_RDWR | os.O_CREAT, 0o600)
+    try:
+        try:
+            fcntl.flock(fd, fcntl.LOCK_EX | fcntl.LOCK_NB)
+        except BlockingIOError:
+            other = Path(path).read_text().strip() or "another process"
+            raise RitualError(
+                f"ritual listen is already running (pid {other}); stop it first, or see "
+                "`ritual service status` if it runs as a service"
+            ) from None
+        os.ftruncate(fd, 0)
+        os.write(fd, f"{os.getpid()}\n".encode())
+        yield
+    finally:
+        os.close(fd)  # closing releases the lock
+
+
+def describe(settings: Settings, wake: bool) -> list[str]:
+    """What this listener will do, in a few lines for the log."""
+    lines = []
+    if wake:
+        phrases = settings.hands_free.wake_phrases(settings.language)
+        said = ", ".join(f"'{p}' ({r})" for p, r in phrases.items())
+        lines.append(f"waiting for: {said}")
+    for offer in settings.hands_free.schedule:
+        days = (
+            "every day"
+            if len(offer.weekdays) == 7
+            else ", ".join(WEEKDAYS[d] for d in sorted(offer.weekdays))
+        )
+        lines.append(f"offering {offer.ritual} at {offer.at:%H:%M} ({days})")
+    return lines
+
+
+def run(args: argparse.Namespace, ctx: Context) -> int:
+    settings = ctx.settings
+    wake = not args.no_wake
+    if not settings.debug:
+        logging.getLogger("assistant").setLevel(logging.INFO)  # "woke: morning" in the log
+    previous = {s: signal.signal(s, _stop) for s in STOP_SIGNALS}
+    try:
+        with single_instance(settings):
+            for line in describe(settings, wake):
+                ctx.err(f"ritual: {line}")
+            listen(
+                settings, wake=wake, events=args.events, stdout=ctx.stdout, environ=ctx.environ
+            )
+    except _Stopped:
+        ctx.err("ritual: stopped")
+        return 0
+    finally:
+        for s, handler in previous.items():
+            signal.signal(s, handler)
+    return 0

@@ -1,0 +1,147 @@
+"""Waiting for a wake phrase: a Vosk grammar recogniser over the phrases.
+
+Grammar mode is cheap (about 1 % of a core) but cannot say "none of these" with a
+model that has no ``[unk]`` word (the small Korean one): any speech is forced onto
+the grammar. So a wake needs all of:
+
+- the whole result is exactly one phrase (unrelated speech comes out as runs of
+  several phrases or decoys, seldom as exactly one);
+- every word of it is heard with at least ``min_conf`` confidence;
+- ``decoys``, common short words added to the grammar, give unrelated speech
+  something else to map onto;
+- nothing woke it in the last ``refractory`` seconds.
+
+It decides early: when the partial text has been exactly a phrase for
+``HOLD_SECONDS`` of audio, the result is closed then and there, instead of waiting
+for Vosk's own endpointer (a second of silence or more).
+
+Nothing of what it hears is written anywhere, and only the ritual's name is logged.
+"""
+
+from __future__ import annotations
+
+import json
+import logging
+import time
+from collections.abc import Mapping
+from typing import Any, Optional
+
+from assistant.audio import RATE, AudioSource, seconds_of
+from assistant.core.language import for_language
+from assistant.core.voice_commands import normalize
+from assistant.speech.vosk_model import SharedModel, import_vosk, quiet_audio
+
+log = logging.getLogger(__name__)
+
+READ_TIMEOUT = 0.25
+"""seconds to wait for the next chunk before looking at the time again"""
+HOLD_SECONDS = 0.3
+"""audio seconds the partial text must stay exactly a phrase before it is judged"""
+MIN_CONF = 0.8
+REFRACTORY_SECONDS = 3.0
+UNKNOWN = "[unk]"
+
+DECOYS: dict[str, tuple[str, ...]] = {"ko": (), "en": ()}
+"""common words that unrelated speech maps onto instead of a wake phrase (a model
+without ``[unk]`` has nothing else to map it onto)"""
+
+
+def decoys_for(language: str) -> tuple[str, ...]:
+    return for_language(DECOYS, language) or ()
+
+
+class VoskWakeListener:
+    """A WakeListener (see core/companion.py) on a shared Vosk model and a microphone."""
+
+    def __init__(
+        self,
+        model: SharedModel,
+        source: AudioSource,
+        phrases: Mapping[str, str],
+        *,
+        decoys: tuple[str, ...] = (),
+        min_conf: float = MIN_CONF,
+        refractory: float = REFRACTORY_SECONDS,
+    ) -> None:
+        self.model = model
+        self.source = source
+        self.phrases = {normalize(p): ritual for p, ritual in phrases.items()}
+        """normalized phrase -> ritual"""
+        self.decoys = tuple(d for d in decoys if normalize(d) not in self.phrases)
+        self.min_conf = min_conf
+        self.refractory = refractory
+        self.heard_seconds = 0.0
+        """audio fed so far (the recogniser's clock)"""
+        self.rejected = 0
+        """results that were exactly a phrase but too unsure: a figure for tuning"""
+        self._recogniser: Any = None
+        self._awake_at = -refractory
+        self._partial = ""
+        self._partial_since = 0.0
+
+    def _build(self) -> Any:
+        if self._recogniser is None:
+            vosk = import_vosk()
+            grammar = [*self.phrases, *self.decoys, UNKNOWN]
+            # ensure_ascii=False: Vosk's JSON reader does not decode \uXXXX escapes.
+            self._recogniser = vosk.KaldiRecognizer(
+                self.model.get(), RATE, json.dumps(grammar, ensure_ascii=False)
+            )
+            self._recogniser.SetWords(True)
+            self._recogniser.AcceptWaveform(quiet_audio(0.5))  # a fresh one stalls once
+            self._recogniser.Reset()
+        return self._recogniser
+
+    def wait(self, seconds: float, *, fresh: bool) -> Optional[str]:
+        """Listen for up to ``seconds`` (audio time, or wall time when no audio comes)."""
+        recogniser = self._build()
+        if fresh:
+            self.source.drain()  # what came in while ritual spoke is its own voice
+            recogniser.Reset()
+            self._partial = ""
+        started, heard = time.monotonic(), 0.0
+        while max(heard, time.monotonic() - started) < seconds:
+            chunk = self.source.read(READ_TIMEOUT)
+            if chunk is None:
+                return None  # a file source has ended
+            if not chunk:
+                continue
+            heard += seconds_of(chunk)
+            self.heard_seconds += seconds_of(chunk)
+            ritual = self._feed(recogniser, chunk)
+            if ritual is not None:
+                self._awake_at = self.heard_seconds
+                return ritual
+        return None
+
+    def _feed(self, recogniser: Any, chunk: bytes) -> Optional[str]:
+        if recogniser.AcceptWaveform(chunk):
+            self._partial = ""
+            return self._judge(recogniser.Result())
+        partial = json.loads(recogniser.PartialResult()).get("partial", "")
+        if partial != self._partial:
+            self._partial, self._partial_since = partial, self.heard_seconds
+            return None
+        held = self.heard_seconds - self._partial_since
+        if partial in self.phrases and held >= HOLD_SECONDS:
+            self._partial = ""
+            return self._judge(recogniser.FinalResult())  # closes the result now
+        return None
+
+    def _judge(self, result: str) -> Optional[str]:
+        parsed = json.loads(result)
+        text = str(parsed.get("text", ""))
+        ritual = self.phrases.get(text)
+        if ritual is None:
+            return None
+        confs = [float(w.get("conf", 0.0)) for w in parsed.get("result", [])]
+        if not confs or min(confs) < self.min_conf:
+            self.rejected += 1
+            log.debug("a wake phrase heard too unsure (%.2f): ignored", min(confs, default=0))
+            return None
+        if self.heard_seconds - self._awake_at < self.refractory:
+            return None
+        return ritual
+
+    def close(self) -> None:
+        self._recogniser = None
