@@ -42,7 +42,6 @@ class Day:
         wakes: Optional[list[tuple[datetime, Optional[str]]]] = None,
         wake: bool = True,
         start: datetime = MONDAY,
-        rules: OfferRules = OfferRules(),
     ) -> None:
         self.clock = FixedClock(start)
         self.speaker = FakeSpeaker()
@@ -52,7 +51,7 @@ class Day:
         self.mic = FakeMicrophone()
         self.wake = ScriptedWake(self.clock, wakes or []) if wake else None
         self.companion = Companion(
-            hands_free=HandsFree(schedule=schedule, offers=rules),
+            hands_free=HandsFree(schedule=schedule, offers=OfferRules()),
             language="en-us",
             speaker=self.speaker,
             listener=self.listener,
