@@ -147,19 +147,7 @@ def listen(
 
     hands_free = settings.hands_free
     language = settings.language
-    phrases = hands_free.wake_phrases(language) if wake else None
-    if wake and not phrases:
-        raise ConfigError(
-            f"there are no wake phrases for {language}: add some under 'wake:' in the "
-            "config file, or use --no-wake to be asked only at scheduled times"
-        )
-    if not wake and not hands_free.schedule:
-        raise ConfigError(
-            "with --no-wake, ritual only speaks at scheduled times, and there are none: "
-            "add a 'schedule:' to the config file"
-        )
-    for name in sorted({*(phrases or {}).values(), *(o.ritual for o in hands_free.schedule)}):
-        settings.catalog.find(name)  # a missing ritual is said now, not at 21:30
+    phrases = check_listen(settings, wake=wake)
     with contextlib.ExitStack() as stack:
         engines = open_voice_engines(
             settings,
@@ -186,6 +174,27 @@ def listen(
             wake=engines.wake,
         )
         companion.run(until=until)
+
+
+def check_listen(settings: Settings, *, wake: bool) -> Optional[Mapping[str, str]]:
+    """What ``listen`` would wait for (phrase -> ritual; None without wake phrases),
+    after checking that it has something to do and that every ritual it names exists:
+    a missing one is said now, not at 21:30."""
+    hands_free = settings.hands_free
+    phrases = hands_free.wake_phrases(settings.language) if wake else None
+    if wake and not phrases:
+        raise ConfigError(
+            f"there are no wake phrases for {settings.language}: add some under 'wake:' in "
+            "the config file, or use --no-wake to be asked only at scheduled times"
+        )
+    if not wake and not hands_free.schedule:
+        raise ConfigError(
+            "with --no-wake, ritual only speaks at scheduled times, and there are none: "
+            "add a 'schedule:' to the config file"
+        )
+    for name in sorted({*(phrases or {}).values(), *(o.ritual for o in hands_free.schedule)}):
+        settings.catalog.find(name)
+    return phrases
 
 
 class _ListenRunner:

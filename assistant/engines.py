@@ -91,8 +91,8 @@ def open_voice_engines(
     # The mic first: without one the fix is --text, the message the user most needs.
     mic: OnDemandMic | SoundDeviceMic
     if long_running:
+        # Opened when first listened to: a mic missing now is waited for, like a lost one.
         mic = OnDemandMic(settings.audio.input_device)
-        mic.drain()  # opened once now, so that a missing mic is said at the start
     else:
         mic = SoundDeviceMic(settings.audio.input_device)
     try:

@@ -6,6 +6,7 @@ down; nothing else reads the environment.
 
 from __future__ import annotations
 
+import re
 from collections.abc import Mapping
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -14,7 +15,7 @@ from typing import Any, Literal, Optional, Union
 import yaml
 
 from assistant.core.catalog import RitualCatalog
-from assistant.core.errors import ConfigError
+from assistant.core.errors import ConfigError, Problem, RitualFileError
 from assistant.core.hands_free import KEYS as HANDS_FREE_KEYS
 from assistant.core.hands_free import HandsFree, parse_hands_free
 from assistant.core.voice_spec import VoiceSpec, rate_problem, volume_problem
@@ -189,8 +190,12 @@ def load_settings(
     input_device: Device = None,
     output_device: Device = None,
     debug: bool = False,
+    hands_free: bool = True,
 ) -> Settings:
-    """Merge defaults, the config file, the environment and command-line flags."""
+    """Merge defaults, the config file, the environment and command-line flags.
+
+    ``hands_free`` False leaves the wake phrases and schedule out (``check`` reads
+    them itself, knowing the rituals)."""
     path = config or default_config_path(environ)
     data = _read_config(path, required=config is not None or "RITUAL_CONFIG" in environ)
     where = str(path)
@@ -237,6 +242,22 @@ def load_settings(
         ),
         config_path=path if path.exists() else None,
         language=_language(data.get("language"), where),
-        hands_free=_hands_free(path, data),
+        hands_free=_hands_free(path, data) if hands_free else HandsFree(),
         debug=debug or bool(environ.get("RITUAL_DEBUG")),
     )
+
+
+def config_problems(path: Path, environ: Mapping[str, str]) -> list[Problem]:
+    """Everything wrong with a config file (``ritual check``); empty when it is fine."""
+    try:
+        settings = load_settings(environ, config=path, hands_free=False)
+        known = {r.name for r in settings.catalog.rituals()}
+        parse_hands_free(path.read_text(encoding="utf-8"), str(path), known_rituals=known)
+    except RitualFileError as e:
+        return list(e.problems)
+    except ConfigError as e:
+        where = re.match(rf"^{re.escape(str(path))}(?::(\d+))?: (.*)$", str(e), re.DOTALL)
+        if where is None:
+            return [Problem(str(path), 0, str(e))]
+        return [Problem(str(path), int(where.group(1) or 0), where.group(2))]
+    return []

@@ -16,6 +16,7 @@ from assistant.commands import (
     listen_cmd,
     models_cmd,
     run_cmd,
+    service_cmd,
     transcribe_cmd,
 )
 
@@ -27,6 +28,7 @@ COMMAND_MODULES: list[ModuleType] = [
     journal_cmd,
     models_cmd,
     transcribe_cmd,
+    service_cmd,
     devices_cmd,
     doctor_cmd,
 ]

@@ -1,4 +1,7 @@
-"""``ritual check FILE...``: validate ritual files, every problem as file:line."""
+"""``ritual check [FILE...]``: validate ritual files and the config, every problem as file:line.
+
+With no FILE: the config file in use, then every ritual ``ritual list`` shows.
+"""
 
 from __future__ import annotations
 
@@ -6,26 +9,77 @@ import argparse
 from pathlib import Path
 from typing import Any
 
+import yaml
+
 from assistant.context import Context
-from assistant.core.catalog import check_rituals
+from assistant.core.catalog import REFRAMES_FILE, check_rituals
+from assistant.core.errors import Problem, RitualError
+from assistant.settings import CONFIG_KEYS, config_problems, default_config_path
+
+CONFIG_NAME = "config.yaml"
 
 
 def register(sub: Any, common: argparse.ArgumentParser) -> None:
     p = sub.add_parser(
-        "check", parents=[common], help="validate ritual files (problems as file:line)"
+        "check",
+        parents=[common],
+        help="validate ritual files and the config (problems as file:line)",
+        description="Validate ritual files, reframes.yaml and the config file (wake phrases, "
+        "schedule and the rest). With no FILE: the config in use and every ritual found.",
     )
-    p.add_argument("files", nargs="+", type=Path, metavar="FILE")
+    p.add_argument("files", nargs="*", type=Path, metavar="FILE")
     p.set_defaults(func=run)
 
 
+def _config_path(args: argparse.Namespace, ctx: Context) -> Path:
+    return args.config or default_config_path(ctx.environ)
+
+
+def _everything(args: argparse.Namespace, ctx: Context) -> list[Path]:
+    files = []
+    config = _config_path(args, ctx)
+    if config.is_file():
+        files.append(config)
+    try:
+        catalog = ctx.settings.catalog
+    except RitualError:
+        return files  # the config's own problems are reported
+    files += [r.path for r in catalog.rituals()]
+    files += [
+        f / REFRAMES_FILE for f in (catalog.user, catalog.bundled) if (f / REFRAMES_FILE).is_file()
+    ]
+    return files
+
+
+def _is_config(path: Path, args: argparse.Namespace, ctx: Context) -> bool:
+    """The config in use, a file named config.yaml, or one whose keys are settings."""
+    config = _config_path(args, ctx)
+    if path.name == CONFIG_NAME or (path.is_file() and config.is_file() and path.samefile(config)):
+        return True
+    try:
+        data = yaml.safe_load(path.read_text(encoding="utf-8"))
+    except (OSError, UnicodeDecodeError, yaml.YAMLError):
+        return False
+    keys = set(data) if isinstance(data, dict) else set()
+    return not keys & {"title", "steps"} and bool(keys & CONFIG_KEYS)
+
+
+def _problems(path: Path, args: argparse.Namespace, ctx: Context) -> list[Problem]:
+    if _is_config(path, args, ctx):
+        return config_problems(path, ctx.environ)
+    return [p for e in check_rituals([path]) for p in e.problems]
+
+
 def run(args: argparse.Namespace, ctx: Context) -> int:
-    errors = check_rituals(args.files)
-    for error in errors:
-        for problem in error.problems:
+    files = list(args.files) or _everything(args, ctx)
+    bad = 0
+    for path in files:
+        problems = _problems(path, args, ctx)
+        bad += bool(problems)
+        for problem in problems:
             ctx.err(str(problem))
-    bad = len(errors)
     if bad:
-        ctx.err(f"{bad} of {len(args.files)} file(s) have problems")
+        ctx.err(f"{bad} of {len(files)} file(s) have problems")
         return 1
-    ctx.out(f"{len(args.files)} file(s) OK")
+    ctx.out(f"{len(files)} file(s) OK")
     return 0

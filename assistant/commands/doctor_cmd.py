@@ -12,12 +12,12 @@ import math
 import os
 import stat
 import tempfile
-from collections.abc import Callable
+from collections.abc import Callable, Mapping
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
-from assistant import engines
+from assistant import engines, service
 from assistant.context import Context
 from assistant.core.errors import RitualError
 from assistant.modelstore.lookup import find_model, layout_problems
@@ -59,6 +59,7 @@ def run(args: argparse.Namespace, ctx: Context) -> int:
         check_model,
         check_mic,
         check_journal,
+        lambda _: check_service(ctx.environ),
     ]
     failed = 0
     for check in checks:
@@ -141,6 +142,22 @@ def check_mic(settings: Settings) -> Check:
         "microphone",
         f"{device.index} {device.name!r} at {sample.rate} Hz, level {level}{note}",
     )
+
+
+def check_service(environ: Mapping[str, str]) -> Check:
+    state = service.status(environ)
+    if not state.installed:
+        return Check(True, "service", "not installed (optional: `ritual service install`)")
+    if not state.healthy:
+        return Check(
+            False,
+            "service",
+            f"installed but {state.active}; see `ritual service status` for its log",
+        )
+    detail = f"{service.UNIT_NAME} {state.enabled}, {state.active}"
+    if state.linger is False:
+        detail += "; it runs only while you are logged in (`sudo loginctl enable-linger`)"
+    return Check(True, "service", detail)
 
 
 def check_journal(settings: Settings) -> Check:

@@ -103,9 +103,7 @@ def run(args: argparse.Namespace, ctx: Context) -> int:
         with single_instance(settings):
             for line in describe(settings, wake):
                 ctx.err(f"ritual: {line}")
-            listen(
-                settings, wake=wake, events=args.events, stdout=ctx.stdout, environ=ctx.environ
-            )
+            listen(settings, wake=wake, events=args.events, stdout=ctx.stdout, environ=ctx.environ)
     except _Stopped:
         ctx.err("ritual: stopped")
         return 0

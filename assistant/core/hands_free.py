@@ -18,7 +18,7 @@ Every problem names ``file:line``. A wake phrase starts with a name word ("ritua
 from __future__ import annotations
 
 import re
-from collections.abc import Mapping
+from collections.abc import Collection, Mapping
 from dataclasses import dataclass, field
 from datetime import time
 from typing import Any, Optional
@@ -86,8 +86,9 @@ class HandsFree:
 
 
 class _Reader:
-    def __init__(self, path: str) -> None:
+    def __init__(self, path: str, known_rituals: Optional[Collection[str]]) -> None:
         self.path = path
+        self.known = known_rituals
         self.problems: list[Problem] = []
 
     def problem(self, node: yaml.Node, message: str) -> None:
@@ -112,6 +113,8 @@ class _Reader:
         if not isinstance(value, str) or not _RITUAL.match(value):
             self.problem(node, f"{what} must name a ritual (like morning), not {value!r}")
             return None
+        if self.known is not None and value not in self.known:
+            self.problem(node, f"there is no ritual called {value!r} (`ritual list` shows them)")
         return value
 
     def number(self, node: yaml.Node, what: str, low: float, high: float) -> Optional[float]:
@@ -216,15 +219,18 @@ class _Reader:
         return OfferRules(**values)
 
 
-def parse_hands_free(text: str, path: str = "config.yaml") -> HandsFree:
-    """The hands-free part of a config file; RitualFileError lists every problem."""
+def parse_hands_free(
+    text: str, path: str = "config.yaml", *, known_rituals: Optional[Collection[str]] = None
+) -> HandsFree:
+    """The hands-free part of a config file; RitualFileError lists every problem
+    (with ``known_rituals``, a ritual it names that is not among them is one)."""
     try:
         root = yaml.compose(text, Loader=yaml.SafeLoader)
     except yaml.MarkedYAMLError as e:
         raise RitualFileError([yaml_problem(path, e)]) from None
     if not isinstance(root, yaml.MappingNode):
         return HandsFree()
-    reader = _Reader(path)
+    reader = _Reader(path, known_rituals)
     found = {reader.scalar(k): v for k, v in root.value}
     hands_free = HandsFree(
         wake=reader.wake(found["wake"]) if "wake" in found else DEFAULT_WAKE,

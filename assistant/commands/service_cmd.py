@@ -1,0 +1,73 @@
+"""``ritual service install | remove | status``: ``ritual listen`` as a systemd user service."""
+
+from __future__ import annotations
+
+import argparse
+from typing import Any
+
+from assistant import service
+from assistant.app import check_listen
+from assistant.context import Context
+
+
+def register(sub: Any, common: argparse.ArgumentParser) -> None:
+    p = sub.add_parser(
+        "service",
+        parents=[common],
+        help="run `ritual listen` as a systemd user service",
+        description="Install, remove or look at the systemd user service that runs "
+        "`ritual listen` from login (or from boot, with linger).",
+    )
+    actions = p.add_subparsers(dest="action", metavar="ACTION", required=True)
+    install = actions.add_parser("install", parents=[common], help="write, enable and start it")
+    install.add_argument(
+        "--no-wake", action="store_true", help="no wake phrases: only scheduled offers"
+    )
+    install.set_defaults(func=install_service)
+    actions.add_parser("remove", parents=[common], help="stop, disable and remove it").set_defaults(
+        func=remove_service
+    )
+    actions.add_parser(
+        "status", parents=[common], help="whether it runs, and its last log lines"
+    ).set_defaults(func=show_status)
+
+
+def _listen_options(args: argparse.Namespace) -> list[str]:
+    """The options given here that the service's `ritual listen` needs as well."""
+    options = []
+    for flag in ("config", "journal", "model"):
+        value = getattr(args, flag, None)
+        if value is not None:
+            options += [f"--{flag}", str(value.expanduser().absolute())]
+    if getattr(args, "no_wake", False):
+        options.append("--no-wake")
+    return options
+
+
+def install_service(args: argparse.Namespace, ctx: Context) -> int:
+    # A broken config or a missing ritual is said now, not by a failing service.
+    check_listen(ctx.settings, wake=not args.no_wake)
+    for line in service.install(ctx.environ, _listen_options(args)):
+        ctx.out(line)
+    return 0
+
+
+def remove_service(args: argparse.Namespace, ctx: Context) -> int:
+    for line in service.remove(ctx.environ):
+        ctx.out(line)
+    return 0
+
+
+def show_status(args: argparse.Namespace, ctx: Context) -> int:
+    state = service.status(ctx.environ)
+    if not state.installed:
+        ctx.out("not installed: `ritual service install` runs `ritual listen` as a service")
+        return 0
+    active = state.active if state.active != "unknown" else f"unknown ({service.NO_MANAGER})"
+    ctx.out(f"{service.UNIT_NAME}: {state.enabled}, {active}")
+    if state.linger is False:
+        ctx.out(f"linger is off: {service.linger_advice(service.user_name())}")
+    ctx.out("last log lines:" if state.log else "no log lines yet")
+    for line in state.log:
+        ctx.out(f"  {line}")
+    return 0 if state.healthy else 1

@@ -1,0 +1,227 @@
+"""``ritual listen`` as a systemd user service: the unit, and talking to systemd.
+
+The unit runs in the user's own systemd instance (not root's: the sound server,
+PulseAudio or PipeWire, runs per user and never for root), after the sound
+server's socket, restarts on failure (at most five times in five minutes: a
+broken config does not loop forever), and is stopped with
+SIGTERM, on which a ritual in progress saves its entry. A Pi without a desktop
+has no login session to start the user's systemd: "linger" keeps it running
+from boot.
+"""
+
+from __future__ import annotations
+
+import os
+import pwd
+import shutil
+import subprocess
+import sys
+from collections.abc import Mapping, Sequence
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Optional
+
+from assistant.core.errors import RitualError
+
+UNIT_NAME = "ritual-listen.service"
+SOUND_SERVERS = "pipewire.socket pipewire-pulse.socket pulseaudio.socket wireplumber.service"
+"""ordered after, never required: a machine has one of them (the pulse sockets conflict)"""
+LINGER_DIR = Path("/var/lib/systemd/linger")
+LOG_LINES = 12
+NO_MANAGER = (
+    "the systemd user manager is not running here (no login session: a container, or "
+    "`su`/`sudo` without one)"
+)
+
+
+def user_unit_dir(environ: Mapping[str, str]) -> Path:
+    config = environ.get("XDG_CONFIG_HOME") or str(Path(environ.get("HOME", "~")) / ".config")
+    return Path(config).expanduser() / "systemd" / "user"
+
+
+def _quote(argument: str) -> str:
+    """An ExecStart argument: quoted when it has spaces, ``%`` doubled (a specifier)."""
+    argument = argument.replace("%", "%%")
+    if any(c.isspace() or c in "\"'\\" for c in argument):
+        return '"' + argument.replace("\\", "\\\\").replace('"', '\\"') + '"'
+    return argument
+
+
+def unit_text(command: Sequence[str]) -> str:
+    """The unit that runs ``command`` (an absolute interpreter path, then arguments)."""
+    exec_start = " ".join(_quote(a) for a in command)
+    return f"""[Unit]
+Description=ritual, a voice companion for daily rituals (ritual listen)
+After={SOUND_SERVERS}
+StartLimitIntervalSec=300
+StartLimitBurst=5
+
+[Service]
+Type=exec
+ExecStart={exec_start}
+Environment=PYTHONUNBUFFERED=1
+Environment=PYTHONIOENCODING=utf-8
+Restart=on-failure
+RestartSec=5
+KillSignal=SIGTERM
+TimeoutStopSec=20
+SyslogIdentifier=ritual
+
+[Install]
+WantedBy=default.target
+"""
+
+
+def listen_command(options: Sequence[str]) -> list[str]:
+    """How the service starts ``ritual listen``: this interpreter, by absolute path, so
+    the service finds the same installation (a virtual environment included)."""
+    return [str(Path(sys.executable).absolute()), "-m", "assistant", "listen", *options]
+
+
+@dataclass(frozen=True)
+class Systemctl:
+    """The user's systemd, through its command-line tools."""
+
+    environ: Mapping[str, str]
+
+    def available(self) -> bool:
+        return shutil.which("systemctl", path=self.environ.get("PATH")) is not None
+
+    def run(self, *args: str) -> subprocess.CompletedProcess[str]:
+        try:
+            return subprocess.run(
+                ["systemctl", "--user", *args],
+                env=dict(self.environ),
+                capture_output=True,
+                text=True,
+                timeout=30,
+                check=False,
+            )
+        except (OSError, subprocess.TimeoutExpired) as e:
+            return subprocess.CompletedProcess(args, 1, "", str(e))
+
+    def state(self, what: str) -> str:
+        """``is-enabled`` or ``is-active``: systemd's one-word answer."""
+        result = self.run(what, UNIT_NAME)
+        answer = result.stdout.strip()
+        if "Failed to connect to bus" in result.stderr:
+            return "unknown"
+        return answer or "not installed"
+
+    def log(self, lines: int = LOG_LINES) -> list[str]:
+        try:
+            result = subprocess.run(
+                ["journalctl", "--user", "-u", UNIT_NAME, "-n", str(lines),
+                 "--no-pager", "-q", "-o", "cat"],
+                env=dict(self.environ), capture_output=True, text=True, timeout=30, check=False,
+            )  # fmt: skip
+        except (OSError, subprocess.TimeoutExpired):
+            return []
+        return result.stdout.splitlines()
+
+
+def user_name() -> str:
+    return pwd.getpwuid(os.getuid()).pw_name
+
+
+def linger_enabled(user: str) -> Optional[bool]:
+    """Whether the user's systemd runs without a login (None: cannot tell)."""
+    try:
+        result = subprocess.run(
+            ["loginctl", "show-user", user, "-p", "Linger", "--value"],
+            capture_output=True, text=True, timeout=10, check=False,
+        )  # fmt: skip
+        if result.returncode == 0 and result.stdout.strip() in ("yes", "no"):
+            return result.stdout.strip() == "yes"
+    except (OSError, subprocess.TimeoutExpired):
+        pass
+    if LINGER_DIR.is_dir():
+        return (LINGER_DIR / user).exists()
+    return None
+
+
+def linger_advice(user: str) -> Optional[str]:
+    """What to do so the service runs from boot, or None when it already will."""
+    if linger_enabled(user):
+        return None
+    return (
+        "so that it runs from boot without anyone logging in (a Pi without a desktop), run: "
+        f"sudo loginctl enable-linger {user}"
+    )
+
+
+def install(environ: Mapping[str, str], options: Sequence[str]) -> list[str]:
+    """Write and enable the unit, start it; what happened, line by line."""
+    systemctl = Systemctl(environ)
+    if not systemctl.available():
+        raise RitualError(
+            "systemd is not available here; start `ritual listen` some other way "
+            "(your desktop's autostart, or a terminal)"
+        )
+    folder = user_unit_dir(environ)
+    path = folder / UNIT_NAME
+    try:
+        folder.mkdir(parents=True, exist_ok=True)
+        tmp = path.with_name(f".{UNIT_NAME}.tmp")
+        tmp.write_text(unit_text(listen_command(options)), encoding="utf-8")
+        os.replace(tmp, path)
+    except OSError as e:
+        raise RitualError(f"cannot write {path} ({e.strerror})") from None
+    said = [f"wrote {path}"]
+    systemctl.run("daemon-reload")
+    enabled = systemctl.run("enable", UNIT_NAME)
+    if enabled.returncode != 0:
+        raise RitualError(f"systemctl could not enable {UNIT_NAME}: {enabled.stderr.strip()}")
+    said.append("enabled: it starts with your session")
+    started = systemctl.run("restart", UNIT_NAME)
+    if started.returncode == 0:
+        said.append("started: `ritual service status` shows how it is doing")
+    elif "Failed to connect to bus" in started.stderr:
+        said.append(f"not started now: {NO_MANAGER}; it starts at your next login")
+    else:
+        said.append(f"could not start it: {started.stderr.strip()}")
+    advice = linger_advice(user_name())
+    if advice:
+        said.append(advice)
+    return said
+
+
+def remove(environ: Mapping[str, str]) -> list[str]:
+    systemctl = Systemctl(environ)
+    path = user_unit_dir(environ) / UNIT_NAME
+    if not path.exists():
+        return [f"not installed ({path} does not exist)"]
+    if systemctl.available():
+        systemctl.run("disable", "--now", UNIT_NAME)
+    path.unlink()
+    if systemctl.available():
+        systemctl.run("daemon-reload")
+    return [f"stopped, disabled and removed {path}"]
+
+
+@dataclass(frozen=True)
+class ServiceStatus:
+    installed: bool
+    enabled: str
+    active: str
+    linger: Optional[bool]
+    log: list[str]
+
+    @property
+    def healthy(self) -> bool:
+        """Not installed is fine; installed and enabled but not running is not."""
+        return not self.installed or self.active in ("active", "activating", "unknown")
+
+
+def status(environ: Mapping[str, str]) -> ServiceStatus:
+    systemctl = Systemctl(environ)
+    installed = (user_unit_dir(environ) / UNIT_NAME).exists()
+    if not installed or not systemctl.available():
+        return ServiceStatus(installed, "not installed", "inactive", None, [])
+    return ServiceStatus(
+        installed=True,
+        enabled=systemctl.state("is-enabled"),
+        active=systemctl.state("is-active"),
+        linger=linger_enabled(user_name()),
+        log=systemctl.log(),
+    )
