@@ -1,0 +1,201 @@
+"""Hands-free configuration: wake phrases, the schedule, `ritual check` on a config,
+the systemd user unit, and `ritual listen` refusing what it cannot do."""
+
+from __future__ import annotations
+
+import fcntl
+import os
+import shutil
+import subprocess
+import sys
+from datetime import time
+from pathlib import Path
+
+import pytest
+
+from assistant import service
+from assistant.core.errors import RitualFileError
+from assistant.core.hands_free import DEFAULT_WAKE, Offer, parse_hands_free
+from tests.cli import isolated_env, run_cli
+
+
+def test_wake_phrases_and_schedule_are_read() -> None:
+    hands_free = parse_hands_free(
+        """
+wake:
+  en:
+    "Ritual, good morning!": morning
+  ko:
+    "리추얼 좋은 아침": morning
+schedule:
+  - {ritual: evening, time: "21:30", weekdays: [Mon, tue]}
+  - {ritual: morning, time: 07:05}
+offers: {snooze_minutes: 5, snoozes: 1}
+"""
+    )
+    assert hands_free.wake_phrases("en-US") == {"ritual good morning": "morning"}
+    assert hands_free.wake_phrases("ko") == {"리추얼 좋은 아침": "morning"}
+    assert hands_free.schedule == (
+        Offer("evening", time(21, 30), frozenset({0, 1})),
+        Offer("morning", time(7, 5)),  # YAML 1.1 reads 07:05 as a number: still a time
+    )
+    assert (hands_free.offers.snooze_minutes, hands_free.offers.snoozes) == (5.0, 1)
+
+
+def test_the_defaults_start_with_a_name_word() -> None:
+    hands_free = parse_hands_free("name: Alex\n")
+    assert hands_free.wake_phrases("en-us") == DEFAULT_WAKE["en"]
+    assert all(p.startswith("ritual ") for p in DEFAULT_WAKE["en"])
+    assert hands_free.schedule == ()
+
+
+def test_every_problem_names_its_line() -> None:
+    text = """wake:
+  en:
+    "hello": evening
+    "ritual, write": nowhere
+schedule:
+  - {ritual: evening, time: "25:00"}
+  - {ritual: morning, time: "7:30", weekdays: [mon, funday]}
+  - {time: "8:00"}
+offers: {snooze_minutes: 0, naps: 2}
+"""
+    with pytest.raises(RitualFileError) as caught:
+        parse_hands_free(text, "c.yaml", known_rituals={"morning", "evening"})
+    assert [str(p) for p in caught.value.problems] == [
+        "c.yaml:3: a wake phrase needs two or more words, starting with a name word "
+        "(like 'ritual, good morning'), not 'hello'",
+        "c.yaml:4: there is no ritual called 'nowhere' (`ritual list` shows them)",
+        "c.yaml:6: time is HH:MM on a 24-hour clock (like '21:30'), not '25:00'",
+        "c.yaml:7: 'funday' is not a day; use mon, tue, wed, thu, fri, sat, sun",
+        "c.yaml:8: a schedule entry needs a ritual and a time (HH:MM)",
+        "c.yaml:9: offers: snooze_minutes must be a number from 1 to 240, not 0",
+        "c.yaml:9: unknown key 'naps' in offers; known: "
+        "('snooze_minutes', 'snoozes', 'grace_minutes')",
+    ]
+
+
+def test_ritual_check_reads_a_config_file(tmp_path: Path) -> None:
+    config = tmp_path / "settings.yaml"
+    config.write_text("name: Alex\nschedule:\n  - {ritual: evening, time: '21:30'}\n")
+    env = isolated_env(tmp_path)
+    assert run_cli("check", str(config), env=env).status == 0
+    config.write_text("name: Alex\nschedule:\n  - {ritual: evenin, time: '21:30'}\n")
+    result = run_cli("check", str(config), env=env)
+    assert result.status == 1
+    assert f"{config}:3: there is no ritual called 'evenin'" in result.stderr
+
+
+def test_ritual_check_with_no_files_checks_the_config_and_every_ritual(tmp_path: Path) -> None:
+    env = isolated_env(tmp_path)
+    config = tmp_path / "config" / "ritual" / "config.yaml"
+    config.parent.mkdir(parents=True)
+    config.write_text("wake:\n  en:\n    one: morning\n")
+    result = run_cli("check", env=env)
+    assert result.status == 1
+    assert f"{config}:3: a wake phrase needs two or more words" in result.stderr
+    config.write_text("name: Alex\n")
+    result = run_cli("check", env=env)
+    assert result.status == 0, result.stderr
+    assert "file(s) OK" in result.stdout and int(result.stdout.split()[0]) >= 5
+
+
+def test_listen_without_wake_phrases_or_schedule_says_what_to_add(tmp_path: Path) -> None:
+    env = isolated_env(tmp_path)
+    result = run_cli("listen", "--no-wake", env=env)
+    assert result.status == 1
+    assert "add a 'schedule:' to the config file" in result.stderr
+    config = tmp_path / "c.yaml"
+    config.write_text("language: de\n")
+    result = run_cli("--config", str(config), "listen", env=env)
+    assert result.status == 1
+    assert "there are no wake phrases for de" in result.stderr
+
+
+def test_listen_names_a_missing_ritual_before_it_starts(tmp_path: Path) -> None:
+    config = tmp_path / "c.yaml"
+    config.write_text("wake:\n  en:\n    'ritual, sing': karaoke\n")
+    result = run_cli("--config", str(config), "listen", env=isolated_env(tmp_path))
+    assert result.status == 1
+    assert "no ritual called 'karaoke'" in result.stderr
+
+
+def test_a_second_listener_refuses_to_start(tmp_path: Path) -> None:
+    env = isolated_env(tmp_path, RITUAL_CACHE=str(tmp_path / "cache"))
+    (tmp_path / "cache").mkdir()
+    held = os.open(tmp_path / "cache" / "listen.lock", os.O_RDWR | os.O_CREAT, 0o600)
+    try:
+        os.write(held, b"4242\n")
+        fcntl.flock(held, fcntl.LOCK_EX | fcntl.LOCK_NB)
+        # A real second process, as a user would start one.
+        result = subprocess.run(
+            [sys.executable, "-m", "assistant", "listen"],
+            env={**env, "PYTHONPATH": str(Path(__file__).resolve().parent.parent)},
+            capture_output=True,
+            text=True,
+            timeout=60,
+        )
+    finally:
+        os.close(held)
+    assert result.returncode == 1
+    assert "ritual listen is already running (pid 4242)" in result.stderr
+
+
+# -- the systemd user unit ----------------------------------------------------------------
+
+
+def verify(unit: Path, home: Path) -> subprocess.CompletedProcess[str]:
+    runtime = home / "runtime"
+    runtime.mkdir(mode=0o700, exist_ok=True)
+    return subprocess.run(
+        ["systemd-analyze", "--user", "--man=no", "verify", str(unit)],
+        env={"PATH": os.environ["PATH"], "HOME": str(home), "XDG_RUNTIME_DIR": str(runtime)},
+        capture_output=True,
+        text=True,
+        timeout=60,
+    )
+
+
+@pytest.mark.skipif(
+    shutil.which("systemd-analyze") is None,
+    reason="systemd-analyze is not installed (Debian package systemd)",
+)
+def test_the_unit_passes_systemd_analyze_verify(tmp_path: Path) -> None:
+    unit = tmp_path / service.UNIT_NAME
+    unit.write_text(service.unit_text(service.listen_command(["--config", "/my conf/100%.yaml"])))
+    result = verify(unit, tmp_path)
+    assert (result.returncode, result.stderr) == (0, "")
+    # The check can fail: a unit whose program does not exist is refused.
+    unit.write_text(service.unit_text(["/nonexistent/python", "-m", "assistant", "listen"]))
+    assert verify(unit, tmp_path).returncode == 1
+
+
+def test_the_unit_runs_listen_with_this_interpreter_and_stops_cleanly() -> None:
+    text = service.unit_text(service.listen_command(["--no-wake"]))
+    assert f"ExecStart={sys.executable} -m assistant listen --no-wake" in text
+    assert "Restart=on-failure" in text and "KillSignal=SIGTERM" in text
+    assert "After=pipewire.socket pipewire-pulse.socket pulseaudio.socket" in text
+    assert "WantedBy=default.target" in text
+    assert service.unit_text(["/a b/python", "100%"]).count('"/a b/python" 100%%') == 1
+
+
+@pytest.mark.skipif(shutil.which("systemctl") is None, reason="systemctl is not installed")
+def test_service_install_status_and_remove(tmp_path: Path) -> None:
+    env = isolated_env(tmp_path)
+    result = run_cli("service", "install", env=env)
+    assert result.status == 0, result.stderr
+    unit = tmp_path / "config" / "systemd" / "user" / service.UNIT_NAME
+    assert unit.is_file()
+    assert f"wrote {unit}" in result.stdout
+    enabled = subprocess.run(
+        ["systemctl", "--user", "is-enabled", service.UNIT_NAME],
+        env=env,
+        capture_output=True,
+        text=True,
+    )
+    assert enabled.stdout.strip() == "enabled"  # systemd itself says so
+    status = run_cli("service", "status", env=env)
+    assert service.UNIT_NAME in status.stdout
+    removed = run_cli("service", "remove", env=env)
+    assert removed.status == 0 and not unit.exists()
+    assert "not installed" in run_cli("service", "status", env=env).stdout
