@@ -10,7 +10,7 @@ from collections.abc import Iterable
 from dataclasses import dataclass, field
 from datetime import date, datetime, timedelta, timezone
 from pathlib import Path
-from typing import Optional, Union
+from typing import Callable, Optional, Union
 
 from assistant.core.companion import Microphone, RitualRunner, WakeListener
 from assistant.core.endpoint import EndedBy
@@ -150,12 +150,15 @@ class ScriptedWake:
     waits: int = 0
     fresh_waits: int = 0
 
-    def wait(self, seconds: float, *, fresh: bool) -> Optional[str]:
+    def wait(
+        self, seconds: float, *, fresh: bool, on_ready: Callable[[], None] = lambda: None
+    ) -> Optional[str]:
         self.waits += 1
         self.fresh_waits += fresh
         now = self.clock.now()
         if self.lost_until is not None and now < self.lost_until:
             raise AudioError("the microphone stopped sending audio")
+        on_ready()
         end = now + timedelta(seconds=seconds)
         if self.script and self.script[0][0] <= end:
             at, ritual = self.script.pop(0)

@@ -45,12 +45,17 @@ def register(sub: Any, common: argparse.ArgumentParser) -> None:
     p.set_defaults(func=run)
 
 
-class _Stopped(KeyboardInterrupt):
-    """A stop signal: unwinds like Ctrl-C, so a ritual in progress saves its entry."""
+class _StopSignal:
+    """A stop signal unwinds like Ctrl-C, so a ritual in progress saves its entry; it
+    is remembered, because on the way up the interrupt may change its type (the
+    listener adds what it heard), and a requested stop ends with status 0."""
 
+    received: Optional[int] = None
 
-def _stop(signum: int, frame: Optional[FrameType]) -> None:
-    raise _Stopped
+    @classmethod
+    def handle(cls, signum: int, frame: Optional[FrameType]) -> None:
+        cls.received = signum
+        raise KeyboardInterrupt
 
 
 @contextlib.contextmanager
@@ -98,13 +103,16 @@ def run(args: argparse.Namespace, ctx: Context) -> int:
     wake = not args.no_wake
     if not settings.debug:
         logging.getLogger("assistant").setLevel(logging.INFO)  # "woke: morning" in the log
-    previous = {s: signal.signal(s, _stop) for s in STOP_SIGNALS}
+    _StopSignal.received = None
+    previous = {s: signal.signal(s, _StopSignal.handle) for s in STOP_SIGNALS}
     try:
         with single_instance(settings):
             for line in describe(settings, wake):
                 ctx.err(f"ritual: {line}")
             listen(settings, wake=wake, events=args.events, stdout=ctx.stdout, environ=ctx.environ)
-    except _Stopped:
+    except KeyboardInterrupt:
+        if _StopSignal.received is None:
+            raise  # Ctrl-C: 130, as for any command
         ctx.err("ritual: stopped")
         return 0
     finally:

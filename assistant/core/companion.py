@@ -19,7 +19,7 @@ from __future__ import annotations
 import logging
 from dataclasses import dataclass, field
 from datetime import date, datetime, timedelta
-from typing import Optional, Protocol
+from typing import Callable, Optional, Protocol
 
 from assistant.core.endpoint import EndpointRules
 from assistant.core.errors import AudioError, RitualError
@@ -39,10 +39,13 @@ FIRST_RETRY, LAST_RETRY = 2.0, 60.0
 
 
 class WakeListener(Protocol):
-    def wait(self, seconds: float, *, fresh: bool) -> Optional[str]:
+    def wait(
+        self, seconds: float, *, fresh: bool, on_ready: Callable[[], None] = lambda: None
+    ) -> Optional[str]:
         """Listen for up to ``seconds``; the ritual a wake phrase names, or None.
 
         ``fresh``: forget what the microphone heard before (ritual's own voice).
+        ``on_ready`` is called once the microphone is open and heard.
         Raises AudioError while the microphone is gone."""
 
 
@@ -60,6 +63,10 @@ class RitualRunner(Protocol):
 
     def done_on(self, ritual: str, day: date) -> bool:
         """Whether the ritual was done (completed or stopped) on ``day``."""
+
+
+def _nothing() -> None:
+    pass
 
 
 @dataclass
@@ -84,6 +91,8 @@ class Companion:
     wake: Optional[WakeListener] = None
     """None: no wake phrases; the microphone opens only at offer times"""
     _offers: dict[tuple[str, date, int], _OfferState] = field(default_factory=dict)
+    _retry: float = FIRST_RETRY
+    """seconds before the next attempt to get a lost microphone back"""
 
     def __post_init__(self) -> None:
         self.phrases = phrases_for(self.language)
@@ -95,28 +104,21 @@ class Companion:
         Ctrl-C or a signal (KeyboardInterrupt) ends it, after the ritual in progress
         has saved its entry."""
         fresh = True
-        retry = FIRST_RETRY
         while until is None or self.clock.now() < until:
             try:
                 fresh = self._step(until, fresh=fresh)
             except AudioError as e:
-                log.warning("%s; trying again in %g s", e, retry)
-                self.events(Event.MIC_LOST, retry=retry)
-                self.clock.sleep(retry)
-                retry = min(retry * 2, LAST_RETRY)
+                log.warning("%s; trying again in %g s", e, self._retry)
+                self.events(Event.MIC_LOST, retry=self._retry)
+                self.clock.sleep(self._retry)
+                self._retry = min(self._retry * 2, LAST_RETRY)
                 fresh = True
-                continue
-            if retry != FIRST_RETRY:
-                log.warning("the microphone is back")
-                retry = FIRST_RETRY
 
     def _step(self, until: Optional[datetime], *, fresh: bool) -> bool:
         """Make a due offer, or wait (running a ritual if one is woken);
         whether ritual spoke, so that the next wait forgets what the mic heard."""
         if self._offer_due():
             return True
-        if fresh:
-            self.events(Event.WAITING, wake=self.wake is not None, next_offer=self._next())
         ritual = self._wait(self._seconds_to_next_offer(until), fresh=fresh)
         if ritual is None:
             return False
@@ -125,14 +127,22 @@ class Companion:
         self._run(ritual)
         return True
 
+    def _waiting(self) -> None:
+        """Listening (again): say so, and that the microphone is back if it was lost."""
+        if self._retry != FIRST_RETRY:
+            log.warning("the microphone is back")
+            self._retry = FIRST_RETRY
+        self.events(Event.WAITING, wake=self.wake is not None, next_offer=self._next())
+
     # -- waiting -----------------------------------------------------------------------------
     def _wait(self, seconds: float, *, fresh: bool) -> Optional[str]:
         if self.wake is None:
             if fresh:
                 self.mic.release()
+                self._waiting()
             self.clock.sleep(seconds)
             return None
-        return self.wake.wait(seconds, fresh=fresh)
+        return self.wake.wait(seconds, fresh=fresh, on_ready=self._waiting if fresh else _nothing)
 
     def _seconds_to_next_offer(self, until: Optional[datetime]) -> float:
         now = self.clock.now()

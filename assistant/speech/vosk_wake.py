@@ -24,7 +24,7 @@ import json
 import logging
 import time
 from collections.abc import Mapping
-from typing import Any, Optional
+from typing import Any, Callable, Optional
 
 from assistant.audio import RATE, AudioSource, seconds_of
 from assistant.core.language import for_language
@@ -92,13 +92,16 @@ class VoskWakeListener:
             self._recogniser.Reset()
         return self._recogniser
 
-    def wait(self, seconds: float, *, fresh: bool) -> Optional[str]:
+    def wait(
+        self, seconds: float, *, fresh: bool, on_ready: Callable[[], None] = lambda: None
+    ) -> Optional[str]:
         """Listen for up to ``seconds`` (audio time, or wall time when no audio comes)."""
         recogniser = self._build()
         if fresh:
             self.source.drain()  # what came in while ritual spoke is its own voice
             recogniser.Reset()
             self._partial = ""
+        on_ready()
         started, heard = time.monotonic(), 0.0
         while max(heard, time.monotonic() - started) < seconds:
             chunk = self.source.read(READ_TIMEOUT)
