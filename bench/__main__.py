@@ -41,6 +41,7 @@ def _measure(work: Path, args: argparse.Namespace) -> dict[str, Any]:
     from bench.listener_cpu import bench_listener
     from bench.studio import Studio
     from bench.voice_ritual import bench_voice_ritual
+    from bench.wake import bench_wake
     from tests.kmodel import ko_model_copy
 
     results: dict[str, Any] = {}
@@ -62,8 +63,50 @@ def _measure(work: Path, args: argparse.Namespace) -> dict[str, Any]:
         part = bench_listener(model, work, args.runs, log=_log)
         details["listener"] = part.pop("details")
         results.update(part)
+    if args.only in (None, "wake"):
+        _log("wake detector: spoken phrases, unrelated talk (faster than real time)")
+        part = bench_wake(model, work / "wake", log=_log)
+        details.update(part.pop("details"))
+        results.update(part)
+    for name, bench in (("listen", _listen), ("pi", _pi_class)):
+        if args.only in (None, name):
+            part = bench(model, work / name, args)
+            details.update(part.pop("details"))
+            results.update(part)
     results["details"] = details
     return results
+
+
+def _in_studio(work: Path, measure: Any) -> dict[str, Any]:
+    from bench.studio import Studio
+
+    studio = Studio(work / "pulse")
+    try:
+        studio.start()
+        studio.point_this_process()
+        result: dict[str, Any] = measure(studio)
+        return result
+    finally:
+        studio.stop()
+
+
+def _listen(model: Path, work: Path, args: argparse.Namespace) -> dict[str, Any]:
+    from bench.listen import bench_listen
+
+    _log(f"ritual listen: idle CPU, {args.rituals} woken rituals in one process")
+    return _in_studio(work, lambda s: bench_listen(s, model, work, args.rituals, log=_log))
+
+
+def _pi_class(model: Path, work: Path, args: argparse.Namespace) -> dict[str, Any]:
+    from bench.pi_class import bench_pi_class
+    from bench.quota import quota_missing
+
+    why = quota_missing()
+    if why:
+        _log(f"pi-class figures skipped: {why}")
+        return {"details": {"pi_class": {"skipped": why}}}
+    _log("pi-class: the voice ritual and listen under a 0.3-core CPU quota")
+    return _in_studio(work, lambda s: bench_pi_class(s, model, work, args.runs, log=_log))
 
 
 def main(argv: list[str] | None = None) -> int:
@@ -71,7 +114,12 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--runs", type=int, default=5, help="runs per figure (default 5)")
     parser.add_argument("--out", type=Path, default=RESULTS, help="results file")
     parser.add_argument(
-        "--only", choices=("ritual", "listener"), help="run one part (the file gets its keys only)"
+        "--only",
+        choices=("ritual", "listener", "wake", "listen", "pi"),
+        help="run one part (its keys in the results file are replaced, the others kept)",
+    )
+    parser.add_argument(
+        "--rituals", type=int, default=50, help="rituals woken in one listen process (default 50)"
     )
     parser.add_argument(
         "--keep", action="store_true", help="keep the work folder (journals, events, answers)"
@@ -97,6 +145,7 @@ def main(argv: list[str] | None = None) -> int:
         else:
             shutil.rmtree(work, ignore_errors=True)
     results["machine"]["bench_minutes"] = round((time.monotonic() - started) / 60, 1)
+    results["machines"] = {args.only or "all": results["machine"]}
     print(report.table(results))
     report.write(results, args.out)
     _log(f"wrote {args.out}")

@@ -12,6 +12,13 @@ TARGETS: dict[str, tuple[str, float]] = {
     "greeting_start_ms": ("<=", 500),
     "rss_over_bare_model_mb": ("<=", 80),
     "second_run_synth_calls": ("<=", 0),
+    "wake_idle_cpu_pct": ("<=", 3),
+    "wake_to_prompt_ms": ("<=", 800),
+    "false_wakes_per_hour": ("<=", 0),
+    "wake_miss_rate": ("<=", 0.05),
+    "listen_rss_growth_pct": ("<=", 5),
+    "pi_class_turn_latency_ms": ("<=", 400),
+    "pi_class_mic_overflows": ("<=", 0),
 }
 ROWS = (
     ("turn_latency_over_silence_ms", "turn latency over silence (ms)"),
@@ -21,6 +28,14 @@ ROWS = (
     ("python_startup_ms", "  baseline: python -c pass (ms)"),
     ("rss_over_bare_model_mb", "peak RSS over bare model (MB)"),
     ("second_run_synth_calls", "syntheses on the second run"),
+    ("wake_idle_cpu_pct", "listen waiting: % of a core"),
+    ("wake_to_prompt_ms", "wake phrase end -> greeting (ms)"),
+    ("false_wakes_per_hour", "false wakes per hour of talk"),
+    ("wake_miss_rate", "wake phrases missed (share)"),
+    ("listen_rss_growth_pct", "listen RSS growth, 50 rituals (%)"),
+    ("pi_class_turn_latency_ms", "pi-class turn latency (ms)"),
+    ("pi_class_wake_to_prompt_ms", "pi-class wake -> greeting (ms)"),
+    ("pi_class_mic_overflows", "pi-class mic overflows"),
 )
 
 
@@ -57,10 +72,26 @@ def table(results: dict[str, Any]) -> str:
     return "\n".join(lines)
 
 
+def merged(results: dict[str, Any], path: Path) -> dict[str, Any]:
+    """The figures of this run over those already in ``path``: a run of one part
+    (``--only``) replaces that part's figures and keeps the others'."""
+    try:
+        earlier = json.loads(path.read_text(encoding="utf-8"))
+    except (OSError, ValueError):
+        earlier = {}
+    if not isinstance(earlier, dict):
+        earlier = {}
+    data = {k: v for k, v in earlier.items() if k not in ("targets", "met")}
+    for key, value in results.items():
+        if key in ("details", "machines") and isinstance(data.get(key), dict):
+            data[key] = {**data[key], **value}
+        else:
+            data[key] = value
+    return data
+
+
 def write(results: dict[str, Any], path: Path) -> None:
-    data = {
-        **results,
-        "targets": {k: f"{op} {limit:g}" for k, (op, limit) in TARGETS.items()},
-        "met": {k: verdict(k, results[k]) for k in TARGETS if k in results},
-    }
+    data = merged(results, path)
+    data["targets"] = {k: f"{op} {limit:g}" for k, (op, limit) in TARGETS.items()}
+    data["met"] = {k: verdict(k, data[k]) for k in TARGETS if k in data}
     path.write_text(json.dumps(data, indent=2, ensure_ascii=False) + "\n", encoding="utf-8")

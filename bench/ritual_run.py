@@ -10,7 +10,7 @@ import sys
 import time
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Any
+from typing import Any, Callable
 
 from bench import ROOT
 from bench.recorder import Recorder, Recording
@@ -84,9 +84,16 @@ def _cached_prompts(cache: Path) -> set[str]:
 
 
 def run_ritual(
-    studio: Studio, ritual: Path, model: Path, folders: Folders, answers: dict[str, Answer]
+    studio: Studio,
+    ritual: Path,
+    model: Path,
+    folders: Folders,
+    answers: dict[str, Answer],
+    preexec: Callable[[], None] | None = None,
 ) -> RitualRun:
-    """Run ``ritual`` to its end, answering each step in ``answers`` once."""
+    """Run ``ritual`` to its end, answering each step in ``answers`` once.
+
+    ``preexec`` runs in the child before ritual starts (bench/quota.py: a CPU quota)."""
     folders.home.mkdir(parents=True, exist_ok=True)
     (folders.home / "config.yaml").write_text("name: bench\n", encoding="utf-8")
     before = _cached_prompts(folders.cache)
@@ -104,7 +111,7 @@ def run_ritual(
              "--journal", str(folders.journal), "--model", str(model),
              "--events", str(folders.events)],
             cwd=ROOT, env=_env(studio, folders), stdin=subprocess.DEVNULL,
-            stdout=subprocess.DEVNULL, stderr=stderr,
+            stdout=subprocess.DEVNULL, stderr=stderr, preexec_fn=preexec,
         )  # fmt: skip
         status, usage = _answer_until_exit(proc, tail, pending, fed, studio, playing)
         time.sleep(0.3)  # the last sound reaches the recording

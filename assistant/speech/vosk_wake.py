@@ -11,6 +11,9 @@ the grammar. So a wake needs all of:
   something else to map onto;
 - nothing woke it in the last ``refractory`` seconds.
 
+A loudness gate (audio/loudness.py) feeds the recogniser only what stands out
+from the room, so hours of quiet cost next to nothing.
+
 It decides early: when the partial text has been exactly a phrase for
 ``HOLD_SECONDS`` of audio, the result is closed then and there, instead of waiting
 for Vosk's own endpointer (a second of silence or more).
@@ -27,6 +30,7 @@ from collections.abc import Mapping
 from typing import Any, Callable, Optional
 
 from assistant.audio import RATE, AudioSource, seconds_of
+from assistant.audio.loudness import LoudnessGate
 from assistant.core.language import for_language
 from assistant.core.voice_commands import normalize
 from assistant.speech.vosk_model import SharedModel, import_vosk, quiet_audio
@@ -74,6 +78,9 @@ class VoskWakeListener:
         """audio fed so far (the recogniser's clock)"""
         self.rejected = 0
         """results that were exactly a phrase but too unsure: a figure for tuning"""
+        self.gate = LoudnessGate()
+        """the recogniser hears only what stands out from the room: it costs nothing
+        while the room is quiet"""
         self._recogniser: Any = None
         self._awake_at = -refractory
         self._partial = ""
@@ -99,8 +106,8 @@ class VoskWakeListener:
         recogniser = self._build()
         if fresh:
             self.source.drain()  # what came in while ritual spoke is its own voice
-            recogniser.Reset()
-            self._partial = ""
+            self._forget(recogniser)
+            self.gate.reset()
         on_ready()
         started, heard = time.monotonic(), 0.0
         while max(heard, time.monotonic() - started) < seconds:
@@ -111,11 +118,21 @@ class VoskWakeListener:
                 continue
             heard += seconds_of(chunk)
             self.heard_seconds += seconds_of(chunk)
-            ritual = self._feed(recogniser, chunk)
+            was_open = self.gate.open
+            loud = self.gate.process(chunk)
+            if not loud:
+                if was_open:
+                    self._forget(recogniser)  # the phrase, if any, was judged by now
+                continue
+            ritual = self._feed(recogniser, loud)
             if ritual is not None:
                 self._awake_at = self.heard_seconds
                 return ritual
         return None
+
+    def _forget(self, recogniser: Any) -> None:
+        recogniser.Reset()
+        self._partial = ""
 
     def _feed(self, recogniser: Any, chunk: bytes) -> Optional[str]:
         if recogniser.AcceptWaveform(chunk):

@@ -26,12 +26,14 @@ def need_espeak() -> str:
     return path
 
 
-def spoken(text: str, voice: str = "ko") -> np.ndarray:
-    """``text`` spoken by espeak-ng, as 16 kHz mono float samples."""
+def spoken(text: str, voice: str = "ko", rate: int | None = None) -> np.ndarray:
+    """``text`` spoken by espeak-ng (at ``rate`` words per minute), as 16 kHz mono
+    float samples."""
     espeak = need_espeak()
+    speed = ["-s", str(rate)] if rate else []
     with tempfile.TemporaryDirectory() as tmp:
         raw = Path(tmp) / "raw.wav"
-        subprocess.run([espeak, "-v", voice, "-w", str(raw), text], check=True)
+        subprocess.run([espeak, "-v", voice, *speed, "-w", str(raw), text], check=True)
         audio = read_wav(raw)
     return np.frombuffer(to_mono_16k(audio.frames, audio.rate), dtype="<i2").astype(float)
 
