@@ -44,9 +44,9 @@ class LoudnessGate:
         self.floor_db: float | None = None
         """the room's noise floor, dBFS"""
         self.open = False
-        self._quiet_for = 0.0
+        self._quiet_bytes = 0
         self._held: deque[bytes] = deque()
-        self._held_seconds = 0.0
+        self._held_bytes = 0
 
     def process(self, chunk: bytes) -> bytes:
         """What of the audio so far to pass on: b"" while the room is quiet."""
@@ -57,34 +57,33 @@ class LoudnessGate:
         else:
             self.floor_db += self.drift * seconds
         if level >= self.floor_db + self.rise_db:
-            self._quiet_for = 0.0
+            self._quiet_bytes = 0
             if not self.open:
                 self.open = True
                 held = b"".join(self._held)
                 self._held.clear()
-                self._held_seconds = 0.0
+                self._held_bytes = 0
                 return held + chunk
             return chunk
         if self.open:
-            self._quiet_for += seconds
-            if self._quiet_for <= self.hangover:
+            self._quiet_bytes += len(chunk)
+            if self._quiet_bytes <= int(self.hangover * RATE) * SAMPLE_WIDTH:
                 return chunk
             self.open = False
-        self._hold(chunk, seconds)
+        self._hold(chunk)
         return b""
 
-    def _hold(self, chunk: bytes, seconds: float) -> None:
+    def _hold(self, chunk: bytes) -> None:
+        """Keep the last ``preroll`` seconds of quiet (counted in bytes: exact)."""
         self._held.append(chunk)
-        self._held_seconds += seconds
-        while (
-            self._held
-            and self._held_seconds - len(self._held[0]) / (SAMPLE_WIDTH * RATE) >= self.preroll
-        ):
-            self._held_seconds -= len(self._held.popleft()) / (SAMPLE_WIDTH * RATE)
+        self._held_bytes += len(chunk)
+        limit = int(self.preroll * RATE) * SAMPLE_WIDTH
+        while self._held and self._held_bytes - len(self._held[0]) >= limit:
+            self._held_bytes -= len(self._held.popleft())
 
     def reset(self) -> None:
         """Forget the held audio and close (after ritual spoke); the floor is kept."""
         self.open = False
-        self._quiet_for = 0.0
+        self._quiet_bytes = 0
         self._held.clear()
-        self._held_seconds = 0.0
+        self._held_bytes = 0
