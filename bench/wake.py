@@ -13,71 +13,15 @@ from typing import Any
 
 import numpy as np
 
-from assistant.audio.wav import WavSource, write_wav
+from assistant.audio.wav import WavSource
 from assistant.core.hands_free import DEFAULT_WAKE
 from assistant.speech.vosk_model import SharedModel
 from assistant.speech.vosk_wake import VoskWakeListener, decoys_for
-from bench import RATE, ROOT
-from tests.engine.sounds import NOISE, spoken
+from bench import RATE
+from tests.engine.sounds import SPEEDS, phrase_audio, talk, wav_of
 
-UNRELATED = ROOT / "tests" / "data" / "unrelated-ko.txt"
-SPEEDS = (130, 160, 190)
-"""espeak-ng words per minute: a slow, an ordinary and a quick speaker"""
 NOISES = (("quiet", None), ("pink 20 dB", 20.0), ("pink 10 dB", 10.0))
 FALSE_WAKE_MINUTES = 10.0
-
-
-def unrelated_sentences() -> list[str]:
-    lines = UNRELATED.read_text(encoding="utf-8").splitlines()
-    return [line for line in lines if line.strip() and not line.startswith("#")]
-
-
-def pink(n: int, seed: int) -> np.ndarray[Any, Any]:
-    """Unit-RMS pink (1/f) noise: like a fan, a fridge, a street far away."""
-    rng = np.random.default_rng(seed)
-    freqs = np.fft.rfftfreq(n, 1 / RATE)
-    spectrum = rng.normal(0, 1, len(freqs)) + 1j * rng.normal(0, 1, len(freqs))
-    spectrum[1:] /= np.sqrt(freqs[1:])
-    spectrum[0] = 0
-    noise = np.fft.irfft(spectrum, n)
-    return noise / (np.std(noise) + 1e-9)
-
-
-def _level(speech: np.ndarray[Any, Any]) -> float:
-    frames = speech[: len(speech) // 320 * 320].reshape(-1, 320)
-    energy = np.sqrt((frames.astype(float) ** 2).mean(axis=1))
-    return float(np.sqrt((energy[energy > 0.1 * energy.max()] ** 2).mean()))
-
-
-def phrase_audio(text: str, speed: int, snr: float | None, seed: int) -> np.ndarray[Any, Any]:
-    """A wake phrase with a second of room before and after, at ``snr`` dB of pink noise."""
-    speech = spoken(text, rate=speed)
-    signal = np.concatenate([np.zeros(RATE), speech, np.zeros(int(1.5 * RATE))])
-    if snr is not None:
-        signal = signal + pink(len(signal), seed) * _level(speech) / 10 ** (snr / 20)
-    return signal + np.random.default_rng(seed).normal(0.0, NOISE, len(signal))
-
-
-def _wav(path: Path, signal: np.ndarray[Any, Any]) -> Path:
-    write_wav(path, np.clip(signal, -32768, 32767).astype("<i2").tobytes(), RATE)
-    return path
-
-
-def talk(path: Path, minutes: float, seed: int = 0) -> Path:
-    """``minutes`` of unrelated speech, round the sentences, with pauses of room noise
-    and, every few sentences, half a minute of noise alone."""
-    rng = np.random.default_rng(seed)
-    voiced = [spoken(t, rate=int(rng.choice(SPEEDS))) for t in unrelated_sentences()]
-    parts: list[np.ndarray[Any, Any]] = []
-    total, n = 0, 0
-    while total < minutes * 60 * RATE:
-        quiet = 30.0 if n % 12 == 11 else rng.uniform(0.3, 2.5)
-        parts += [np.zeros(int(quiet * RATE)), voiced[n % len(voiced)]]
-        total += len(parts[-2]) + len(parts[-1])
-        n += 1
-    signal = np.concatenate(parts)[: int(minutes * 60 * RATE)]
-    signal = signal + pink(len(signal), seed) * 60.0  # a room, well under the voice
-    return _wav(path, signal + rng.normal(0.0, NOISE, len(signal)))
 
 
 @dataclass
@@ -92,14 +36,14 @@ class DetectorFigures:
 def measure_detector(model_path: Path, work: Path, log: Any = print) -> DetectorFigures:
     phrases = DEFAULT_WAKE["ko"]
     model = SharedModel(model_path)
-    detector = VoskWakeListener(model, WavSource(_wav(work / "q.wav", np.zeros(RATE))), phrases,
+    detector = VoskWakeListener(model, WavSource(wav_of(work / "q.wav", np.zeros(RATE))), phrases,
                                 decoys=decoys_for("ko"))  # fmt: skip
     missed, tried, seed = [], 0, 0
     for phrase, ritual in phrases.items():
         for speed in SPEEDS:
             for label, snr in NOISES:
                 seed += 1
-                wav = _wav(work / f"wake-{seed}.wav", phrase_audio(phrase, speed, snr, seed))
+                wav = wav_of(work / f"wake-{seed}.wav", phrase_audio(phrase, speed, snr, seed))
                 detector.source = WavSource(wav)
                 woke = detector.wait(60.0, fresh=True)
                 tried += 1

@@ -3,8 +3,9 @@
 from __future__ import annotations
 
 import json
+import time
 from pathlib import Path
-from typing import Any
+from typing import Any, Callable, Optional
 
 
 class EventTail:
@@ -28,3 +29,28 @@ class EventTail:
         new = [json.loads(line) for line in lines if line.strip()]
         self.seen += new
         return new
+
+
+class EventWaiter:
+    """Waits for events one after another, in order: an event that came in the same
+    batch as the one waited for is not lost, the next wait finds it."""
+
+    def __init__(self, tail: EventTail) -> None:
+        self.tail = tail
+        self.cursor = 0
+
+    def next(
+        self, event: str, timeout: float, alive: Callable[[], bool], **fields: Any
+    ) -> Optional[dict[str, Any]]:
+        """The next ``event`` with ``fields`` after the last one found, or None."""
+        deadline = time.monotonic() + timeout
+        while True:
+            while self.cursor < len(self.tail.seen):
+                seen = self.tail.seen[self.cursor]
+                self.cursor += 1
+                if seen["event"] == event and all(seen.get(k) == v for k, v in fields.items()):
+                    return seen
+            if time.monotonic() > deadline or not alive():
+                return None
+            time.sleep(0.02)
+            self.tail.poll()

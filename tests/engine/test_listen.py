@@ -19,7 +19,7 @@ from typing import Any
 
 import pytest
 
-from tests.engine.event_tail import EventTail
+from tests.engine.event_tail import EventTail, EventWaiter
 from tests.engine.sounds import answer_wav
 from tests.engine.virtual_audio import VirtualAudio
 
@@ -43,6 +43,7 @@ class Listener:
         config = tmp / "config.yaml"
         config.write_text("name: tester\nlanguage: ko\n", encoding="utf-8")
         self.events = EventTail(tmp / "events.jsonl")
+        self.waiter = EventWaiter(self.events)
         env = {
             **audio.client_env(),
             "RITUAL_CACHE": str(tmp / "cache"),
@@ -58,15 +59,10 @@ class Listener:
         )  # fmt: skip
 
     def wait_for(self, event: str, timeout: float = 60.0, **fields: Any) -> dict[str, Any]:
-        deadline = time.monotonic() + timeout
-        while time.monotonic() < deadline:
-            for seen in self.events.poll():
-                if seen["event"] == event and all(seen.get(k) == v for k, v in fields.items()):
-                    return seen
-            if self.proc.poll() is not None:
-                break
-            time.sleep(0.05)
-        raise AssertionError(f"no {event} {fields}; seen: {self.events.seen}\n{self.stop()[1]}")
+        found = self.waiter.next(event, timeout, lambda: self.proc.poll() is None, **fields)
+        if found is None:
+            raise AssertionError(f"no {event} {fields}; seen: {self.events.seen}\n{self.stop()[1]}")
+        return found
 
     def say(self, name: str, *texts: str, tail: float = 1.5) -> None:
         wav, _ = answer_wav(self.tmp / f"{name}.wav", *texts, lead=0.5, tail=tail)

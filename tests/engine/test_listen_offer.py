@@ -15,7 +15,7 @@ import pytest
 
 from assistant.app import listen
 from assistant.settings import load_settings
-from tests.engine.event_tail import EventTail
+from tests.engine.event_tail import EventTail, EventWaiter
 from tests.engine.sounds import answer_wav
 from tests.engine.virtual_audio import VirtualAudio
 
@@ -81,14 +81,13 @@ def test_an_offer_answered_later_then_yes(
     thread = threading.Thread(target=run, daemon=True)
     thread.start()
 
+    waiter = EventWaiter(events)
+
     def wait_for(event: str, **fields: Any) -> dict[str, Any]:
-        deadline = time.monotonic() + 90
-        while time.monotonic() < deadline and not failure:
-            for seen in events.poll():
-                if seen["event"] == event and all(seen.get(k) == v for k, v in fields.items()):
-                    return seen
-            time.sleep(0.05)
-        raise AssertionError(f"no {event}: {failure or events.seen}")
+        found = waiter.next(event, 90, lambda: not failure, **fields)
+        if found is None:
+            raise AssertionError(f"no {event}: {failure or events.seen}")
+        return found
 
     def say(name: str, text: str) -> None:
         virtual_audio.feed(answer_wav(tmp_path / f"{name}.wav", text, lead=0.3, tail=2.0)[0])

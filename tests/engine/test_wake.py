@@ -1,0 +1,50 @@
+"""The wake detector on the real Korean model, fed faster than real time from files:
+spoken wake phrases wake it, ten minutes of unrelated talk and room noise never do."""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+from pathlib import Path
+
+import numpy as np
+import pytest
+
+from assistant.audio.wav import WavSource
+from assistant.core.hands_free import DEFAULT_WAKE
+from assistant.speech.vosk_model import SharedModel
+from assistant.speech.vosk_wake import VoskWakeListener, decoys_for
+from tests.engine.sounds import SPEEDS, phrase_audio, talk, wav_of
+
+pytestmark = pytest.mark.engine
+PHRASES = DEFAULT_WAKE["ko"]
+
+
+@pytest.fixture(scope="module")
+def detector(
+    ko_model: Path, tmp_path_factory: pytest.TempPathFactory
+) -> Iterator[VoskWakeListener]:
+    quiet = wav_of(tmp_path_factory.mktemp("quiet") / "q.wav", np.zeros(16000))
+    model = SharedModel(ko_model)
+    yield VoskWakeListener(model, WavSource(quiet), PHRASES, decoys=decoys_for("ko"))
+    model.close()
+
+
+@pytest.mark.parametrize("speed", SPEEDS)
+@pytest.mark.parametrize(("phrase", "ritual"), sorted(PHRASES.items()))
+def test_a_spoken_wake_phrase_wakes_its_ritual(
+    detector: VoskWakeListener, tmp_path: Path, phrase: str, ritual: str, speed: int
+) -> None:
+    detector.source = WavSource(wav_of(tmp_path / "wake.wav", phrase_audio(phrase, speed, 20.0, 3)))
+    assert detector.wait(30.0, fresh=True) == ritual
+
+
+def test_ten_minutes_of_unrelated_talk_never_wakes_it(
+    detector: VoskWakeListener, tmp_path: Path
+) -> None:
+    detector.source = WavSource(talk(tmp_path / "talk.wav", minutes=10.0, seed=11))
+    heard_before = detector.heard_seconds
+    woke = []
+    while (ritual := detector.wait(3600.0, fresh=False)) is not None:
+        woke.append((round(detector.heard_seconds - heard_before), ritual))
+    assert detector.heard_seconds - heard_before >= 600
+    assert woke == []
