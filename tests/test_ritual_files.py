@@ -91,7 +91,7 @@ steps:
     assert isinstance(breathe, Breathe) and breathe.count == 2 and breathe.breathe_out == 6
     assert isinstance(a, Ask) and a.listening.id == "q1" and a.listening.silence == 3
     assert isinstance(b, Ask) and b.listening.id == "q2" and b.listening.confirm
-    assert isinstance(recall, Recall) and recall.when == "latest" and recall.listening is None
+    assert isinstance(recall, Recall) and recall.when == ("latest",) and recall.listening is None
 
 
 def test_morning_intention_is_what_the_evening_recalls() -> None:
