@@ -347,7 +347,7 @@ class JournalIndex:
         where, params = _filters(ritual, since, until)
         rows = self.db.execute(
             "SELECT path, started, ritual, status, asked, answered FROM files f"
-            f" WHERE problem IS NULL{where} ORDER BY name_day, session, path",
+            f" WHERE problem IS NULL{where} ORDER BY day, started, session, path",
             params,
         )
         root = self.folder.root
@@ -387,7 +387,7 @@ class JournalIndex:
             numbers.setdefault(file_id, {})[key] = value
         rows = self.db.execute(
             "SELECT id, day, ritual, asked, answered FROM files f"
-            f" WHERE problem IS NULL{where} ORDER BY day, session",
+            f" WHERE problem IS NULL{where} ORDER BY day, started, session",
             params,
         )
         return [

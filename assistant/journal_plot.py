@@ -18,10 +18,15 @@ from assistant.core.stats import (
     current_streak,
     longest_streak,
     number_points,
+    shade_level,
     week_start,
 )
 
 CALENDAR_WEEKS = 53
+CALENDAR_COLOURS = ("#ebedf0", "#c6e48b", "#7bc96f", "#239a3b", "#196127")
+"""no entry, then the four levels of ``shade_level`` (as the terminal calendar)"""
+DOTS_UP_TO = 400
+"""each answer is drawn as a dot up to this many; beyond, only the average line"""
 ROLLING_DAYS = 30
 """the mood line is the average of the days with a mood in the 30 days up to each"""
 
@@ -49,24 +54,36 @@ def plot_journal(facts: list[EntryFacts], today: date, *, mood: str, out: Path) 
 
 
 def _calendar(axes: Any, facts: list[EntryFacts], today: date) -> None:
+    from matplotlib.colors import ListedColormap
+
     first = week_start(today) - timedelta(weeks=CALENDAR_WEEKS - 1)
-    counts = [[0.0] * CALENDAR_WEEKS for _ in range(7)]
+    counts: dict[date, int] = {}
     for fact in facts:
-        if first <= fact.day <= today:
-            column = (fact.day - first).days // 7
-            counts[fact.day.weekday()][column] += 1
-    for row in range(7):  # days still to come this week are left blank
-        for column in range(CALENDAR_WEEKS):
-            if first + timedelta(weeks=column, days=row) > today:
-                counts[row][column] = float("nan")
-    days = {f.day for f in facts}
-    axes.imshow(counts, cmap="Greens", aspect="equal", vmin=0, interpolation="nearest")
-    axes.set_yticks(range(7), WEEKDAYS)
+        counts[fact.day] = counts.get(fact.day, 0) + 1
+    most = max((n for d, n in counts.items() if first <= d <= today), default=0)
+    levels = [[float("nan")] * CALENDAR_WEEKS for _ in range(7)]
+    for column in range(CALENDAR_WEEKS):
+        for row in range(7):
+            day = first + timedelta(weeks=column, days=row)
+            if day <= today:  # days still to come this week stay blank
+                levels[row][column] = shade_level(counts.get(day, 0), most)
+    axes.pcolormesh(
+        levels,
+        cmap=ListedColormap(CALENDAR_COLOURS),
+        vmin=-0.5,
+        vmax=len(CALENDAR_COLOURS) - 0.5,
+        edgecolors="white",
+        linewidth=1.5,
+    )
+    axes.set_aspect("equal")
+    axes.invert_yaxis()
+    axes.set_yticks([r + 0.5 for r in range(7)], WEEKDAYS)
     ticks = [c for c in range(CALENDAR_WEEKS) if (first + timedelta(weeks=c)).day <= 7]
-    axes.set_xticks(ticks, [f"{first + timedelta(weeks=c):%b}" for c in ticks])
+    axes.set_xticks([c + 0.5 for c in ticks], [f"{first + timedelta(weeks=c):%b}" for c in ticks])
     axes.tick_params(length=0)
     for side in axes.spines.values():
         side.set_visible(False)
+    days = set(counts)
     axes.set_title(
         f"Entries a day, the last year: {current_streak(days, today)} days in a row now, "
         f"{longest_streak(days)} at the longest",
@@ -83,7 +100,8 @@ def _mood(axes: Any, facts: list[EntryFacts], mood: str) -> None:
         return
     days = [d for d, _ in points]
     values = [v for _, v in points]
-    axes.scatter(days, values, s=6, alpha=0.25, color="tab:blue", label="each answer")
+    if len(points) <= DOTS_UP_TO:
+        axes.scatter(days, values, s=10, alpha=0.35, color="tab:blue", label="each answer")
     axes.plot(days, _rolling(points), color="tab:blue", label=f"{ROLLING_DAYS}-day average")
     axes.set_yticks(range(min(values), max(values) + 1))
     axes.grid(axis="y", alpha=0.3)

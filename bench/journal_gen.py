@@ -13,6 +13,7 @@ a benchmark fixture, not a diary).
 from __future__ import annotations
 
 import argparse
+import math
 import os
 import random
 from datetime import date, datetime, time, timedelta, timezone
@@ -108,7 +109,11 @@ def make_entry(rng: random.Random, day: date, ritual: str) -> Entry:
     )
     for answer_id, prompt in QUESTIONS[ritual]:
         if answer_id == "mood":
-            number = rng.choice((1, 2, 3, 3, 4, 4, 4, 5))
+            # brighter in summer, and a slow drift over the years, with day-to-day noise
+            season = math.sin(2 * math.pi * (day.timetuple().tm_yday - 80) / 365.25)
+            years = (day - date(2000, 1, 1)).days / 365.25
+            level = 3.2 + 0.7 * season + 0.4 * math.sin(years) + rng.gauss(0, 0.8)
+            number = max(1, min(5, round(level)))
             words = ("one", "two", "three", "four", "five")[number - 1]
             entry = entry.with_answer(Answer(answer_id, prompt, f"A {words}.", number=number))
             continue

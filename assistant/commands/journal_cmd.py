@@ -130,17 +130,19 @@ def _on_this_day(folder: JournalFolder, day: date, ctx: Context) -> int:
 
 
 def _print_day(folder: JournalFolder, day: date, ctx: Context, heading: str = "") -> bool:
-    """Print the entries of ``day`` that read as entries; whether there were any."""
-    shown = False
+    """Print the entries of ``day`` that read as entries, in the order they were
+    begun; whether there were any."""
+    entries = []
     for path in folder.day_entries(day):
-        if folder.read_or_pass_over(path) is None:
-            continue
-        if heading and not shown:
-            ctx.out(heading + "\n")
-        shown = True
+        entry = folder.read_or_pass_over(path)
+        if entry is not None:
+            entries.append((entry.started.replace(tzinfo=None), path))
+    if entries and heading:
+        ctx.out(heading + "\n")
+    for _, path in sorted(entries):
         ctx.out(f"<!-- {path} -->")
         ctx.out(path.read_text(encoding="utf-8"))
-    return shown
+    return bool(entries)
 
 
 def search_entries(args: argparse.Namespace, ctx: Context) -> int:

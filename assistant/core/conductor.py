@@ -34,6 +34,7 @@ from assistant.core.ports import (
 )
 from assistant.core.reframe import NO_REFRAMES, Reframes
 from assistant.core.ritual import (
+    TIMES_OF_DAY,
     Affirm,
     Ask,
     Breathe,
@@ -261,7 +262,9 @@ class Conductor:
             if scale and heard.number is None and not asked_for_number and command is None:
                 # Words but no number: ask once for just the number; the words are kept.
                 asked_for_number = True
-                speak = self.phrases["number_again"].format(low=scale.low, high=scale.high)
+                speak = self.phrases["number_again"].format(
+                    low=self._spoken_number(scale.low), high=self._spoken_number(scale.high)
+                )
                 continue
             if listening.confirm:
                 verdict = self._confirm(heard, prompt, listening, index, first_part)
@@ -278,10 +281,12 @@ class Conductor:
         return _Move.NEXT
 
     def _number_heard(self, number: int, scale: Scale) -> str:
-        english = self.phrases is phrases_for("en")
-        said = number_words(number) if english else str(number)
-        high = number_words(scale.high) if english else str(scale.high)
+        said, high = self._spoken_number(number), self._spoken_number(scale.high)
         return _capitalised(self.phrases["number_heard"].format(number=said, high=high))
+
+    def _spoken_number(self, number: int) -> str:
+        """English numbers in words; other languages' voices read digits themselves."""
+        return number_words(number) if self.phrases is phrases_for("en") else str(number)
 
     def _record_unless_answered(self, answer_id: str, prompt: str, state: AnswerState) -> None:
         """Record a skip or a silence, but never over an answer given before "back"."""
@@ -422,10 +427,11 @@ class Conductor:
         return utterance
 
     def _number(self, utterance: Utterance, scale: Scale) -> Optional[int]:
-        """The number an answer gives on a scale: from its words, else from the phrase
-        the listener heard it as."""
+        """The number an answer gives on a scale: the number word the listener heard it
+        as first (listening for a few words, a recogniser hears a lone "넷" far better
+        than open speech does), else a number in its words ("I'd say a four")."""
         language = self.ritual.language
-        for said in (utterance.text, utterance.matched):
+        for said in (utterance.matched, utterance.text):
             number = number_in(said, language, scale.low, scale.high)
             if number is not None:
                 return number
@@ -483,7 +489,9 @@ class Conductor:
         """``{streak}``: days in a row with this ritual, today's session included."""
         day = self.entry.day
         days = self.streaks.streak(self.ritual.id, day) if self.streaks else 0
-        unit = time_of_day(self.entry.started)
+        # "evenings" for the evening ritual whenever it is run; else the time of day
+        named = self.ritual.id in TIMES_OF_DAY
+        unit = self.ritual.id if named else time_of_day(self.entry.started)
         return in_a_row(max(days, 1), unit, self.ritual.language)
 
 

@@ -167,9 +167,10 @@ def number_words(n: int) -> str:
 
 
 def in_a_row(n: int, unit: str, language: str) -> str:
-    """A streak as spoken: "twelve evenings in a row", "one evening"; Korean "12일 연속"."""
+    """A streak as spoken: "twelve evenings in a row", "one evening, a fine start";
+    Korean "12일 연속"."""
     if language.startswith("ko"):
         return f"{n}일 연속" if n > 1 else "첫날"
     if n == 1:
-        return f"one {unit}"
+        return f"one {unit}, a fine start"
     return f"{number_words(n)} {unit}s in a row"

@@ -130,6 +130,9 @@ def fill(text: str, values: Mapping[str, str]) -> str:
     return PLACEHOLDER.sub(lambda m: values.get(m.group(1), m.group(0)), text)
 
 
+TIMES_OF_DAY = ("morning", "afternoon", "evening", "night")
+
+
 def time_of_day(moment: datetime) -> str:
     hour = moment.hour
     if 5 <= hour < 12:

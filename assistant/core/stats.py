@@ -148,13 +148,14 @@ def heatmap(counts: Mapping[date, int], end: date, weeks: int, *, colour: bool =
     header = [" "] * weeks
     for column in range(weeks):
         monday = first + timedelta(weeks=column)
-        starts = [monday + timedelta(days=n) for n in range(7)]
-        if any(d.day == 1 for d in starts) or column == 0:
-            month = next((d for d in starts if d.day == 1), monday)
-            label = MONTHS[month.month - 1]
-            if all(c == " " for c in header[max(0, column - 1) : column + len(label)]):
-                header[column : column + len(label)] = list(label)
-    lines = ["    " + "".join(header[:weeks]).rstrip()]
+        month_start = next((d for d in _week(monday) if d.day == 1), None)
+        if month_start is None:
+            continue
+        label = MONTHS[month_start.month - 1]
+        # a label may run past the last week: "Dec" still names the week of 1 December
+        if all(c == " " for c in header[max(0, column - 1) : column + len(label)]):
+            header[column : column + len(label)] = list(label)
+    lines = ["    " + "".join(header).rstrip()]
     for weekday in range(7):
         cells = []
         for column in range(weeks):
@@ -162,7 +163,7 @@ def heatmap(counts: Mapping[date, int], end: date, weeks: int, *, colour: bool =
             if day > end:
                 cells.append(" ")
                 continue
-            level = _level(counts.get(day, 0), most)
+            level = shade_level(counts.get(day, 0), most)
             cells.append(_cell(level, colour))
         lines.append(f"{WEEKDAYS[weekday]} " + "".join(cells).rstrip())
     legend = " ".join(_cell(level, colour) for level in range(len(SHADES)))
@@ -170,7 +171,12 @@ def heatmap(counts: Mapping[date, int], end: date, weeks: int, *, colour: bool =
     return "\n".join(lines) + "\n"
 
 
-def _level(count: int, most: int) -> int:
+def _week(monday: date) -> list[date]:
+    return [monday + timedelta(days=n) for n in range(7)]
+
+
+def shade_level(count: int, most: int) -> int:
+    """How dark a day is drawn: 0 for none, else 1 to 4 relative to the busiest day."""
     if count <= 0 or most <= 0:
         return 0
     top = len(SHADES) - 1
