@@ -216,8 +216,8 @@ class JournalFolder:
             if path.stat().st_size == 0:
                 return None
             return self.read(path)
-        except (JournalError, OSError, UnicodeDecodeError) as e:
-            log.warning("passing over %s: %s", path, e)
+        except Exception as e:  # any oddity of a hand-edited file: never stop a ritual for it
+            log.warning("passing over %s: %s", path, str(e) or e.__class__.__name__)
             return None
 
     def find_answer(self, ritual: str, step: str, on: Optional[date]) -> Optional[str]:

@@ -214,3 +214,19 @@ def test_a_number_round_trips_through_the_front_matter() -> None:
     by_hand = parse_entry(text.replace("mood: 4", "mood: four"))
     assert by_hand.answer("mood").number is None  # type: ignore[union-attr]
     assert by_hand.extra["mood"] == "four"  # kept as written
+
+
+@pytest.mark.parametrize(
+    "odd", ["audio: 5", "questions: 5", "started: 2026-13-01", "ended: yes", "[a, b]"]
+)
+def test_odd_front_matter_never_stops_a_recall(
+    tmp_path: Path, caplog: pytest.LogCaptureFixture, odd: str
+) -> None:
+    folder = JournalFolder(tmp_path)
+    save(folder, date(2026, 11, 30), "morning", "Kept.")
+    hand = tmp_path / "2026" / "11" / "2026-11-30-morning-2.md"
+    front = odd if odd.startswith("[") else f"ritual: morning\nstarted: 2026-11-30\n{odd}"
+    hand.write_text(f"---\n{front}\n---\n\n## Q?\n\nHand-written.\n", encoding="utf-8")
+    assert folder.find_answer("morning", "intention", date(2026, 11, 30)) == "Kept."
+    assert folder.find_answer("morning", "intention", None) == "Kept."
+    assert f"passing over {hand}" in caplog.text
