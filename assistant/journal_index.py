@@ -45,6 +45,9 @@ SECTIONS = 1 << 16
 """an answer's text row is file id * SECTIONS + its place in the entry"""
 MARK = ("\x02", "\x03")
 """around each word a search found, in a snippet; the command turns them into colour"""
+MANY = 300
+"""files to read that are worth a word to the user first (about a tenth of a second each
+on a Raspberry Pi)"""
 T = TypeVar("T")
 
 _SCHEMA = (
@@ -227,20 +230,23 @@ class JournalIndex:
             return work()
 
     # -- keeping it up to date --------------------------------------------------------
-    def refresh(self) -> Refreshed:
-        """Read again the files that are new or changed; forget the deleted ones."""
-        return self._guarded(self._refresh)
+    def refresh(self, on_many: Callable[[int], None] = lambda n: None) -> Refreshed:
+        """Read again the files that are new or changed; forget the deleted ones.
 
-    def rebuild(self) -> Refreshed:
+        ``on_many`` hears how many files are to be read, before, when they are many
+        (the first time, or after a reindex): a moment to tell the user to wait."""
+        return self._guarded(lambda: self._refresh(on_many))
+
+    def rebuild(self, on_many: Callable[[int], None] = lambda n: None) -> Refreshed:
         """Forget everything and read every entry again."""
 
         def again() -> Refreshed:
             self._create(self.db)
-            return self._refresh()
+            return self._refresh(on_many)
 
         return self._guarded(again)
 
-    def _refresh(self) -> Refreshed:
+    def _refresh(self, on_many: Callable[[int], None] = lambda n: None) -> Refreshed:
         db = self.db
         db.execute("BEGIN IMMEDIATE")  # two processes refreshing at once take turns
         try:
@@ -259,6 +265,8 @@ class JournalIndex:
             ]
             for file_id in gone + [known[rel][2] for rel, *_ in changed if rel in known]:
                 _forget(db, file_id)
+            if len(changed) >= MANY:
+                on_many(len(changed))
             for rel, size, mtime in changed:
                 self._add(rel, size, mtime)
             db.execute("COMMIT")
@@ -397,10 +405,12 @@ class JournalIndex:
 
 
 @contextlib.contextmanager
-def refreshed_index(journal: Path, cache_dir: Path) -> Iterator[JournalIndex]:
+def refreshed_index(
+    journal: Path, cache_dir: Path, on_many: Callable[[int], None] = lambda n: None
+) -> Iterator[JournalIndex]:
     """The index of ``journal``, up to date, with a warning for each file passed over."""
     with JournalIndex.open(JournalFolder(journal), cache_dir) as index:
-        index.refresh()
+        index.refresh(on_many)
         index.warn_passed_over()
         yield index
 

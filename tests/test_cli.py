@@ -179,6 +179,7 @@ def test_journal_export_md_and_json(tmp_path: Path) -> None:
     )
     assert [e["ritual"] for e in data] == ["morning", "journal"]
     assert data[0]["answers"][0]["text"] == "Calm, a little sleepy."
+    assert data[0]["answers"][1]["number"] == 4 and "number" not in data[0]["answers"][0]
 
 
 def test_jrnl_export_imports_into_real_jrnl(tmp_path: Path) -> None:

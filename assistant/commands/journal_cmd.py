@@ -13,6 +13,7 @@ from pathlib import Path
 from typing import Any
 
 from assistant.commands import journal_stats
+from assistant.commands.journal_stats import reading_note
 from assistant.context import Context
 from assistant.core.errors import JournalError, UsageError
 from assistant.core.export import FORMATS, export_jrnl, export_json, export_markdown
@@ -86,7 +87,9 @@ def _day_option(text: str) -> date:
 
 
 def list_entries(args: argparse.Namespace, ctx: Context) -> int:
-    with refreshed_index(ctx.settings.journal_dir, ctx.settings.cache_dir) as index:
+    with refreshed_index(
+        ctx.settings.journal_dir, ctx.settings.cache_dir, reading_note(ctx)
+    ) as index:
         entries = index.entries(ritual=args.ritual, since=args.since, until=args.until)
     if not entries:
         ctx.out(f"No entries yet in {ctx.settings.journal_dir}.")
@@ -149,7 +152,9 @@ def search_entries(args: argparse.Namespace, ctx: Context) -> int:
     query = fts_query(args.words)
     if not query:
         raise UsageError("nothing to search for")
-    with refreshed_index(ctx.settings.journal_dir, ctx.settings.cache_dir) as index:
+    with refreshed_index(
+        ctx.settings.journal_dir, ctx.settings.cache_dir, reading_note(ctx)
+    ) as index:
         hits = index.search(
             query, ritual=args.ritual, since=args.since, until=args.until, limit=args.limit
         )
@@ -169,7 +174,7 @@ def reindex_journal(args: argparse.Namespace, ctx: Context) -> int:
     folder = JournalFolder(ctx.settings.journal_dir)
     started = time.perf_counter()
     with JournalIndex.open(folder, ctx.settings.cache_dir) as index:
-        index.rebuild()
+        index.rebuild(reading_note(ctx))
         index.warn_passed_over()
         passed = len(index.passed_over())
         entries = len(index.entries())
