@@ -72,3 +72,14 @@ def loud_seconds(path: Path, threshold: float = 500.0, frame: float = 0.02) -> f
     frames = samples[: len(samples) // n * n].astype(float).reshape(-1, n)
     rms = np.sqrt((frames**2).mean(axis=1)) if len(frames) else np.zeros(0)
     return float((rms > threshold).sum() * frame)
+
+
+class NoSound:
+    """An audio source that never hears anything (a listener's source until a test
+    gives it a WAV)."""
+
+    def read(self, timeout: float) -> bytes | None:
+        return None
+
+    def drain(self) -> None:
+        pass

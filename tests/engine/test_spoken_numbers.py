@@ -12,7 +12,6 @@ from __future__ import annotations
 
 import re
 import time
-from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
@@ -31,23 +30,6 @@ from tests.engine.virtual_audio import VirtualAudio
 
 pytestmark = pytest.mark.engine
 SCALE = scale_words("ko", 1, 5)
-
-
-class _Nothing:
-    def read(self, timeout: float) -> bytes | None:
-        return None
-
-    def drain(self) -> None:
-        pass
-
-
-@pytest.fixture(scope="module")
-def listener(ko_model: Path) -> Iterator[VoskListener]:
-    pytest.importorskip("vosk", reason="vosk is not installed (pip install vosk)")
-    ears = VoskListener(ko_model, _Nothing())
-    ears.wait_loaded(timeout=60)
-    yield ears
-    ears.close()
 
 
 def hear_on_the_scale(listener: VoskListener, wav: Path) -> tuple[str, str]:
