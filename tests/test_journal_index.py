@@ -98,6 +98,24 @@ def test_a_deleted_entry_disappears(folder: JournalFolder, index: JournalIndex) 
     assert [e.path for e in index.entries()] == [kept]
 
 
+def test_words_deleted_or_edited_away_leave_no_trace_in_the_index_file(
+    folder: JournalFolder, index: JournalIndex
+) -> None:
+    kept = write(folder, date(2026, 11, 29), "evening", "An ordinary day.")
+    secret = write(folder, date(2026, 11, 30), "evening", "Zanzibarish confession.")
+    edited = write(folder, date(2026, 12, 1), "evening", "Quixotical plans.")
+    index.refresh()
+    assert index.path is not None
+    assert b"anzibarish" in index.path.read_bytes()  # the index does hold the text
+    secret.unlink()
+    edited.write_text(edited.read_text().replace("Quixotical", "Modest"), encoding="utf-8")
+    touch_later(edited)
+    index.refresh()
+    data = index.path.read_bytes()
+    assert b"anzibarish" not in data and b"uixotical" not in data
+    assert found(index, "ordinary") == [kept.name] and found(index, "modest") == [edited.name]
+
+
 def test_a_corrupt_index_is_built_again(
     folder: JournalFolder, index: JournalIndex, tmp_path: Path
 ) -> None:
