@@ -137,17 +137,6 @@ class JournalFolder:
         """Every entry file, oldest first."""
         return sorted((path for path, _ in self.scan()), key=_entry_order)
 
-    def day_entries(self, day: date) -> list[Path]:
-        """The entry files of one day, in session order; only that day's folder is read."""
-        folder = self.root / entry_subdir(day)
-        prefix = day.isoformat() + "-"
-        found = [
-            Path(item.path)
-            for item in _listing(folder)
-            if item.name.startswith(prefix) and item.name.endswith(".md")
-        ]
-        return sorted(found, key=_entry_order)
-
     def entries_on(self, day: date) -> list[Path]:
         """The entry files of one day: a look into one month's folder, whatever the
         journal's size."""
@@ -225,7 +214,7 @@ class JournalFolder:
 
         Only that day's folder is read; the latest is looked for newest first among
         the files named for the ritual, so a recall costs the same at ten years."""
-        paths = reversed(self.day_entries(on)) if on is not None else self.newest_first(ritual)
+        paths = reversed(self.entries_on(on)) if on is not None else self.newest_first(ritual)
         for path in paths:
             entry = self.read_or_pass_over(path)
             if entry is None or entry.ritual != ritual:

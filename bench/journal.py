@@ -8,20 +8,19 @@ timed inside one process. Needs no speech engine.
 
 from __future__ import annotations
 
-import contextlib
 import os
 import random
 import shutil
 import subprocess
 import sys
 import time
-from collections.abc import Iterator
 from datetime import date, timedelta
 from pathlib import Path
 from typing import Any, Callable, Optional
 
 from bench import ROOT
 from bench.journal_gen import generate, make_entry, write_entry
+from bench.quota import cpu_quota, quota_missing
 from bench.stats import summary
 
 EVENING_ANSWERS = [
@@ -33,8 +32,8 @@ EVENING_ANSWERS = [
     "The worry about the deadline.",
     "Tea, my sister's call, the rain.",
 ]
-PI_QUOTA = 30000
-"""cgroup v1 cpu.cfs_quota_us over a 100000 period: 0.3 of a core, Raspberry-Pi-class"""
+PI_CORES = 0.3
+"""the CPU quota of the Pi-class figures (bench/quota.py: a Raspberry Pi 4 core)"""
 
 
 def _env(home: Path) -> dict[str, str]:
@@ -48,18 +47,19 @@ def _env(home: Path) -> dict[str, str]:
     }
 
 
-def _timed(argv: list[str], env: dict[str, str], stdin: str = "", cgroup: str = "") -> float:
-    """Seconds from spawn to exit of ``python -m assistant ARGV``."""
-
-    def enter() -> None:  # in the child, before exec: into the CPU-limited group
-        if cgroup:
-            Path(cgroup, "cgroup.procs").write_text(str(os.getpid()))
-
+def _timed(
+    argv: list[str],
+    env: dict[str, str],
+    stdin: str = "",
+    enter: Optional[Callable[[], None]] = None,
+) -> float:
+    """Seconds from spawn to exit of ``python -m assistant ARGV`` (``enter``: run in the
+    child before it starts, to put it under a CPU quota)."""
     started = time.monotonic()
     done = subprocess.run(
         [sys.executable, "-m", "assistant", *argv],
         cwd=ROOT, env=env, input=stdin, text=True, capture_output=True, check=False,
-        preexec_fn=enter if cgroup else None,
+        preexec_fn=enter,
     )  # fmt: skip
     elapsed = time.monotonic() - started
     if done.returncode != 0:
@@ -67,37 +67,20 @@ def _timed(argv: list[str], env: dict[str, str], stdin: str = "", cgroup: str = 
     return elapsed
 
 
-def _evening(journal: Path, env: dict[str, str], cgroup: str = "") -> float:
+def _evening(
+    journal: Path, env: dict[str, str], enter: Optional[Callable[[], None]] = None
+) -> float:
     """A typed evening ritual to its end; the entry it wrote is removed again."""
     before = set(journal.rglob("*.md"))
     seconds = _timed(
         ["run", "evening", "--text", "--journal", str(journal)],
         env,
         stdin="".join(a + "\n" for a in EVENING_ANSWERS),
-        cgroup=cgroup,
+        enter=enter,
     )
     for path in set(journal.rglob("*.md")) - before:
         path.unlink()
     return seconds
-
-
-@contextlib.contextmanager
-def pi_class_cgroup(log: Callable[[str], None]) -> Iterator[Optional[str]]:
-    """A cgroup v1 CPU group limited to 0.3 core, or None where there is none (not root)."""
-    group = Path(f"/sys/fs/cgroup/cpu/ritual-bench-{os.getpid()}")
-    try:
-        group.mkdir()
-        (group / "cpu.cfs_period_us").write_text("100000")
-        (group / "cpu.cfs_quota_us").write_text(str(PI_QUOTA))
-    except OSError as e:
-        log(f"  no Pi-class figures: cannot make a CPU cgroup ({e.strerror})")
-        yield None
-        return
-    try:
-        yield str(group)
-    finally:
-        with contextlib.suppress(OSError):
-            group.rmdir()
 
 
 def bench_journal(work: Path, runs: int, log: Callable[[str], None] = print) -> dict[str, Any]:
@@ -181,22 +164,24 @@ def _pi_class(
     full: Path, empty: Path, env: dict[str, str], runs: int, log: Callable[[str], None]
 ) -> dict[str, Any]:
     """The same commands at 0.3 of a core (cgroup v1 quota): what a Pi would feel."""
-    with pi_class_cgroup(log) as group:
-        if group is None:
-            return {}
-        empty_s = [_evening(empty, env, group) for _ in range(runs)]
-        full_s = [_evening(full, env, group) for _ in range(runs)]
+    why = quota_missing()
+    if why:
+        log(f"  no Pi-class figures: {why}")
+        return {"pi_class_skipped": why}
+    with cpu_quota(PI_CORES, "ritual-bench-journal") as enter:
+        empty_s = [_evening(empty, env, enter) for _ in range(runs)]
+        full_s = [_evening(full, env, enter) for _ in range(runs)]
         search = [
-            _timed(["journal", "search", "hopeful", "--journal", str(full)], env, cgroup=group)
+            _timed(["journal", "search", "hopeful", "--journal", str(full)], env, enter=enter)
             for _ in range(runs)
         ]
         listing = [
-            _timed(["journal", "list", "--journal", str(full)], env, cgroup=group)
+            _timed(["journal", "list", "--journal", str(full)], env, enter=enter)
             for _ in range(runs)
         ]
     log(f"  at 0.3 core: evening {min(full_s):.2f} s, search {min(search):.2f} s")
     return {
-        "pi_class_quota_cores": PI_QUOTA / 100000,
+        "pi_class_quota_cores": PI_CORES,
         "pi_class_evening_empty_ms": summary([s * 1000 for s in empty_s]),
         "pi_class_evening_10y_ms": summary([s * 1000 for s in full_s]),
         "pi_class_search_ms": summary([s * 1000 for s in search]),

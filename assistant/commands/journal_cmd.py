@@ -136,7 +136,7 @@ def _print_day(folder: JournalFolder, day: date, ctx: Context, heading: str = ""
     """Print the entries of ``day`` that read as entries, in the order they were
     begun; whether there were any."""
     entries = []
-    for path in folder.day_entries(day):
+    for path in folder.entries_on(day):
         entry = folder.read_or_pass_over(path)
         if entry is not None:
             entries.append((entry.started.replace(tzinfo=None), path))
