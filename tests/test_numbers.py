@@ -6,7 +6,7 @@ from typing import Optional
 
 import pytest
 
-from assistant.core.numbers import in_a_row, number_in, number_words, scale_words
+from assistant.core.numbers import in_a_row, number_in, number_words, scale_words, spoken_number
 
 
 @pytest.mark.parametrize(
@@ -89,3 +89,9 @@ def test_a_streak_as_spoken() -> None:
     assert in_a_row(12, "evening", "en-us") == "twelve evenings in a row"
     assert in_a_row(1, "morning", "en") == "one morning, a fine start"
     assert in_a_row(12, "evening", "ko") == "12일 연속"
+
+
+def test_a_number_in_a_prompt_is_said_as_the_language_says_it() -> None:
+    assert spoken_number(4, "en-us") == "four"
+    assert spoken_number(4, "fr") == "four"  # prompts in English: numbers in English too
+    assert spoken_number(4, "ko") == "4"  # the Korean voice reads digits itself

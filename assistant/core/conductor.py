@@ -15,7 +15,7 @@ from typing import Optional
 
 from assistant.core.endpoint import DEFAULT_NO_SPEECH_SECONDS, EndpointRules
 from assistant.core.journal import Answer, AnswerState, Entry, EntryStatus, FollowUp, details_key
-from assistant.core.numbers import in_a_row, number_in, number_words, scale_words
+from assistant.core.numbers import in_a_row, number_in, scale_words, spoken_number
 from assistant.core.phrases import phrases_for
 from assistant.core.ports import (
     AnswerLookup,
@@ -194,12 +194,13 @@ class Conductor:
         return (step.texts[self.entry.day.toordinal() % len(step.texts)],)
 
     def _recall(self, step: Recall, index: int) -> _Move:
-        found = None
-        for when in step.when if self.answers else ():
-            on = recall_day(when, self.entry.day)
-            found = self.answers.find_answer(step.ritual, step.id, on) if self.answers else None
-            if found:
-                break
+        found, when = None, step.when[0]
+        if self.answers is not None:
+            for when in step.when:  # the first day that has an answer
+                on = recall_day(when, self.entry.day)
+                found = self.answers.find_answer(step.ritual, step.id, on)
+                if found:
+                    break
         if found:
             # The ritual's placeholders first: an answer that contains "{name}" stays as said.
             said = {"answer": _spoken(found), "when": spoken_when(when)}
@@ -285,8 +286,7 @@ class Conductor:
         return _capitalised(self.phrases["number_heard"].format(number=said, high=high))
 
     def _spoken_number(self, number: int) -> str:
-        """English numbers in words; other languages' voices read digits themselves."""
-        return number_words(number) if self.phrases is phrases_for("en") else str(number)
+        return spoken_number(number, self.ritual.language)
 
     def _record_unless_answered(self, answer_id: str, prompt: str, state: AnswerState) -> None:
         """Record a skip or a silence, but never over an answer given before "back"."""

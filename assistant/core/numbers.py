@@ -150,6 +150,17 @@ def scale_words(language: str, low: int, high: int) -> tuple[str, ...]:
     return tuple(words)
 
 
+def spoken_number(n: int, language: str) -> str:
+    """``n`` as a prompt says it: in English words where numbers are English (the
+    language has no number words of its own here), else digits, which the language's
+    voice reads in its own words."""
+    return number_words(n) if _english(language) else str(n)
+
+
+def _english(language: str) -> bool:
+    return (for_language(SPOKEN, language) or SPOKEN["en"]) is SPOKEN["en"]
+
+
 def number_words(n: int) -> str:
     """``n`` in English words: 12 -> "twelve", 3652 -> "three thousand six hundred fifty-two"."""
     if n < 0:
@@ -169,7 +180,7 @@ def number_words(n: int) -> str:
 def in_a_row(n: int, unit: str, language: str) -> str:
     """A streak as spoken: "twelve evenings in a row", "one evening, a fine start";
     Korean "12일 연속"."""
-    if language.startswith("ko"):
+    if not _english(language):  # Korean: the only other language with number words here
         return f"{n}일 연속" if n > 1 else "첫날"
     if n == 1:
         return f"one {unit}, a fine start"
