@@ -124,6 +124,7 @@ def conduct(
         events=events,
         reframes=settings.catalog.reframes(),
         answers=folder,
+        streaks=folder,
         name=settings.name,
         model=session.model_name,
     )

@@ -31,6 +31,12 @@ class Context:
             self._settings = self.settings_factory()
         return self._settings
 
+    @property
+    def colour(self) -> bool:
+        """Whether output may be coloured: a terminal, and no NO_COLOR (no-color.org)."""
+        isatty = getattr(self.stdout, "isatty", None)
+        return bool(isatty and isatty()) and not self.environ.get("NO_COLOR")
+
     def out(self, text: str = "") -> None:
         print(text, file=self.stdout, flush=True)
 

@@ -10,15 +10,17 @@ import re
 from collections.abc import Mapping
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Any, Literal, Optional, Union
+from typing import TYPE_CHECKING, Any, Literal, Optional, Union
 
 import yaml
 
-from assistant.core.catalog import RitualCatalog
 from assistant.core.errors import ConfigError, Problem, RitualFileError
 from assistant.core.hands_free import KEYS as HANDS_FREE_KEYS
 from assistant.core.hands_free import HandsFree, parse_hands_free
 from assistant.core.voice_spec import VoiceSpec, rate_problem, volume_problem
+
+if TYPE_CHECKING:  # imported when used: the journal commands never need it
+    from assistant.core.catalog import RitualCatalog
 
 APP = "ritual"
 DEFAULT_MODEL_BASE_URL = "https://alphacephei.com/vosk/models"
@@ -86,6 +88,8 @@ class Settings:
 
     @property
     def catalog(self) -> RitualCatalog:
+        from assistant.core.catalog import RitualCatalog
+
         return RitualCatalog(user=self.rituals_dir, bundled=self.bundled_rituals_dir)
 
 

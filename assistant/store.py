@@ -11,10 +11,11 @@ import contextlib
 import json
 import logging
 import os
+import stat
 import tempfile
 from collections.abc import Iterator
 from dataclasses import dataclass
-from datetime import date
+from datetime import date, timedelta
 from pathlib import Path
 from typing import Optional
 
@@ -26,11 +27,13 @@ from assistant.core.journal import (
     audio_dirname,
     audio_filename,
     entry_filename,
+    entry_name,
     entry_subdir,
     parse_entry,
     render_entry,
 )
 from assistant.core.ports import Details
+from assistant.core.stats import run_through
 
 log = logging.getLogger(__name__)
 FOLDER_MODE = 0o700
@@ -101,16 +104,38 @@ class JournalFolder:
             return path
         raise JournalError(f"too many {ritual} entries on {day} in {folder}")
 
+    def scan(self) -> Iterator[tuple[Path, os.stat_result]]:
+        """Every entry file with its size and times, from the YYYY/MM folders
+        (a stat each, nothing read)."""
+        for month in (m for y in _subfolders(self.root, 4) for m in _subfolders(y, 2)):
+            for item in _listing(month):
+                if item.name.endswith(".md") and not item.name.startswith("."):
+                    with contextlib.suppress(OSError):  # gone since it was listed
+                        if item.is_file():
+                            yield Path(item.path), item.stat()
+
+    def signatures(self) -> dict[str, tuple[int, int]]:
+        """``scan`` as the index wants it, and quickly (it runs before every
+        ``journal list``): each entry file's path relative to the journal folder,
+        with its size and mtime in nanoseconds."""
+        found = {}
+        for month in (m for y in _subfolders(self.root, 4) for m in _subfolders(y, 2)):
+            prefix = f"{month.parent.name}/{month.name}/"
+            for item in _listing(month):
+                name = item.name
+                if not name.endswith(".md") or name.startswith("."):
+                    continue
+                try:
+                    st = item.stat()
+                except OSError:  # gone since it was listed
+                    continue
+                if stat.S_ISREG(st.st_mode):
+                    found[prefix + name] = (st.st_size, st.st_mtime_ns)
+        return found
+
     def entries(self) -> list[Path]:
         """Every entry file, oldest first."""
-        if not self.root.is_dir():
-            return []
-        found = [
-            p
-            for p in self.root.glob("[0-9][0-9][0-9][0-9]/[0-9][0-9]/*.md")
-            if p.is_file() and not p.name.startswith(".")
-        ]
-        return sorted(found, key=_entry_order)
+        return sorted((path for path, _ in self.scan()), key=_entry_order)
 
     def entries_on(self, day: date) -> list[Path]:
         """The entry files of one day: a look into one month's folder, whatever the
@@ -134,6 +159,28 @@ class JournalFolder:
                 return True
         return False
 
+    def newest_first(self, ritual: str) -> Iterator[Path]:
+        """The entry files named for ``ritual``, newest first, a month's folder at a
+        time: finding the latest entry lists a folder or two, not ten years of them."""
+        for year in reversed(_subfolders(self.root, 4)):
+            for month in reversed(_subfolders(year, 2)):
+                found = [Path(i.path) for i in _listing(month) if _named_for(i.name, ritual)]
+                yield from sorted(found, key=_entry_order, reverse=True)
+
+    def latest_day(self) -> Optional[date]:
+        """The day of the newest entry file, from the newest month's folder that has one."""
+        for year in reversed(_subfolders(self.root, 4)):
+            for month in reversed(_subfolders(year, 2)):
+                named = [n for i in _listing(month) if (n := entry_name(i.name)) is not None]
+                if named:
+                    return max(n.day for n in named)
+        return None
+
+    def first_year(self) -> int:
+        """The year of the oldest year's folder (this year's when there is none)."""
+        years = _subfolders(self.root, 4)
+        return int(years[0].name) if years else date.today().year
+
     def read(self, path: Path) -> Entry:
         try:
             return parse_entry(path.read_text(encoding="utf-8"), str(path))
@@ -148,22 +195,78 @@ class JournalFolder:
         odd file never stops a ritual's recall or the journal commands.
         """
         for path in self.entries():
-            try:
-                if path.stat().st_size == 0:
-                    continue
-                yield path, self.read(path)
-            except (JournalError, OSError, UnicodeDecodeError) as e:
-                log.warning("passing over %s: %s", path, e)
+            entry = self.read_or_pass_over(path)
+            if entry is not None:
+                yield path, entry
+
+    def read_or_pass_over(self, path: Path) -> Optional[Entry]:
+        """The entry in ``path``; None, with a warning, for a file that is not one."""
+        try:
+            if path.stat().st_size == 0:
+                return None
+            return self.read(path)
+        except Exception as e:  # any oddity of a hand-edited file: never stop a ritual for it
+            log.warning("passing over %s: %s", path, str(e) or e.__class__.__name__)
+            return None
 
     def find_answer(self, ritual: str, step: str, on: Optional[date]) -> Optional[str]:
-        """The latest answer to ``step`` in ``ritual`` on the day ``on`` (None: any day)."""
-        for _, entry in reversed(list(self.read_all())):
-            if entry.ritual != ritual or (on is not None and entry.day != on):
+        """The latest answer to ``step`` in ``ritual`` on the day ``on`` (None: any day).
+
+        Only that day's folder is read; the latest is looked for newest first among
+        the files named for the ritual, so a recall costs the same at ten years."""
+        paths = reversed(self.entries_on(on)) if on is not None else self.newest_first(ritual)
+        for path in paths:
+            entry = self.read_or_pass_over(path)
+            if entry is None or entry.ritual != ritual:
                 continue
             answer = entry.answer(step)
             if answer and answer.state == AnswerState.ANSWERED and answer.text.strip():
                 return answer.text
         return None
+
+    def streak(self, ritual: str, through: date) -> int:
+        """Days in a row, ending on ``through``, with an entry of ``ritual``.
+
+        From file names alone (they hold the day and the ritual), a month's folder
+        at a time going back, only as far as the run goes."""
+        days: set[date] = set()
+        month_start = through.replace(day=1)
+        while True:
+            folder = self.root / entry_subdir(month_start)
+            days.update(
+                date.fromisoformat(item.name[:10])
+                for item in _listing(folder)
+                if _named_for(item.name, ritual)
+            )
+            run = run_through(days, through)
+            if through - timedelta(days=run) >= month_start or not folder.is_dir():
+                return run
+            month_start = (month_start - timedelta(days=1)).replace(day=1)
+
+
+def _listing(folder: Path) -> list[os.DirEntry[str]]:
+    try:
+        with os.scandir(folder) as items:
+            return list(items)
+    except OSError:  # missing, or not readable: nothing to find there
+        return []
+
+
+def _subfolders(folder: Path, digits: int) -> list[Path]:
+    """The YYYY (or MM) folders in ``folder``, in order."""
+    return sorted(
+        Path(i.path)
+        for i in _listing(folder)
+        if len(i.name) == digits and i.name.isdigit() and i.is_dir()
+    )
+
+
+def _named_for(filename: str, ritual: str) -> bool:
+    name = entry_name(filename)
+    if name is None:
+        return False
+    # "evening-2.md" is a second evening; a ritual whose id ends in digits reads the same
+    return name.ritual == ritual or f"{name.ritual}-{name.n}" == ritual
 
 
 def _entry_order(path: Path) -> tuple[str, int]:

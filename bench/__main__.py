@@ -37,6 +37,18 @@ def _log(message: str) -> None:
 
 def _measure(work: Path, args: argparse.Namespace) -> dict[str, Any]:
     """Every figure asked for, with its details; raises StudioError without devices."""
+    results: dict[str, Any] = {}
+    details: dict[str, Any] = {}
+    if args.only in (None, "journal"):
+        from bench.journal import bench_journal
+
+        _log("journal at ten years: start-up, search, list, index")
+        part = bench_journal(work / "journal", args.runs, log=_log)
+        details["journal"] = part.pop("details")
+        results.update(part)
+    if args.only == "journal":  # needs no speech engine
+        results["details"] = details
+        return results
     # Imported here: the tests' helpers import pytest, and studio needs PulseAudio.
     from bench.listener_cpu import bench_listener
     from bench.studio import Studio
@@ -44,8 +56,6 @@ def _measure(work: Path, args: argparse.Namespace) -> dict[str, Any]:
     from bench.wake import bench_wake
     from tests.kmodel import ko_model_copy
 
-    results: dict[str, Any] = {}
-    details: dict[str, Any] = {}
     model = ko_model_copy(work / "models")
     if args.only in (None, "ritual"):
         _log("voice ritual: latency, start-up, memory, synthesis cache")
@@ -115,7 +125,7 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--out", type=Path, default=RESULTS, help="results file")
     parser.add_argument(
         "--only",
-        choices=("ritual", "listener", "wake", "listen", "pi"),
+        choices=("ritual", "listener", "wake", "listen", "pi", "journal"),
         help="run one part (its keys in the results file are replaced, the others kept)",
     )
     parser.add_argument(
@@ -125,7 +135,7 @@ def main(argv: list[str] | None = None) -> int:
         "--keep", action="store_true", help="keep the work folder (journals, events, answers)"
     )
     args = parser.parse_args(argv)
-    why = _missing()
+    why = _missing() if args.only != "journal" else None
     if why:
         _log(f"bench: {why}")
         return 1

@@ -19,6 +19,10 @@ TARGETS: dict[str, tuple[str, float]] = {
     "listen_rss_growth_pct": ("<=", 5),
     "pi_class_turn_latency_ms": ("<=", 400),
     "pi_class_mic_overflows": ("<=", 0),
+    "journal_10y_start_ratio": ("<=", 1.2),
+    "journal_10y_search_ms": ("<=", 300),
+    "journal_10y_list_ms": ("<=", 500),
+    "journal_10y_update_ms": ("<=", 500),
 }
 ROWS = (
     ("turn_latency_over_silence_ms", "turn latency over silence (ms)"),
@@ -36,6 +40,11 @@ ROWS = (
     ("pi_class_turn_latency_ms", "pi-class turn latency (ms)"),
     ("pi_class_wake_to_prompt_ms", "pi-class wake -> greeting (ms)"),
     ("pi_class_mic_overflows", "pi-class mic overflows"),
+    ("journal_10y_start_ratio", "evening at 10 years / empty journal"),
+    ("journal_10y_search_ms", "journal search at 10 years (ms)"),
+    ("journal_10y_list_ms", "journal list at 10 years (ms)"),
+    ("journal_10y_update_ms", "index: one new day (ms)"),
+    ("journal_10y_rebuild_s", "index: full rebuild (s)"),
 )
 
 

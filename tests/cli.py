@@ -30,6 +30,13 @@ class _Input(io.StringIO):
         return False
 
 
+class _Terminal(io.StringIO):
+    """Output that says it is a terminal (colour is allowed)."""
+
+    def isatty(self) -> bool:
+        return True
+
+
 def isolated_env(home: Path, **extra: str) -> dict[str, str]:
     """An environment whose config, data and cache folders all live under ``home``."""
     env = {
@@ -43,9 +50,10 @@ def isolated_env(home: Path, **extra: str) -> dict[str, str]:
     return env
 
 
-def run_cli(*args: str, env: Mapping[str, str], stdin: str = "") -> Result:
-    """Run ``ritual ARGS`` in this process with its own streams and environment."""
-    out, err = io.StringIO(), io.StringIO()
+def run_cli(*args: str, env: Mapping[str, str], stdin: str = "", terminal: bool = False) -> Result:
+    """Run ``ritual ARGS`` in this process with its own streams and environment;
+    ``terminal``: stdout says it is a terminal."""
+    out, err = _Terminal() if terminal else io.StringIO(), io.StringIO()
     context = Context(
         environ=env,
         settings_factory=lambda: load_settings(env),

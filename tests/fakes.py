@@ -27,6 +27,7 @@ from assistant.core.ports import (
     Listener,
     ListenRequest,
     Speaker,
+    StreakLookup,
     Utterance,
 )
 from assistant.core.voice_commands import Command, match_command
@@ -126,6 +127,18 @@ class FixedAnswers:
         return self.answers.get((ritual, step, on))
 
 
+@dataclass
+class FixedStreaks:
+    """Days in a row per ritual, as the journal would count them."""
+
+    days: dict[str, int] = field(default_factory=dict)
+    asked: list[tuple[str, date]] = field(default_factory=list)
+
+    def streak(self, ritual: str, through: date) -> int:
+        self.asked.append((ritual, through))
+        return self.days.get(ritual, 0)
+
+
 class EventLog:
     def __init__(self) -> None:
         self.events: list[dict[str, object]] = []
@@ -206,6 +219,7 @@ _listener: Listener = ScriptedListener([])
 _clock: Clock = FixedClock()
 _sink: EntrySink = MemorySink()
 _answers: AnswerLookup = FixedAnswers()
+_streaks: StreakLookup = FixedStreaks()
 _events: EventSink = EventLog()
 _wake: WakeListener = ScriptedWake(FixedClock())
 _runner: RitualRunner = FakeRunner(FixedClock())

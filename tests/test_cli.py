@@ -17,6 +17,7 @@ from tests.cli import ROOT, Result, isolated_env, run_cli, spawn_cli
 
 MORNING_ANSWERS = [
     "Calm, a little sleepy.",
+    "A four, I think.",
     "In my shoulders.",
     "A slow breakfast.",
     "I'll take a walk at lunch.",
@@ -51,9 +52,11 @@ def test_text_mode_morning_writes_one_dated_entry(tmp_path: Path) -> None:
     )
     entry = parse_entry(path.read_text())
     answered = [a.text for a in entry.answers]
-    assert answered == MORNING_ANSWERS[:6]
+    assert answered == MORNING_ANSWERS[:7]
+    assert front["mood"] == 4 and entry.answer("mood").number == 4  # type: ignore[union-attr]
+    assert "Four out of five." in result.stdout
     sections = [line for line in path.read_text().splitlines() if line.startswith("## ")]
-    assert len(sections) == 6
+    assert len(sections) == 7
     assert f"Saved to {path}" in result.stderr
 
 
@@ -77,13 +80,14 @@ def test_text_mode_evening_recalls_the_morning_intention(tmp_path: Path) -> None
 def test_typed_commands_work(tmp_path: Path) -> None:
     journal = tmp_path / "journal"
     result = run_typed(
-        "morning", journal, isolated_env(tmp_path), ["skip", "repeat", "Here.", "stop"]
+        "morning", journal, isolated_env(tmp_path), ["skip", "skip", "repeat", "Here.", "stop"]
     )
     assert result.status == 0
     assert result.stdout.count("Where do you feel that?") == 2
     entry = parse_entry(journal_files(journal)[0].read_text())
     assert [(a.id, a.state) for a in entry.answers] == [
         ("feeling", "skipped"),
+        ("mood", "skipped"),
         ("body", "answered"),
     ]
     assert entry.status == "stopped"
@@ -153,7 +157,7 @@ def test_journal_list_show_search(tmp_path: Path) -> None:
     env, journal = fill_journal(tmp_path)
     listed = run_cli("journal", "list", "--journal", journal, env=env)
     assert listed.status == 0
-    assert len(listed.stdout.splitlines()) == 2 and "6/6 answered" in listed.stdout
+    assert len(listed.stdout.splitlines()) == 2 and "7/7 answered" in listed.stdout
     shown = run_cli("journal", "show", "today", "--journal", journal, env=env)
     assert "In my shoulders." in shown.stdout and "The garden needs water." in shown.stdout
     found = run_cli("journal", "search", "GARDEN", "water", "--journal", journal, env=env)
@@ -175,6 +179,7 @@ def test_journal_export_md_and_json(tmp_path: Path) -> None:
     )
     assert [e["ritual"] for e in data] == ["morning", "journal"]
     assert data[0]["answers"][0]["text"] == "Calm, a little sleepy."
+    assert data[0]["answers"][1]["number"] == 4 and "number" not in data[0]["answers"][0]
 
 
 def test_jrnl_export_imports_into_real_jrnl(tmp_path: Path) -> None:

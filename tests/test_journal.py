@@ -14,8 +14,10 @@ from assistant.core.journal import (
     Answer,
     AnswerState,
     Entry,
+    EntryName,
     EntryStatus,
     FollowUp,
+    entry_name,
     parse_entry,
     render_entry,
 )
@@ -143,3 +145,88 @@ def test_find_answer_takes_the_latest_answer_of_that_day(tmp_path: Path) -> None
     assert folder.find_answer("morning", "intention", date(2026, 11, 29)) is None
     assert folder.find_answer("morning", "intention", None) == "Second intention."
     assert folder.find_answer("evening", "intention", day) is None
+
+
+def save(folder: JournalFolder, day: date, ritual: str, text: str = "Yes.") -> Path:
+    entry = Entry(ritual, ritual, datetime(day.year, day.month, day.day, 7, tzinfo=TZ))
+    sink = EntryFile(folder)
+    sink.save(entry.with_answer(Answer("intention", "Q?", text)))
+    return sink.path
+
+
+def test_a_recall_reads_only_the_folder_of_its_day(
+    tmp_path: Path, caplog: pytest.LogCaptureFixture
+) -> None:
+    folder = JournalFolder(tmp_path)
+    save(folder, date(2025, 11, 30), "evening", "A year ago.")
+    broken = tmp_path / "2026" / "10" / "2026-10-01-evening.md"
+    broken.parent.mkdir(parents=True)
+    broken.write_text("---\nritual: [\n---\n")  # would be warned about if it were read
+    assert folder.find_answer("evening", "intention", date(2025, 11, 30)) == "A year ago."
+    assert folder.find_answer("evening", "intention", date(2025, 11, 29)) is None
+    assert "passing over" not in caplog.text
+
+
+def test_the_latest_answer_is_looked_for_newest_first_by_file_name(tmp_path: Path) -> None:
+    folder = JournalFolder(tmp_path)
+    save(folder, date(2024, 3, 1), "morning", "Oldest.")
+    save(folder, date(2026, 11, 2), "morning", "Newest.")
+    save(folder, date(2026, 11, 30), "evening", "Not a morning.")
+    assert folder.find_answer("morning", "intention", None) == "Newest."
+    assert [p.name for p in folder.newest_first("morning")] == [
+        "2026-11-02-morning.md",
+        "2024-03-01-morning.md",
+    ]
+    assert folder.latest_day() == date(2026, 11, 30)
+    assert JournalFolder(tmp_path / "none").latest_day() is None
+
+
+def test_streaks_come_from_file_names_month_by_month(tmp_path: Path) -> None:
+    folder = JournalFolder(tmp_path)
+    for n in range(40):  # 23 October to 1 December
+        save(folder, date(2026, 12, 1) - timedelta(days=n), "evening")
+    save(folder, date(2026, 10, 21), "evening")  # after a day missed
+    save(folder, date(2026, 12, 1), "evening")  # a second session the same day: -2
+    save(folder, date(2026, 12, 1), "morning")
+    assert folder.streak("evening", date(2026, 12, 1)) == 40
+    assert folder.streak("evening", date(2026, 11, 15)) == 24
+    assert folder.streak("evening", date(2026, 12, 2)) == 0
+    assert folder.streak("morning", date(2026, 12, 1)) == 1
+    assert folder.streak("weekly-vision", date(2026, 12, 1)) == 0
+
+
+def test_entry_names_read_back() -> None:
+    assert entry_name("2026-11-30-morning.md") == EntryName(date(2026, 11, 30), "morning", 1)
+    assert entry_name("2026-11-30-weekly-vision-3.md") == EntryName(
+        date(2026, 11, 30), "weekly-vision", 3
+    )
+    assert entry_name("2026-13-30-morning.md") is None
+    assert entry_name("shopping list.md") is None
+
+
+def test_a_number_round_trips_through_the_front_matter() -> None:
+    entry = sample_entry().with_answer(Answer("mood", "Mood?", "A four.", number=4))
+    text = render_entry(entry)
+    assert "\nmood: 4\n" in text
+    parsed = parse_entry(text)
+    assert parsed.answer("mood") == entry.answer("mood")
+    assert "mood" not in parsed.extra
+    by_hand = parse_entry(text.replace("mood: 4", "mood: four"))
+    assert by_hand.answer("mood").number is None  # type: ignore[union-attr]
+    assert by_hand.extra["mood"] == "four"  # kept as written
+
+
+@pytest.mark.parametrize(
+    "odd", ["audio: 5", "questions: 5", "started: 2026-13-01", "ended: yes", "[a, b]"]
+)
+def test_odd_front_matter_never_stops_a_recall(
+    tmp_path: Path, caplog: pytest.LogCaptureFixture, odd: str
+) -> None:
+    folder = JournalFolder(tmp_path)
+    save(folder, date(2026, 11, 30), "morning", "Kept.")
+    hand = tmp_path / "2026" / "11" / "2026-11-30-morning-2.md"
+    front = odd if odd.startswith("[") else f"ritual: morning\nstarted: 2026-11-30\n{odd}"
+    hand.write_text(f"---\n{front}\n---\n\n## Q?\n\nHand-written.\n", encoding="utf-8")
+    assert folder.find_answer("morning", "intention", date(2026, 11, 30)) == "Kept."
+    assert folder.find_answer("morning", "intention", None) == "Kept."
+    assert f"passing over {hand}" in caplog.text

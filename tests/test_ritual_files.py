@@ -8,7 +8,7 @@ from pathlib import Path
 import pytest
 
 from assistant.core.errors import RitualFileError
-from assistant.core.ritual import Ask, Breathe, Recall
+from assistant.core.ritual import Ask, Breathe, Recall, Scale
 from assistant.core.ritual_file import load_ritual, parse_ritual
 from tests.cli import ROOT, isolated_env, run_cli
 
@@ -91,7 +91,7 @@ steps:
     assert isinstance(breathe, Breathe) and breathe.count == 2 and breathe.breathe_out == 6
     assert isinstance(a, Ask) and a.listening.id == "q1" and a.listening.silence == 3
     assert isinstance(b, Ask) and b.listening.id == "q2" and b.listening.confirm
-    assert isinstance(recall, Recall) and recall.when == "latest" and recall.listening is None
+    assert isinstance(recall, Recall) and recall.when == ("latest",) and recall.listening is None
 
 
 def test_morning_intention_is_what_the_evening_recalls() -> None:
@@ -100,3 +100,22 @@ def test_morning_intention_is_what_the_evening_recalls() -> None:
     recalls = [s for s in evening.steps if isinstance(s, Recall)]
     assert recalls and recalls[0].ritual == "morning"
     assert recalls[0].id in {q.listening.id for q in morning.questions if q.listening}
+
+
+def test_a_scale_a_list_of_days_to_recall_and_the_journal_placeholders() -> None:
+    ritual = parse_ritual(
+        """
+title: Looking back
+steps:
+  - say: "That's {streak}."
+  - ask: "Your mood, from one to five?"
+    id: mood
+    scale: [1, 5]
+  - recall: {ritual: evening, id: gratitude, when: [a year ago, a week ago]}
+    say: "{when}, you were grateful for {answer}."
+""",
+        path="back.yaml",
+    )
+    _, ask, recall = ritual.steps
+    assert isinstance(ask, Ask) and ask.listening.scale == Scale(1, 5)
+    assert isinstance(recall, Recall) and recall.when == ("a year ago", "a week ago")

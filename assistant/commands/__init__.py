@@ -1,6 +1,9 @@
 """One module per sub-command; each has ``register(subparsers, common)``.
 
 ``register`` adds its parser and sets ``func(args, context) -> exit status``.
+Every module is imported for ``--help``; what a command needs only to run (the
+ritual files' parser, the engines' wiring) is imported in its ``run``, so that
+``ritual journal search`` does not pay for loading what ``ritual run`` needs.
 """
 
 from __future__ import annotations

@@ -12,7 +12,6 @@ from typing import Any
 import yaml
 
 from assistant.context import Context
-from assistant.core.catalog import REFRAMES_FILE, check_rituals
 from assistant.core.errors import Problem, RitualError
 from assistant.settings import CONFIG_KEYS, config_problems, default_config_path
 
@@ -36,6 +35,8 @@ def _config_path(args: argparse.Namespace, ctx: Context) -> Path:
 
 
 def _everything(args: argparse.Namespace, ctx: Context) -> list[Path]:
+    from assistant.core.catalog import REFRAMES_FILE
+
     files = []
     config = _config_path(args, ctx)
     if config.is_file():
@@ -65,6 +66,8 @@ def _is_config(path: Path, args: argparse.Namespace, ctx: Context) -> bool:
 
 
 def _problems(path: Path, args: argparse.Namespace, ctx: Context) -> list[Problem]:
+    from assistant.core.catalog import check_rituals
+
     if _is_config(path, args, ctx):
         return config_problems(path, ctx.environ)
     return [p for e in check_rituals([path]) for p in e.problems]

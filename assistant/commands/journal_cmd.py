@@ -1,44 +1,74 @@
-"""``ritual journal list | show [DATE] | search WORDS | export --format md|json|jrnl``."""
+"""``ritual journal list | show | search | stats | reindex | export``.
+
+Listing, searching and statistics read the journal's index (``journal_index``),
+brought up to date from the files first; ``show`` reads the day's folder itself.
+"""
 
 from __future__ import annotations
 
 import argparse
+import time
 from datetime import date, timedelta
 from pathlib import Path
 from typing import Any
 
+from assistant.commands import journal_stats
+from assistant.commands.journal_stats import reading_note
 from assistant.context import Context
 from assistant.core.errors import JournalError, UsageError
 from assistant.core.export import FORMATS, export_jrnl, export_json, export_markdown
-from assistant.core.journal import AnswerState, Entry
+from assistant.journal_index import MARK, JournalIndex, fts_query, refreshed_index
 from assistant.store import JournalFolder, atomic_write
+
+BOLD_RED = ("\x1b[1;31m", "\x1b[0m")
 
 
 def register(sub: Any, common: argparse.ArgumentParser) -> None:
-    p = sub.add_parser("journal", parents=[common], help="read, search and export the journal")
-    actions = p.add_subparsers(dest="action", metavar="ACTION", required=True)
-    actions.add_parser("list", parents=[common], help="every entry, oldest first").set_defaults(
-        func=list_entries
+    p = sub.add_parser(
+        "journal", parents=[common], help="read, search, count and export the journal"
     )
+    actions = p.add_subparsers(dest="action", metavar="ACTION", required=True)
+    filters = argparse.ArgumentParser(add_help=False)
+    filters.add_argument("--ritual", metavar="NAME", help="only this ritual's entries")
+    filters.add_argument("--since", type=_day_option, metavar="DATE", help="from this day on")
+    filters.add_argument("--until", type=_day_option, metavar="DATE", help="up to this day")
+
+    listing = actions.add_parser(
+        "list", parents=[common, filters], help="every entry, oldest first"
+    )
+    listing.set_defaults(func=list_entries)
     show = actions.add_parser("show", parents=[common], help="print the entries of a day")
     show.add_argument(
         "day", nargs="?", metavar="DATE", help="YYYY-MM-DD, today or yesterday (default: latest)"
     )
+    show.add_argument(
+        "--on-this-day",
+        action="store_true",
+        help="the entries of this day (or DATE's) in earlier years",
+    )
     show.set_defaults(func=show_entries)
-    search = actions.add_parser("search", parents=[common], help="answers containing all WORDS")
+    search = actions.add_parser(
+        "search",
+        parents=[common, filters],
+        help="answers with all the words, best first",
+        description='Every word must be found; a word also finds longer ones ("hope" finds '
+        '"hopeful"); "words in quotes" are a phrase.',
+    )
     search.add_argument("words", nargs="+", metavar="WORDS")
+    search.add_argument("--limit", type=int, default=20, metavar="N", help="at most N (20)")
     search.set_defaults(func=search_entries)
+    journal_stats.register(actions, common, filters)
+    reindex = actions.add_parser(
+        "reindex", parents=[common], help="build the journal's index again from the files"
+    )
+    reindex.set_defaults(func=reindex_journal)
     export = actions.add_parser("export", parents=[common], help="the whole journal as one file")
     export.add_argument("--format", choices=FORMATS, default="md")
     export.add_argument("--output", "-o", type=Path, metavar="FILE", help="default: stdout")
     export.set_defaults(func=export_entries)
 
 
-def _journal(ctx: Context) -> list[tuple[Path, Entry]]:
-    return list(JournalFolder(ctx.settings.journal_dir).read_all())
-
-
-def _parse_day(text: str) -> date:
+def _day(text: str) -> date:
     today = date.today()
     named = {"today": today, "yesterday": today - timedelta(days=1)}
     if text in named:
@@ -49,57 +79,117 @@ def _parse_day(text: str) -> date:
         raise UsageError(f"'{text}' is not a date; use YYYY-MM-DD, today or yesterday") from None
 
 
+def _day_option(text: str) -> date:
+    try:
+        return _day(text)
+    except UsageError as e:
+        raise argparse.ArgumentTypeError(str(e)) from None
+
+
 def list_entries(args: argparse.Namespace, ctx: Context) -> int:
-    entries = _journal(ctx)
+    with refreshed_index(
+        ctx.settings.journal_dir, ctx.settings.cache_dir, reading_note(ctx)
+    ) as index:
+        entries = index.entries(ritual=args.ritual, since=args.since, until=args.until)
     if not entries:
         ctx.out(f"No entries yet in {ctx.settings.journal_dir}.")
-    for path, e in entries:
-        answered = sum(a.state == AnswerState.ANSWERED for a in e.answers)
-        ctx.out(
-            f"{e.started:%Y-%m-%d %H:%M}  {e.ritual:<14} {e.status:<11} "
-            f"{answered}/{len(e.answers)} answered  {path}"
-        )
+        return 0
+    lines = [
+        f"{e.started[:10]} {e.started[11:16]}  {e.ritual:<14} {e.status:<11} "
+        f"{e.answered}/{e.asked} answered  {e.path}"
+        for e in entries
+    ]
+    ctx.out("\n".join(lines))
     return 0
 
 
 def show_entries(args: argparse.Namespace, ctx: Context) -> int:
-    entries = _journal(ctx)
-    if not entries:
+    folder = JournalFolder(ctx.settings.journal_dir)
+    if args.on_this_day:
+        return _on_this_day(folder, _day(args.day) if args.day else date.today(), ctx)
+    day = _day(args.day) if args.day else folder.latest_day()
+    if day is None:
         ctx.out(f"No entries yet in {ctx.settings.journal_dir}.")
         return 0
-    day = _parse_day(args.day) if args.day else entries[-1][1].day
-    chosen = [(p, e) for p, e in entries if e.day == day]
-    if not chosen:
+    if not _print_day(folder, day, ctx):
         ctx.out(f"No entries on {day.isoformat()}.")
-        return 0
-    for path, _ in chosen:
-        ctx.out(f"<!-- {path} -->")
-        ctx.out(path.read_text(encoding="utf-8"))
     return 0
 
 
+def _on_this_day(folder: JournalFolder, day: date, ctx: Context) -> int:
+    found = False
+    for year in range(day.year - 1, folder.first_year() - 1, -1):
+        try:
+            earlier = day.replace(year=year)
+        except ValueError:  # 29 February, in a year without one
+            continue
+        ago = day.year - year
+        heading = f"# {earlier:%A} {earlier.isoformat()}, {ago} year{'s' if ago > 1 else ''} ago"
+        if _print_day(folder, earlier, ctx, heading=heading):
+            found = True
+    if not found:
+        ctx.out(f"Nothing from {day:%B} {day.day} in earlier years yet.")
+    return 0
+
+
+def _print_day(folder: JournalFolder, day: date, ctx: Context, heading: str = "") -> bool:
+    """Print the entries of ``day`` that read as entries, in the order they were
+    begun; whether there were any."""
+    entries = []
+    for path in folder.entries_on(day):
+        entry = folder.read_or_pass_over(path)
+        if entry is not None:
+            entries.append((entry.started.replace(tzinfo=None), path))
+    if entries and heading:
+        ctx.out(heading + "\n")
+    for _, path in sorted(entries):
+        ctx.out(f"<!-- {path} -->")
+        ctx.out(path.read_text(encoding="utf-8"))
+    return bool(entries)
+
+
 def search_entries(args: argparse.Namespace, ctx: Context) -> int:
-    words = [w.lower() for w in args.words]
-    hits = 0
-    for _, e in _journal(ctx):
-        for a in e.answers:
-            texts = [(a.prompt, a.text)]
-            if a.follow_up:
-                texts.append((a.follow_up.prompt, a.follow_up.text))
-            for prompt, text in texts:
-                haystack = f"{prompt}\n{text}".lower()
-                if text and all(w in haystack for w in words):
-                    hits += 1
-                    ctx.out(
-                        f"{e.started:%Y-%m-%d} {e.ritual}: {prompt}\n    {' '.join(text.split())}"
-                    )
+    query = fts_query(args.words)
+    if not query:
+        raise UsageError("nothing to search for")
+    with refreshed_index(
+        ctx.settings.journal_dir, ctx.settings.cache_dir, reading_note(ctx)
+    ) as index:
+        hits = index.search(
+            query, ritual=args.ritual, since=args.since, until=args.until, limit=args.limit
+        )
     if not hits:
         ctx.out("Nothing found.")
+        return 0
+    start, end = BOLD_RED if ctx.colour else ("", "")
+    lines = []
+    for hit in hits:
+        snippet = " ".join(hit.snippet.split()).replace(MARK[0], start).replace(MARK[1], end)
+        lines.append(f"{hit.started[:10]} {hit.ritual}: {hit.prompt}\n    {snippet}")
+    ctx.out("\n".join(lines))
+    return 0
+
+
+def reindex_journal(args: argparse.Namespace, ctx: Context) -> int:
+    folder = JournalFolder(ctx.settings.journal_dir)
+    started = time.perf_counter()
+    with JournalIndex.open(folder, ctx.settings.cache_dir) as index:
+        index.rebuild(reading_note(ctx))
+        index.warn_passed_over()
+        passed = len(index.passed_over())
+        entries = len(index.entries())
+        where = index.path or "memory only"
+    seconds = time.perf_counter() - started
+    ctx.out(
+        f"Indexed {entries} entries in {seconds:.1f} s"
+        + (f" ({passed} files passed over)" if passed else "")
+        + f": {where}"
+    )
     return 0
 
 
 def export_entries(args: argparse.Namespace, ctx: Context) -> int:
-    entries = [e for _, e in _journal(ctx)]
+    entries = [e for _, e in JournalFolder(ctx.settings.journal_dir).read_all()]
     render = {"md": export_markdown, "json": export_json, "jrnl": export_jrnl}[args.format]
     text = render(entries)
     if args.output:

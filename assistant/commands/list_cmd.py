@@ -7,7 +7,6 @@ from typing import Any
 
 from assistant.context import Context
 from assistant.core.errors import RitualFileError
-from assistant.core.ritual_file import load_ritual
 
 
 def register(sub: Any, common: argparse.ArgumentParser) -> None:
@@ -16,6 +15,8 @@ def register(sub: Any, common: argparse.ArgumentParser) -> None:
 
 
 def run(args: argparse.Namespace, ctx: Context) -> int:
+    from assistant.core.ritual_file import load_ritual
+
     rituals = ctx.settings.catalog.rituals()
     if not rituals:
         ctx.out("No rituals found.")

@@ -7,7 +7,6 @@ import signal
 from types import FrameType
 from typing import Any, Optional
 
-from assistant.app import run_ritual
 from assistant.context import Context
 from assistant.core.journal import EntryStatus
 
@@ -38,6 +37,8 @@ def _terminate(signum: int, frame: Optional[FrameType]) -> None:
 
 
 def run(args: argparse.Namespace, ctx: Context) -> int:
+    from assistant.app import run_ritual
+
     reconfigure = getattr(ctx.stdin, "reconfigure", None)
     if args.text and reconfigure is not None:
         reconfigure(errors="replace")  # a stray byte in typed input is not worth a crash

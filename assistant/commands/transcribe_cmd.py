@@ -6,7 +6,6 @@ import argparse
 from pathlib import Path
 from typing import Any
 
-from assistant.app import transcribe_entries
 from assistant.context import Context
 
 
@@ -23,6 +22,8 @@ def register(sub: Any, common: argparse.ArgumentParser) -> None:
 
 
 def run(args: argparse.Namespace, ctx: Context) -> int:
+    from assistant.app import transcribe_entries
+
     changed = transcribe_entries(
         ctx.settings,
         list(args.entries),

@@ -9,13 +9,13 @@ from __future__ import annotations
 
 import random
 from dataclasses import dataclass, field, replace
-from datetime import timedelta
 from enum import Enum
 from pathlib import Path
 from typing import Optional
 
 from assistant.core.endpoint import DEFAULT_NO_SPEECH_SECONDS, EndpointRules
 from assistant.core.journal import Answer, AnswerState, Entry, EntryStatus, FollowUp, details_key
+from assistant.core.numbers import in_a_row, number_in, scale_words, spoken_number
 from assistant.core.phrases import phrases_for
 from assistant.core.ports import (
     AnswerLookup,
@@ -29,10 +29,12 @@ from assistant.core.ports import (
     ListenInterrupted,
     ListenRequest,
     Speaker,
+    StreakLookup,
     Utterance,
 )
 from assistant.core.reframe import NO_REFRAMES, Reframes
 from assistant.core.ritual import (
+    TIMES_OF_DAY,
     Affirm,
     Ask,
     Breathe,
@@ -41,9 +43,13 @@ from assistant.core.ritual import (
     Recall,
     Ritual,
     Say,
+    Scale,
     Step,
     fill,
     placeholder_values,
+    recall_day,
+    spoken_when,
+    time_of_day,
 )
 from assistant.core.transcript import details_of
 from assistant.core.voice_commands import Command, CommandSet, commands_for, only
@@ -73,6 +79,8 @@ class _Heard:
     text: str = ""
     audio: list[str] = field(default_factory=list)
     details: list[Details] = field(default_factory=list)
+    number: Optional[int] = None
+    """on a scale: the number the answer gave (its last part that gave one)"""
 
 
 @dataclass
@@ -85,6 +93,7 @@ class Conductor:
     events: EventSink
     reframes: Reframes = NO_REFRAMES
     answers: Optional[AnswerLookup] = None
+    streaks: Optional[StreakLookup] = None
     name: str = "friend"
     model: str = ""
     no_speech_seconds: float = DEFAULT_NO_SPEECH_SECONDS
@@ -185,12 +194,17 @@ class Conductor:
         return (step.texts[self.entry.day.toordinal() % len(step.texts)],)
 
     def _recall(self, step: Recall, index: int) -> _Move:
-        day = self.entry.day
-        on = {"today": day, "yesterday": day - timedelta(days=1)}.get(step.when)
-        found = self.answers.find_answer(step.ritual, step.id, on) if self.answers else None
+        found, when = None, step.when[0]
+        if self.answers is not None:
+            for when in step.when:  # the first day that has an answer
+                on = recall_day(when, self.entry.day)
+                found = self.answers.find_answer(step.ritual, step.id, on)
+                if found:
+                    break
         if found:
             # The ritual's placeholders first: an answer that contains "{name}" stays as said.
-            prompt: Optional[str] = fill(self._fill(step.text), {"answer": _spoken(found)})
+            said = {"answer": _spoken(found), "when": spoken_when(when)}
+            prompt: Optional[str] = _capitalised(fill(self._fill(step.text), said))
         else:
             prompt = self._fill(step.otherwise) if step.otherwise else None
         if prompt is None:
@@ -215,6 +229,7 @@ class Conductor:
         first_part = len(earlier.audio) if earlier else 0
         speak = prompt
         tries_without_speech = 0
+        asked_for_number = False
         while True:
             self._say(speak, private=private)
             speak = prompt
@@ -224,7 +239,7 @@ class Conductor:
             )
             command = utterance.command
             if utterance.text:
-                self._take(heard, utterance)
+                self._take(heard, utterance, listening.scale)
                 self._record(listening.id, prompt, heard)
             if command is C.STOP:
                 raise _Stop
@@ -244,6 +259,14 @@ class Conductor:
                     continue
                 self._record_unless_answered(listening.id, prompt, AnswerState.NO_ANSWER)
                 return _Move.NEXT
+            scale = listening.scale
+            if scale and heard.number is None and not asked_for_number and command is None:
+                # Words but no number: ask once for just the number; the words are kept.
+                asked_for_number = True
+                speak = self.phrases["number_again"].format(
+                    low=self._spoken_number(scale.low), high=self._spoken_number(scale.high)
+                )
+                continue
             if listening.confirm:
                 verdict = self._confirm(heard, prompt, listening, index, first_part)
                 if verdict is C.REDO:
@@ -252,9 +275,18 @@ class Conductor:
                     continue
             break
         answer = self.entry.answer(listening.id)
+        if listening.scale and answer is not None and answer.number is not None:
+            self._say(self._number_heard(answer.number, listening.scale))
         if listening.reframe and answer is not None:
             self._reframe(answer, listening, index)
         return _Move.NEXT
+
+    def _number_heard(self, number: int, scale: Scale) -> str:
+        said, high = self._spoken_number(number), self._spoken_number(scale.high)
+        return _capitalised(self.phrases["number_heard"].format(number=said, high=high))
+
+    def _spoken_number(self, number: int) -> str:
+        return spoken_number(number, self.ritual.language)
 
     def _record_unless_answered(self, answer_id: str, prompt: str, state: AnswerState) -> None:
         """Record a skip or a silence, but never over an answer given before "back"."""
@@ -288,7 +320,7 @@ class Conductor:
                     heard=heard,
                 )
                 if more.text:
-                    self._take(heard, more)
+                    self._take(heard, more, listening.scale)
                     self._record(listening.id, prompt, heard)
                 if more.command is C.STOP:
                     raise _Stop
@@ -368,28 +400,47 @@ class Conductor:
         """Listen once; if the mic goes away, what it heard joins ``heard`` (the
         answer being given) and is saved before the error goes up."""
         name = listening.id + (f"-{suffix}" if suffix else "") + (f"-{part + 1}" if part else "")
+        scale = listening.scale
         request = ListenRequest(
             step=listening.id,
             commands=only(self.commands, allowed),
             rules=EndpointRules(listening.silence, listening.max_seconds, self.no_speech_seconds),
             audio_path=self.sink.audio_path(index, name) if keep_audio else None,
             on_ready=lambda: self.events(Event.LISTENING, step=listening.id),
+            expected=scale_words(self.ritual.language, scale.low, scale.high) if scale else (),
         )
         try:
             utterance = self.listener.listen(request)
         except (InputLost, ListenInterrupted) as stopped:
             # A lost mic, or Ctrl-C mid-answer: the words heard so far are kept.
             if stopped.heard.text and heard is not None:
-                self._take(heard, stopped.heard)
+                self._take(heard, stopped.heard, scale)
                 self._record(listening.id, prompt, heard)
             raise
+        if not utterance.text and utterance.matched and utterance.command is None:
+            # Only the listener's phrase list made out the words (a number): they are the answer.
+            utterance = replace(utterance, text=utterance.matched)
         if utterance.text:
             self.events(Event.HEARD, step=listening.id, text=utterance.text)
         if utterance.command:
             self.events(Event.COMMAND, name=utterance.command.value)
         return utterance
 
-    def _take(self, heard: _Heard, utterance: Utterance) -> None:
+    def _number(self, utterance: Utterance, scale: Scale) -> Optional[int]:
+        """The number an answer gives on a scale: the number word the listener heard it
+        as first (listening for a few words, a recogniser hears a lone "넷" far better
+        than open speech does), else a number in its words ("I'd say a four")."""
+        language = self.ritual.language
+        for said in (utterance.matched, utterance.text):
+            number = number_in(said, language, scale.low, scale.high)
+            if number is not None:
+                return number
+        return None
+
+    def _take(self, heard: _Heard, utterance: Utterance, scale: Optional[Scale] = None) -> None:
+        number = self._number(utterance, scale) if scale else None
+        if number is not None:
+            heard.number = number
         if utterance.text:
             heard.text = f"{heard.text} {utterance.text}".strip()
         if utterance.audio is not None and self.path is not None:
@@ -412,6 +463,7 @@ class Conductor:
             text=heard.text if answered else "",
             state=state if heard.text or not answered else AnswerState.NO_ANSWER,
             audio=tuple(heard.audio),
+            number=heard.number if answered else None,
         )
         self._store(answer, heard, key=answer_id)
         return answer
@@ -429,7 +481,18 @@ class Conductor:
         self.speaker.say(text, private=private)
 
     def _fill(self, text: str) -> str:
+        if "{streak}" in text and "streak" not in self.values:
+            self.values["streak"] = self._streak()
         return fill(text, self.values)
+
+    def _streak(self) -> str:
+        """``{streak}``: days in a row with this ritual, today's session included."""
+        day = self.entry.day
+        days = self.streaks.streak(self.ritual.id, day) if self.streaks else 0
+        # "evenings" for the evening ritual whenever it is run; else the time of day
+        named = self.ritual.id in TIMES_OF_DAY
+        unit = self.ritual.id if named else time_of_day(self.entry.started)
+        return in_a_row(max(days, 1), unit, self.ritual.language)
 
 
 def _listening(step: Step) -> Optional[Listening]:
@@ -441,6 +504,11 @@ def _listening(step: Step) -> Optional[Listening]:
 def _spoken(answer: str) -> str:
     """An earlier answer as it is read back: one line, no trailing full stop."""
     return " ".join(answer.split()).rstrip(".")
+
+
+def _capitalised(text: str) -> str:
+    """A sentence that starts with a placeholder ("{when} tonight") starts with a capital."""
+    return text[:1].upper() + text[1:]
 
 
 def _relative(path: Path, base: Path) -> str:

@@ -29,6 +29,8 @@ def entry_as_dict(entry: Entry) -> dict[str, Any]:
             data["follow_up"] = {"prompt": f.prompt, "state": f.state.value, "text": f.text}
         if a.audio:
             data["audio"] = list(a.audio)
+        if a.number is not None:
+            data["number"] = a.number
         return data
 
     return {

@@ -18,6 +18,10 @@ import yaml
 from assistant.core.errors import JournalError
 from assistant.core.vocabulary import Vocabulary
 
+_Loader: Any = getattr(yaml, "CSafeLoader", yaml.SafeLoader)
+"""libyaml's safe loader when PyYAML was built with it: reading front matter is
+most of the cost of reading a journal, and libyaml is about ten times faster"""
+
 
 class EntryStatus(Vocabulary):
     IN_PROGRESS = "in-progress"
@@ -64,6 +68,9 @@ class Answer:
     follow_up: Optional[FollowUp] = None
     audio: tuple[str, ...] = ()
     """the answer's audio files, relative to the entry's folder"""
+    number: Optional[int] = None
+    """the number on a scale the answer gave (a mood from 1 to 5), kept in the
+    front matter under the answer's id (``mood: 4``)"""
 
 
 @dataclass(frozen=True)
@@ -98,10 +105,54 @@ class Entry:
         return next((a for a in self.answers if a.id == answer_id), None)
 
 
+FRONT_KEYS = (
+    "ritual",
+    "title",
+    "date",
+    "started",
+    "ended",
+    "status",
+    "model",
+    "language",
+    "tags",
+    "questions",
+    "audio",
+)
+"""the front-matter keys an entry's file is written with; an answer's number is
+kept under the answer's id, which therefore cannot be one of these"""
+
+
 def entry_filename(day: date, ritual: str, n: int = 1) -> str:
     """``YYYY-MM-DD-<ritual>.md``; the n-th session of the day gets ``-n``."""
     suffix = "" if n == 1 else f"-{n}"
     return f"{day.isoformat()}-{ritual}{suffix}.md"
+
+
+_ENTRY_NAME = re.compile(r"^(\d{4}-\d{2}-\d{2})-(.+?)(?:-(\d+))?\.md$")
+
+
+@dataclass(frozen=True)
+class EntryName:
+    """What an entry's file name says: its day, its ritual and which session."""
+
+    day: date
+    ritual: str
+    n: int = 1
+
+
+def entry_name(filename: str) -> Optional[EntryName]:
+    """Read back ``entry_filename``; None for a file not named like an entry.
+
+    A ritual whose id ends in ``-<digits>`` reads as a later session of a shorter
+    id; the front matter says which it is (streaks, the one user, go by names)."""
+    match = _ENTRY_NAME.match(filename)
+    if not match:
+        return None
+    try:
+        day = date.fromisoformat(match.group(1))
+    except ValueError:
+        return None
+    return EntryName(day, match.group(2), int(match.group(3) or 1))
 
 
 def entry_subdir(day: date) -> PurePath:
@@ -166,6 +217,8 @@ def render_entry(entry: Entry) -> str:
         "tags": list(entry.tags),
         "questions": [a.id for a in entry.answers],
     }
+    # Numbers as top-level properties: Obsidian and Dataview read `mood: 4` as a number.
+    front.update({a.id: a.number for a in entry.answers if a.number is not None})
     audio = {a.id: list(a.audio) for a in entry.answers if a.audio}
     audio.update(
         {
@@ -221,6 +274,14 @@ def _paths(value: Any) -> tuple[str, ...]:
     return tuple(str(v) for v in value) if isinstance(value, list) else (str(value),)
 
 
+def _number(front: dict[str, Any], answer_id: str) -> Optional[int]:
+    """An answer's number, when its front-matter key holds a whole number."""
+    value = front.get(answer_id)
+    if isinstance(value, bool) or not isinstance(value, int) or answer_id in FRONT_KEYS:
+        return None  # hand-edited to words, or not ours: kept as it is in ``extra``
+    return value
+
+
 def _status(value: Any) -> EntryStatus:
     try:
         return EntryStatus(value)
@@ -234,7 +295,7 @@ def parse_entry(text: str, where: str = "<entry>") -> Entry:
     if not match:
         raise JournalError(f"{where}: no front matter (a '---' block at the top)")
     try:
-        front = yaml.safe_load(match.group(1)) or {}
+        front = yaml.load(match.group(1), Loader=_Loader) or {}
     except yaml.YAMLError:
         raise JournalError(f"{where}: the front matter is not valid YAML") from None
     if not isinstance(front, dict) or "ritual" not in front:
@@ -268,9 +329,18 @@ def parse_entry(text: str, where: str = "<entry>") -> Entry:
                 audio=_paths(audio.get(details_key(answer_id, follow_up=True))),
             )
         answers.append(
-            Answer(answer_id, prompt, body_text, state, follow_up, _paths(audio.get(answer_id)))
+            Answer(
+                answer_id,
+                prompt,
+                body_text,
+                state,
+                follow_up,
+                _paths(audio.get(answer_id)),
+                _number(front, answer_id),
+            )
         )
     known = {"ritual", "title", "date", "ended", "status", "model", "language", "tags"}
+    known.update(a.id for a in answers if a.number is not None)
     tags = front.get("tags") or ()
     return Entry(
         ritual=str(front["ritual"]),

@@ -23,6 +23,8 @@ PHRASES: dict[str, dict[str, str]] = {
         "offer_unclear": "Sorry, I didn't catch that. Say yes, later, or no.",
         "snoozed": "All right. I'll ask again in {minutes} minutes.",
         "not_today": "All right, not today.",
+        "number_again": "I didn't catch one number there. Just a number from {low} to {high}.",
+        "number_heard": "{number} out of {high}. Thank you.",
     },
     "ko": {
         "breathe_in": "숨을 들이쉬세요.",
@@ -40,6 +42,8 @@ PHRASES: dict[str, dict[str, str]] = {
         "offer_unclear": "잘 못 들었어요. 네, 잠시, 아니요 중에서 말씀해 주세요.",
         "snoozed": "알겠어요. {minutes}분 뒤에 다시 여쭤볼게요.",
         "not_today": "알겠어요, 오늘은 쉬어요.",
+        "number_again": "숫자를 하나만 말씀해 주세요. {low}부터 {high}까지요.",
+        "number_heard": "{high}점 중에 {number}점이군요. 고마워요.",
     },
 }
 

@@ -55,6 +55,9 @@ class ListenRequest:
     """where to keep the answer's audio (16 kHz mono WAV), None to keep none"""
     on_ready: Callable[[], None] = lambda: None
     """called once the listener is really listening (after the half-duplex tail)"""
+    expected: tuple[str, ...] = ()
+    """phrases the answer is likely to be wholly (the number words of a scale): a
+    listener that can listen for given phrases listens for these too"""
 
 
 @dataclass(frozen=True)
@@ -73,6 +76,9 @@ class Utterance:
     audio: Optional[Path] = None
     """the kept audio file, if any"""
     ended_by: EndedBy = EndedBy.SILENCE
+    matched: str = ""
+    """the one ``ListenRequest.expected`` phrase the answer was heard as, when a
+    listener listening for those phrases heard exactly one ("" otherwise)"""
     extra: Mapping[str, object] = field(default_factory=dict)
     """engine-specific details kept beside the entry (e.g. per-sentence results)"""
 
@@ -156,6 +162,11 @@ class EventSink(Protocol):
 class AnswerLookup(Protocol):
     def find_answer(self, ritual: str, step: str, on: Optional[date]) -> Optional[str]:
         """The answer given to ``step`` in ``ritual`` on a day (None: the latest)."""
+
+
+class StreakLookup(Protocol):
+    def streak(self, ritual: str, through: date) -> int:
+        """How many days in a row, ending on ``through``, have an entry of ``ritual``."""
 
 
 Details = dict[str, Any]

@@ -5,10 +5,11 @@ Ritual files are read and validated by ``ritual_file``.
 
 from __future__ import annotations
 
+import calendar
 import re
 from collections.abc import Mapping
 from dataclasses import dataclass, field
-from datetime import datetime
+from datetime import date, datetime, timedelta
 from pathlib import Path
 from typing import Literal, Optional, Union, get_args
 
@@ -16,14 +17,24 @@ from assistant.core.endpoint import DEFAULT_MAX_SECONDS, DEFAULT_SILENCE
 from assistant.core.voice_commands import Command
 from assistant.core.voice_spec import VoiceSpec
 
-PLACEHOLDERS = ("name", "weekday", "date", "time_of_day")
-RecallWhen = Literal["today", "yesterday", "latest"]
+PLACEHOLDERS = ("name", "weekday", "date", "time_of_day", "streak")
+RECALL_PLACEHOLDERS = ("answer", "when")
+"""known only in a recall's ``say``: the answer found, and when it was given"""
+RecallWhen = Literal["today", "yesterday", "a week ago", "a month ago", "a year ago", "latest"]
 """which day's answer a recall reads back (latest: the most recent one)"""
 AffirmPick = Literal["day", "random", "all"]
 """one affirmation per day, one at random, or all of them"""
 RECALL_WHEN: tuple[RecallWhen, ...] = get_args(RecallWhen)
 AFFIRM_PICKS: tuple[AffirmPick, ...] = get_args(AffirmPick)
 PLACEHOLDER = re.compile(r"\{([^{}]*)\}")
+
+
+@dataclass(frozen=True)
+class Scale:
+    """An answer that is a whole number from ``low`` to ``high`` (a mood from 1 to 5)."""
+
+    low: int
+    high: int
 
 
 @dataclass(frozen=True)
@@ -36,6 +47,8 @@ class Listening:
     max_seconds: float = DEFAULT_MAX_SECONDS
     reframe: bool = False
     confirm: bool = False
+    scale: Optional[Scale] = None
+    """the answer gives a number on this scale, kept in the entry's front matter"""
 
 
 @dataclass(frozen=True)
@@ -80,9 +93,10 @@ class Ask:
 class Recall:
     ritual: str
     id: str
-    when: RecallWhen
+    when: tuple[RecallWhen, ...]
+    """the days to look at, in turn: the first that has an answer is read back"""
     text: str
-    """spoken when an answer was found; may use {answer}"""
+    """spoken when an answer was found; may use {answer} and {when}"""
     otherwise: Optional[str] = None
     """spoken when nothing was found; None says nothing"""
     listening: Optional[Listening] = None
@@ -116,6 +130,9 @@ def fill(text: str, values: Mapping[str, str]) -> str:
     return PLACEHOLDER.sub(lambda m: values.get(m.group(1), m.group(0)), text)
 
 
+TIMES_OF_DAY = ("morning", "afternoon", "evening", "night")
+
+
 def time_of_day(moment: datetime) -> str:
     hour = moment.hour
     if 5 <= hour < 12:
@@ -125,6 +142,26 @@ def time_of_day(moment: datetime) -> str:
     if 17 <= hour < 22:
         return "evening"
     return "night"
+
+
+def recall_day(when: RecallWhen, today: date) -> Optional[date]:
+    """The day a recall looks at (None: any day, the latest answer).
+
+    A month or a year ago is the same day of the month, or the month's last day
+    when it has fewer (a year before 29 February is 28 February)."""
+    if when == "latest":
+        return None
+    if when in ("today", "yesterday", "a week ago"):
+        return today - timedelta(days={"today": 0, "yesterday": 1, "a week ago": 7}[when])
+    months = 12 if when == "a year ago" else 1
+    year, month0 = divmod(today.year * 12 + today.month - 1 - months, 12)
+    last_day = calendar.monthrange(year, month0 + 1)[1]
+    return date(year, month0 + 1, min(today.day, last_day))
+
+
+def spoken_when(when: RecallWhen) -> str:
+    """What ``{when}`` says in a recall: "a year ago", "last time" for the latest."""
+    return "last time" if when == "latest" else when
 
 
 def placeholder_values(moment: datetime, name: str) -> dict[str, str]:

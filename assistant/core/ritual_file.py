@@ -16,10 +16,12 @@ import yaml
 
 from assistant.core.endpoint import DEFAULT_MAX_SECONDS, DEFAULT_SILENCE
 from assistant.core.errors import Problem, RitualFileError
+from assistant.core.journal import FRONT_KEYS
 from assistant.core.ritual import (
     AFFIRM_PICKS,
     PLACEHOLDER,
     PLACEHOLDERS,
+    RECALL_PLACEHOLDERS,
     RECALL_WHEN,
     Affirm,
     Ask,
@@ -27,8 +29,10 @@ from assistant.core.ritual import (
     Listening,
     Pause,
     Recall,
+    RecallWhen,
     Ritual,
     Say,
+    Scale,
     Step,
 )
 from assistant.core.voice_commands import COMMAND_NAMES, Command
@@ -40,7 +44,9 @@ T = TypeVar("T")
 
 TOP_KEYS = ("id", "title", "language", "voice", "commands", "steps")
 STEP_KINDS = ("say", "pause", "breathe", "affirm", "ask", "recall")
-LISTEN_KEYS = ("id", "silence", "max_seconds", "reframe", "confirm")
+LISTEN_KEYS = ("id", "silence", "max_seconds", "reframe", "confirm", "scale")
+SCALE_LIMITS = (0, 10)
+"""a scale runs within these: every number in it has a word a recogniser hears well"""
 STEP_KEYS = {
     "say": ("say",),
     "pause": ("pause",),
@@ -114,10 +120,14 @@ class _Parser:
             raise self.problem(node, f"{what} must be text, not {_type_name(value)}")
         if not value.strip():
             raise self.problem(node, f"{what} is empty")
-        known = PLACEHOLDERS + (("answer",) if answer else ())
+        known = PLACEHOLDERS + (RECALL_PLACEHOLDERS if answer else ())
         for name in PLACEHOLDER.findall(value):
             if name not in known:
-                hint = " ({answer} only works in a recall's say)" if name == "answer" else ""
+                hint = (
+                    f" ({{{name}}} only works in a recall's say)"
+                    if name in RECALL_PLACEHOLDERS
+                    else ""
+                )
                 self.problem(
                     node,
                     f"unknown placeholder {{{name}}} in {what}{hint}; known: "
@@ -359,13 +369,33 @@ class _Parser:
                 items["silence"][1],
                 f"silence ({silence:g} s) is longer than max_seconds ({max_seconds:g} s)",
             )
+        answer_id = self.optional(items, "id", lambda n: self.ident(n, "id"), default_id)
+        scale = self.optional(items, "scale", self.scale, None)
+        if scale is not None and answer_id in FRONT_KEYS:
+            self.problem(
+                items["id"][1] if "id" in items else items["scale"][1],
+                f"the number of a scale is kept in the entry's front matter under its id, "
+                f"and '{answer_id}' is taken there; choose another id (e.g. 'mood')",
+            )
         return Listening(
-            id=self.optional(items, "id", lambda n: self.ident(n, "id"), default_id),
+            id=answer_id,
             silence=silence,
             max_seconds=max_seconds,
             reframe=self.optional(items, "reframe", lambda n: self.flag(n, "reframe"), False),
             confirm=self.optional(items, "confirm", lambda n: self.flag(n, "confirm"), False),
+            scale=scale,
         )
+
+    def scale(self, node: yaml.Node) -> Scale:
+        """``scale: [1, 5]``: the lowest and the highest number an answer may give."""
+        low, high = SCALE_LIMITS
+        usage = f"scale is two whole numbers from {low} to {high}, lowest first, like [1, 5]"
+        if not isinstance(node, yaml.SequenceNode) or len(node.value) != 2:
+            raise self.problem(node, usage)
+        first, last = (self.integer(n, "a scale's end", low, high) for n in node.value)
+        if first >= last:
+            raise self.problem(node, f"{usage}, not [{first}, {last}]")
+        return Scale(first, last)
 
     def recall(
         self,
@@ -383,7 +413,7 @@ class _Parser:
             self.problem(node, "a recall step needs 'say' (what to say with the {answer})")
         ritual = self.optional(ref, "ritual", lambda n: self.ident(n, "recall ritual"), "")
         answer_id = self.optional(ref, "id", lambda n: self.ident(n, "recall id"), "")
-        when = self.optional(ref, "when", lambda n: self.choice(n, "when", RECALL_WHEN), "latest")
+        when = self.optional(ref, "when", self.recall_when, ("latest",))
         text = self.optional(items, "say", lambda n: self.text(n, "say", answer=True), "")
         otherwise = self.optional(items, "otherwise", lambda n: self.text(n, "otherwise"), None)
         listening = (
@@ -392,6 +422,14 @@ class _Parser:
         if not (ritual and answer_id and text):
             raise _Invalid()
         return Recall(ritual, answer_id, when, text, otherwise, listening, line)
+
+    def recall_when(self, node: yaml.Node) -> tuple[RecallWhen, ...]:
+        """One day to look at, or a list to try in turn (``[a year ago, a month ago]``)."""
+        if isinstance(node, yaml.SequenceNode):
+            if not node.value:
+                raise self.problem(node, "when must name at least one day")
+            return tuple(self.choice(n, "when", RECALL_WHEN) for n in node.value)
+        return (self.choice(node, "when", RECALL_WHEN),)
 
 
 def _type_name(value: object) -> str:

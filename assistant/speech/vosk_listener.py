@@ -72,6 +72,8 @@ class _Sentence:
     grammar: str
     """the grammar recogniser's text over the same audio"""
     command: Command | None
+    matched: str = ""
+    """the expected phrase (ListenRequest.expected) the grammar recogniser heard, if one"""
 
 
 @dataclass
@@ -92,12 +94,14 @@ class _Answer:
             seconds=round(self.seconds, 3),
             audio=audio,
             ended_by=ended_by,
+            matched=next((s.matched for s in reversed(self.sentences) if s.matched), ""),
             extra={
                 "sentences": [
                     {
                         "text": s.text,
                         "grammar": s.grammar,
                         "command": s.command.value if s.command else None,
+                        **({"matched": s.matched} if s.matched else {}),
                     }
                     for s in self.sentences
                 ]
@@ -113,6 +117,7 @@ class _Hearing:
         self.open = recogniser
         self.grammar = grammar
         self.commands = request.commands
+        self.expected = {normalize(p) for p in request.expected} - {""}
         self.offset = offset
         """the open recogniser's clock at the start of this answer, seconds"""
         self.endpoint = AnswerEndpoint(request.rules)
@@ -158,8 +163,11 @@ class _Hearing:
         command = match_command(text, self.commands) or (
             match_command(said, self.commands) if said else None
         )
-        if text or command:
-            self.answer.sentences.append(_Sentence(text, words, said, command))
+        # A short sentence the grammar heard as exactly one expected phrase (a number
+        # on a scale): kept beside the open recogniser's words, which stay the answer.
+        matched = normalize(said) if command is None and normalize(said) in self.expected else ""
+        if text or command or matched:
+            self.answer.sentences.append(_Sentence(text, words, said, command, matched))
         if command is not None:
             self.answer.command = command
         self.endpoint.sentence(
@@ -248,9 +256,12 @@ class VoskListener:
         self._fed += seconds_of(chunk)
         return bool(self._open.AcceptWaveform(chunk))
 
-    def _grammar(self, commands: CommandSet) -> Any:
+    def _grammar(self, commands: CommandSet, expected: tuple[str, ...] = ()) -> Any:
         """The grammar recogniser for these phrases (None when there are none)."""
-        phrases = tuple(sorted({normalize(p) for ps in commands.values() for p in ps} - {""}))
+        said = {normalize(p) for ps in commands.values() for p in ps} | set(
+            map(normalize, expected)
+        )
+        phrases = tuple(sorted(said - {""}))
         if not phrases:
             return None
         if phrases in self._grammars:
@@ -270,7 +281,7 @@ class VoskListener:
     # -- listening ----------------------------------------------------------------------
     def listen(self, request: ListenRequest) -> Utterance:
         self.wait_loaded()
-        grammar = self._grammar(request.commands)
+        grammar = self._grammar(request.commands, request.expected)
         self._open.Reset()
         if grammar is not None:
             grammar.Reset()

@@ -2,13 +2,19 @@ from __future__ import annotations
 
 import os
 import sys
+import time
 from collections.abc import Iterator
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 import pytest
 
+from tests.engine.sounds import NoSound
 from tests.engine.virtual_audio import VirtualAudio, missing_tools
 from tests.kmodel import ko_model_copy
+
+if TYPE_CHECKING:
+    from assistant.speech.vosk_listener import VoskListener
 
 
 @pytest.fixture(scope="session")
@@ -48,3 +54,17 @@ def virtual_audio(tmp_path_factory: pytest.TempPathFactory) -> Iterator[VirtualA
                 os.environ.pop(key, None)
             else:
                 os.environ[key] = value
+
+
+@pytest.fixture(scope="module")
+def listener(ko_model: Path) -> Iterator[VoskListener]:
+    """One model and recogniser for a module, as in a ritual; tests swap its source."""
+    pytest.importorskip("vosk", reason="vosk is not installed (pip install vosk)")
+    from assistant.speech.vosk_listener import VoskListener
+
+    started = time.perf_counter()
+    ears = VoskListener(ko_model, NoSound())
+    assert time.perf_counter() - started < 0.5  # loading happens in the background
+    ears.wait_loaded(timeout=60)
+    yield ears
+    ears.close()

@@ -129,3 +129,14 @@ def talk(path: Path, minutes: float, seed: int = 0) -> Path:
     signal = np.concatenate(parts)[: int(minutes * 60 * RATE)]
     signal = signal + pink(len(signal), seed) * 60.0  # a room, well under the voice
     return wav_of(path, signal + rng.normal(0.0, NOISE, len(signal)))
+
+
+class NoSound:
+    """An audio source that never hears anything (a listener's source until a test
+    gives it a WAV)."""
+
+    def read(self, timeout: float) -> bytes | None:
+        return None
+
+    def drain(self) -> None:
+        pass

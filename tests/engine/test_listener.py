@@ -11,9 +11,7 @@ from __future__ import annotations
 import os
 import stat
 import threading
-import time
 import wave
-from collections.abc import Iterator
 from pathlib import Path
 from typing import Optional
 
@@ -25,7 +23,7 @@ from assistant.core.errors import AudioError
 from assistant.core.ports import InputLost, ListenRequest, Utterance
 from assistant.core.voice_commands import Command
 from assistant.speech.vosk_listener import VoskListener
-from tests.engine.sounds import answer_wav, loud_seconds, noise_wav
+from tests.engine.sounds import NoSound, answer_wav, loud_seconds, noise_wav
 from tests.engine.virtual_audio import VirtualAudio, missing_tools
 
 pytestmark = pytest.mark.engine
@@ -33,26 +31,6 @@ pytestmark = pytest.mark.engine
 COMMANDS = {Command.STOP: ("중지",), Command.DONE: ("네",), Command.REDO: ("아니요",)}
 SENTENCE = "오늘은 정말 좋은 하루였어요"
 SECOND = "저는 중지하고 싶지 않아요"
-
-
-class _Nothing:
-    def read(self, timeout: float) -> bytes | None:
-        return None
-
-    def drain(self) -> None:
-        pass
-
-
-@pytest.fixture(scope="module")
-def listener(ko_model: Path) -> Iterator[VoskListener]:
-    """One model and recogniser for the module, as in a ritual; tests swap its source."""
-    pytest.importorskip("vosk", reason="vosk is not installed (pip install vosk)")
-    started = time.perf_counter()
-    ears = VoskListener(ko_model, _Nothing())
-    assert time.perf_counter() - started < 0.5  # loading happens in the background
-    ears.wait_loaded(timeout=60)
-    yield ears
-    ears.close()
 
 
 @pytest.fixture(scope="module")
@@ -173,7 +151,7 @@ def test_no_audio_is_kept_when_only_a_command_was_said(
 def test_a_model_that_is_not_there_is_a_clear_error(tmp_path: Path) -> None:
     from assistant.core.errors import ModelError
 
-    ears = VoskListener(tmp_path / "vosk-model-small-xx-0.1", _Nothing())
+    ears = VoskListener(tmp_path / "vosk-model-small-xx-0.1", NoSound())
     with pytest.raises(ModelError, match="not a Vosk model folder"):
         ears.listen(ListenRequest(step="x", commands=COMMANDS))
 

@@ -35,12 +35,15 @@ def run_ritual(
     audio: VirtualAudio,
     tmp: Path,
     model: Optional[Path],
-    answers: dict[str, Path],
+    answers: dict[str, Path] | dict[str, list[Path]],
     env_extra: Optional[dict[str, str]] = None,
+    ritual: Path = RITUAL,
 ) -> tuple[subprocess.CompletedProcess[str], list[dict[str, Any]]]:
-    """Run the ritual, answering each ``listening`` step with its WAV.
+    """Run the ritual, answering each ``listening`` step with its WAV (or, for a step
+    asked more than once, with the next of its WAVs).
 
     With ``model`` None, ritual finds its model itself (``env_extra`` may say where)."""
+    queued = {step: list(wav) if isinstance(wav, list) else [wav] for step, wav in answers.items()}
     events = EventTail(tmp / "events.jsonl")
     env = {
         **audio.client_env(),
@@ -54,7 +57,7 @@ def run_ritual(
     env.pop("RITUAL_MODEL", None)
     (tmp / "no-config.yaml").write_text("name: tester\n")
     proc = subprocess.Popen(
-        [sys.executable, "-m", "assistant", "run", str(RITUAL), "--journal", str(tmp / "journal"),
+        [sys.executable, "-m", "assistant", "run", str(ritual), "--journal", str(tmp / "journal"),
          *(["--model", str(model)] if model else []), "--events", str(events.path)],
         cwd=ROOT, env=env, stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True,
     )  # fmt: skip
@@ -62,8 +65,8 @@ def run_ritual(
     try:
         while proc.poll() is None and time.monotonic() < deadline:
             for event in events.poll():
-                if event["event"] == "listening" and event["step"] in answers:
-                    audio.feed(answers.pop(event["step"]))
+                if event["event"] == "listening" and queued.get(event["step"]):
+                    audio.feed(queued[event["step"]].pop(0))
             time.sleep(0.05)
     finally:
         if proc.poll() is None:

@@ -1,0 +1,117 @@
+"""``ritual journal stats``: streaks, sessions a week, answered share, mood, a calendar.
+
+The figures come from ``core.stats``; the entries from the journal's index. With
+``--plot FILE.png|.svg`` the calendar and the mood are drawn with matplotlib
+(the optional extra ``ritual[plot]``).
+"""
+
+from __future__ import annotations
+
+import argparse
+from datetime import date
+from pathlib import Path
+from typing import Any, Callable
+
+from assistant.context import Context
+from assistant.core.errors import UsageError
+from assistant.core.stats import (
+    EntryFacts,
+    heatmap,
+    monthly_averages,
+    number_points,
+    ritual_stats,
+    sparkline,
+    trend_word,
+)
+from assistant.journal_index import refreshed_index
+
+PLOT_FORMATS = (".png", ".svg")
+
+
+def register(actions: Any, common: argparse.ArgumentParser, filters: Any) -> None:
+    stats = actions.add_parser(
+        "stats",
+        parents=[common, filters],
+        help="streaks, sessions a week, answered share, mood and a calendar",
+    )
+    stats.add_argument(
+        "--weeks", type=int, default=26, metavar="N", help="weeks in the calendar (26)"
+    )
+    stats.add_argument(
+        "--mood",
+        default="mood",
+        metavar="ID",
+        help="the question whose numbers are the mood (default: mood)",
+    )
+    stats.add_argument(
+        "--plot",
+        type=Path,
+        metavar="FILE",
+        help="also draw the calendar and mood to a .png or .svg",
+    )
+    stats.set_defaults(func=show_stats)
+
+
+def reading_note(ctx: Context) -> Callable[[int], None]:
+    """What to say before the index reads many entries (the first time): it takes a moment."""
+    return lambda n: ctx.err(f"Reading {n} entries into the journal's index (once) …")
+
+
+def show_stats(args: argparse.Namespace, ctx: Context) -> int:
+    if args.plot is not None and args.plot.suffix.lower() not in PLOT_FORMATS:
+        raise UsageError(f"--plot draws a .png or an .svg file, not {args.plot.name}")
+    if not 1 <= args.weeks <= 520:
+        raise UsageError("--weeks is from 1 to 520")
+    with refreshed_index(
+        ctx.settings.journal_dir, ctx.settings.cache_dir, reading_note(ctx)
+    ) as index:
+        facts = [
+            f
+            for f in index.facts(ritual=args.ritual)
+            if (args.since is None or f.day >= args.since)
+            and (args.until is None or f.day <= args.until)
+        ]
+    if not facts:
+        ctx.out(f"No entries yet in {ctx.settings.journal_dir}.")
+        return 0
+    today = args.until or date.today()
+    ctx.out(stats_text(facts, today, weeks=args.weeks, mood=args.mood, colour=ctx.colour))
+    if args.plot is not None:
+        from assistant.journal_plot import plot_journal
+
+        plot_journal(facts, today, mood=args.mood, out=args.plot)
+        ctx.err(f"Drew {args.plot}")
+    return 0
+
+
+def stats_text(facts: list[EntryFacts], today: date, *, weeks: int, mood: str, colour: bool) -> str:
+    """Everything ``stats`` prints, as one text."""
+    first, last = facts[0].day, facts[-1].day
+    lines = [f"{len(facts)} entries from {first.isoformat()} to {last.isoformat()}", ""]
+    lines.append(
+        f"{'ritual':<16}{'entries':>8}{'streak':>8}{'longest':>9}{'a week':>8}{'answered':>10}"
+    )
+    for row in ritual_stats(facts, today):
+        share = f"{row.answered_share:.0%}" if row.answered_share is not None else "–"
+        lines.append(
+            f"{row.ritual:<16}{row.entries:>8}{row.current_streak:>8}{row.longest_streak:>9}"
+            f"{row.per_week:>8.1f}{share:>10}"
+        )
+    lines.append("(streak: days in a row up to today; a week: over the last 12 weeks)")
+    points = number_points(facts, mood)
+    if points:
+        months = monthly_averages(points)[-12:]
+        low = min(v for _, v in points)
+        high = max(v for _, v in points)
+        spark = sparkline([v for _, v in months], low, high)
+        lines += [
+            "",
+            f"{mood} by month, the last {len(months)} ({months[0][0]:%b %Y} – "
+            f"{months[-1][0]:%b %Y}, {low} to {high}):",
+            f"  {spark}  {months[-1][1]:.1f} in {months[-1][0]:%B}, {trend_word(months)}",
+        ]
+    counts: dict[date, int] = {}
+    for f in facts:
+        counts[f.day] = counts.get(f.day, 0) + 1
+    lines += ["", f"The last {weeks} weeks:", heatmap(counts, today, weeks, colour=colour)]
+    return "\n".join(lines).rstrip("\n")
