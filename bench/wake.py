@@ -20,7 +20,7 @@ from assistant.speech.vosk_wake import VoskWakeListener, decoys_for
 from bench import RATE
 from tests.engine.sounds import SPEEDS, phrase_audio, talk, wav_of
 
-NOISES = (("quiet", None), ("pink 20 dB", 20.0), ("pink 10 dB", 10.0))
+NOISES = (("quiet", None), ("pink 20 dB", 20.0), ("pink 15 dB", 15.0))
 FALSE_WAKE_MINUTES = 10.0
 
 

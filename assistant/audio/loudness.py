@@ -73,6 +73,11 @@ class LoudnessGate:
         self._hold(chunk)
         return b""
 
+    @property
+    def quiet_seconds(self) -> float:
+        """How long the sound let through has been quiet (0 while it is loud)."""
+        return self._quiet_bytes / (SAMPLE_WIDTH * RATE)
+
     def _hold(self, chunk: bytes) -> None:
         """Keep the last ``preroll`` seconds of quiet (counted in bytes: exact)."""
         self._held.append(chunk)

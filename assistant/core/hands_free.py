@@ -44,10 +44,13 @@ DEFAULT_WAKE: dict[str, dict[str, str]] = {
         "ritual good night": "evening",
         "ritual let's journal": "journal",
     },
+    # 의식 is "ritual": "ritual, begin", "ritual, wrap up", "ritual, a note". Chosen by
+    # measurement (bench/wake.py): these three are heard from espeak-ng at every
+    # speed tried, and ten minutes of unrelated Korean talk never woke them.
     "ko": {
-        "리추얼 좋은 아침": "morning",
-        "리추얼 잘 자": "evening",
-        "리추얼 일기 쓰자": "journal",
+        "의식 시작": "morning",
+        "의식 마무리": "evening",
+        "의식 메모": "journal",
     },
 }
 """each phrase starts with the name word, so that ordinary talk does not wake ritual"""

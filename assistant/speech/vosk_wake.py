@@ -6,6 +6,8 @@ the grammar. So a wake needs all of:
 
 - the whole result is exactly one phrase (unrelated speech comes out as runs of
   several phrases or decoys, seldom as exactly one);
+- it is said on its own: the first thing heard after the room was quiet, and
+  followed by a pause (the middle of a conversation can map onto a phrase too);
 - every word of it is heard with at least ``min_conf`` confidence;
 - ``decoys``, common short words added to the grammar, give unrelated speech
   something else to map onto;
@@ -85,6 +87,8 @@ class VoskWakeListener:
         self._awake_at = -refractory
         self._partial = ""
         self._partial_since = 0.0
+        self._first = True
+        """nothing has been said since the room was last quiet"""
 
     def _build(self) -> Any:
         if self._recogniser is None:
@@ -108,6 +112,7 @@ class VoskWakeListener:
             self.source.drain()  # what came in while ritual spoke is its own voice
             self._forget(recogniser)
             self.gate.reset()
+            self._awake_at = -self.refractory  # a ritual ran since: the phrase is new
         on_ready()
         started, heard = time.monotonic(), 0.0
         while max(heard, time.monotonic() - started) < seconds:
@@ -133,6 +138,7 @@ class VoskWakeListener:
     def _forget(self, recogniser: Any) -> None:
         recogniser.Reset()
         self._partial = ""
+        self._first = True
 
     def _feed(self, recogniser: Any, chunk: bytes) -> Optional[str]:
         if recogniser.AcceptWaveform(chunk):
@@ -143,7 +149,7 @@ class VoskWakeListener:
             self._partial, self._partial_since = partial, self.heard_seconds
             return None
         held = self.heard_seconds - self._partial_since
-        if partial in self.phrases and held >= HOLD_SECONDS:
+        if partial in self.phrases and min(held, self.gate.quiet_seconds) >= HOLD_SECONDS:
             self._partial = ""
             return self._judge(recogniser.FinalResult())  # closes the result now
         return None
@@ -151,9 +157,10 @@ class VoskWakeListener:
     def _judge(self, result: str) -> Optional[str]:
         parsed = json.loads(result)
         text = str(parsed.get("text", ""))
+        first, self._first = self._first, self._first and not text
         ritual = self.phrases.get(text)
-        if ritual is None:
-            return None
+        if ritual is None or not first:
+            return None  # a phrase only wakes when said after a pause, on its own
         confs = [float(w.get("conf", 0.0)) for w in parsed.get("result", [])]
         if not confs or min(confs) < self.min_conf:
             self.rejected += 1
