@@ -26,6 +26,8 @@ if TYPE_CHECKING:
     from assistant.audio.devices import DeviceInfo
 
 log = logging.getLogger(__name__)
+LONG_RUNNING_BLOCK = 0.1
+"""seconds of audio per microphone block in ``listen``"""
 
 
 @dataclass
@@ -92,7 +94,8 @@ def open_voice_engines(
     mic: OnDemandMic | SoundDeviceMic
     if long_running:
         # Opened when first listened to: a mic missing now is waited for, like a lost one.
-        mic = OnDemandMic(settings.audio.input_device)
+        # Blocks of 0.1 s: waiting for hours, half the wake-ups of the audio thread.
+        mic = OnDemandMic(settings.audio.input_device, block_seconds=LONG_RUNNING_BLOCK)
     else:
         mic = SoundDeviceMic(settings.audio.input_device)
     try:

@@ -33,7 +33,7 @@ def test_a_quiet_room_passes_nothing_and_a_voice_passes_with_its_start() -> None
 
 
 def test_a_steady_noise_is_learnt_as_the_room() -> None:
-    gate = LoudnessGate(drift_db_per_second=1.0)
+    gate = LoudnessGate(window=4.0)
     passed(gate, blocks(30, 2.0))
     fan = blocks(300, 40.0, seed=3)  # 20 dB louder, and it stays
     through_first = passed(gate, fan[:100])

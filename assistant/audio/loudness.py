@@ -1,12 +1,15 @@
 """A loudness gate: lets sound through only while it stands out from the room.
 
 ``ritual listen`` waits for hours; a recogniser fed the fridge's hum all night
-spends a core-percent on nothing. The gate tracks the room's noise floor (it
-follows the quietest recent level down at once, and drifts up slowly, so a fan
-switched on is learnt in seconds and speech is not) and opens when a block is
-``rise_db`` above it. It opens with the ``preroll`` before the loud block, so a
-word's soft start is not lost, and stays open ``hangover`` seconds after the last
-loud block, so the recogniser hears the pause that ends a phrase.
+spends a core-percent on nothing. The gate takes the room's noise floor as a low
+percentile of the block levels of the last few seconds (noise such as a fan
+swings several dB from block to block, so the quietest block alone would make
+every louder one look like speech; a fan switched on is learnt within the
+window, while the pauses between words keep speech from being learnt) and opens
+when a block is ``rise_db`` above it. It opens with the ``preroll`` before the
+loud block, so a word's soft start is not lost, and stays open ``hangover``
+seconds after the last loud block, so the recogniser hears the pause that ends
+a phrase.
 """
 
 from __future__ import annotations
@@ -32,17 +35,22 @@ class LoudnessGate:
     def __init__(
         self,
         *,
-        rise_db: float = 6.0,
-        drift_db_per_second: float = 1.0,
+        rise_db: float = 9.0,
+        window: float = 4.0,
+        percentile: float = 20.0,
         preroll: float = 0.5,
         hangover: float = 1.2,
     ) -> None:
         self.rise_db = rise_db
-        self.drift = drift_db_per_second
+        self.window = window
+        self.percentile = percentile
         self.preroll = preroll
         self.hangover = hangover
         self.floor_db: float | None = None
         """the room's noise floor, dBFS"""
+        self._levels: deque[tuple[float, int]] = deque()
+        """(dBFS, bytes) of the blocks of the last ``window`` seconds"""
+        self._level_bytes = 0
         self.open = False
         self._quiet_bytes = 0
         self._held: deque[bytes] = deque()
@@ -50,12 +58,8 @@ class LoudnessGate:
 
     def process(self, chunk: bytes) -> bytes:
         """What of the audio so far to pass on: b"" while the room is quiet."""
-        seconds = len(chunk) / (SAMPLE_WIDTH * RATE)
         level = level_db(chunk)
-        if self.floor_db is None or level < self.floor_db:
-            self.floor_db = level
-        else:
-            self.floor_db += self.drift * seconds
+        self.floor_db = self._floor(level, len(chunk))
         if level >= self.floor_db + self.rise_db:
             self._quiet_bytes = 0
             if not self.open:
@@ -72,6 +76,14 @@ class LoudnessGate:
             self.open = False
         self._hold(chunk)
         return b""
+
+    def _floor(self, level: float, size: int) -> float:
+        self._levels.append((level, size))
+        self._level_bytes += size
+        limit = int(self.window * RATE) * SAMPLE_WIDTH
+        while self._level_bytes - self._levels[0][1] >= limit:
+            self._level_bytes -= self._levels.popleft()[1]
+        return float(np.percentile([lv for lv, _ in self._levels], self.percentile))
 
     @property
     def quiet_seconds(self) -> float:

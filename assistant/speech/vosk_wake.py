@@ -16,9 +16,9 @@ the grammar. So a wake needs all of:
 A loudness gate (audio/loudness.py) feeds the recogniser only what stands out
 from the room, so hours of quiet cost next to nothing.
 
-It decides early: when the partial text has been exactly a phrase for
-``HOLD_SECONDS`` of audio, the result is closed then and there, instead of waiting
-for Vosk's own endpointer (a second of silence or more).
+It decides early: after ``PAUSE_SECONDS`` of quiet following words that are (or
+begin) a phrase, the result is closed then and there, instead of waiting for
+Vosk's own endpointer (a second of silence or more).
 
 Nothing of what it hears is written anywhere, and only the ritual's name is logged.
 """
@@ -41,8 +41,12 @@ log = logging.getLogger(__name__)
 
 READ_TIMEOUT = 0.25
 """seconds to wait for the next chunk before looking at the time again"""
-HOLD_SECONDS = 0.3
-"""audio seconds the partial text must stay exactly a phrase before it is judged"""
+PAUSE_SECONDS = 0.35
+"""the quiet after a phrase that closes it: Vosk's own endpointer waits a second or
+more, and its partial text lags the voice by half a second"""
+LONGEST_PHRASE = 3.5
+"""seconds: speech that goes on longer than any wake phrase cannot be one (it must be
+said on its own), so the recogniser is not fed the rest of it"""
 MIN_CONF = 0.8
 REFRACTORY_SECONDS = 3.0
 UNKNOWN = "[unk]"
@@ -85,8 +89,8 @@ class VoskWakeListener:
         while the room is quiet"""
         self._recogniser: Any = None
         self._awake_at = -refractory
-        self._partial = ""
-        self._partial_since = 0.0
+        self._segment = 0.0
+        """seconds of sound fed since the room was last quiet"""
         self._first = True
         """nothing has been said since the room was last quiet"""
 
@@ -129,6 +133,9 @@ class VoskWakeListener:
                 if was_open:
                     self._forget(recogniser)  # the phrase, if any, was judged by now
                 continue
+            self._segment += seconds_of(loud)
+            if self._segment > LONGEST_PHRASE:
+                continue  # a conversation, not a wake phrase: save the CPU
             ritual = self._feed(recogniser, loud)
             if ritual is not None:
                 self._awake_at = self.heard_seconds
@@ -137,21 +144,16 @@ class VoskWakeListener:
 
     def _forget(self, recogniser: Any) -> None:
         recogniser.Reset()
-        self._partial = ""
         self._first = True
+        self._segment = 0.0
 
     def _feed(self, recogniser: Any, chunk: bytes) -> Optional[str]:
         if recogniser.AcceptWaveform(chunk):
-            self._partial = ""
             return self._judge(recogniser.Result())
         partial = json.loads(recogniser.PartialResult()).get("partial", "")
-        if partial != self._partial:
-            self._partial, self._partial_since = partial, self.heard_seconds
-            return None
-        held = self.heard_seconds - self._partial_since
-        if partial in self.phrases and min(held, self.gate.quiet_seconds) >= HOLD_SECONDS:
-            self._partial = ""
-            return self._judge(recogniser.FinalResult())  # closes the result now
+        if partial in self.phrases and self.gate.quiet_seconds >= PAUSE_SECONDS:
+            # A phrase, then a pause: close the result now (with the words' confidence).
+            return self._judge(recogniser.FinalResult())
         return None
 
     def _judge(self, result: str) -> Optional[str]:
@@ -159,8 +161,8 @@ class VoskWakeListener:
         text = str(parsed.get("text", ""))
         first, self._first = self._first, self._first and not text
         ritual = self.phrases.get(text)
-        if ritual is None or not first:
-            return None  # a phrase only wakes when said after a pause, on its own
+        if ritual is None or not first or self.gate.quiet_seconds < PAUSE_SECONDS:
+            return None  # a phrase only wakes when said on its own, between pauses
         confs = [float(w.get("conf", 0.0)) for w in parsed.get("result", [])]
         if not confs or min(confs) < self.min_conf:
             self.rejected += 1
