@@ -14,11 +14,15 @@ import subprocess
 import sys
 import time
 from collections.abc import Iterator
+from datetime import datetime
 from pathlib import Path
 from typing import Any
 
 import pytest
 
+from assistant.app import PREPARE_DAYS
+from assistant.core.prompts import prompts_ahead, upcoming_values
+from assistant.core.ritual_file import load_ritual
 from tests.engine.event_tail import EventTail, EventWaiter
 from tests.engine.sounds import answer_wav
 from tests.engine.virtual_audio import VirtualAudio
@@ -125,6 +129,21 @@ def test_two_wake_phrases_run_two_rituals_in_one_process(listener: Listener) -> 
     [evening] = [p for p in listener.entries() if "evening" in p.name]
     assert "## 오늘 기분이 어떠세요?" in evening.read_text()
     assert len({e.get("path") for e in listener.events.seen if e["event"] == "done"}) == 2
+
+
+def test_the_prompts_of_its_rituals_are_rendered_from_the_start(listener: Listener) -> None:
+    ritual = load_ritual(RITUAL)
+    variants = upcoming_values(datetime.now().astimezone(), "tester", PREPARE_DAYS)
+    expected = len(prompts_ahead(ritual, variants))  # morning and evening say the same
+    cache = listener.tmp / "cache" / "speech"
+    listener.wait_for("waiting")
+    deadline = time.monotonic() + 60
+    while time.monotonic() < deadline and len(list(cache.glob("*.wav"))) < expected:
+        time.sleep(0.1)
+    # no wake phrase was said: every prompt was made ahead, none twice
+    assert len(list(cache.glob("*.wav"))) == expected
+    status, err = listener.stop()
+    assert status == 0, err
 
 
 def test_sigterm_while_waiting_ends_cleanly(listener: Listener) -> None:
