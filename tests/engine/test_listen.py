@@ -21,8 +21,8 @@ from typing import Any
 import pytest
 
 from assistant.app import PREPARE_DAYS
+from assistant.core.catalog import RitualCatalog
 from assistant.core.prompts import prompts_ahead, upcoming_values
-from assistant.core.ritual_file import load_ritual
 from tests.engine.event_tail import EventTail, EventWaiter
 from tests.engine.sounds import answer_wav
 from tests.engine.virtual_audio import VirtualAudio
@@ -132,9 +132,14 @@ def test_two_wake_phrases_run_two_rituals_in_one_process(listener: Listener) -> 
 
 
 def test_the_prompts_of_its_rituals_are_rendered_from_the_start(listener: Listener) -> None:
-    ritual = load_ritual(RITUAL)
+    # the wake phrases name morning and evening (the same Korean prompts) and the
+    # bundled English journal (in another voice)
+    catalog = RitualCatalog(user=listener.tmp / "rituals", bundled=ROOT / "rituals")
     variants = upcoming_values(datetime.now().astimezone(), "tester", PREPARE_DAYS)
-    expected = len(prompts_ahead(ritual, variants))  # morning and evening say the same
+    expected = sum(
+        len(prompts_ahead(catalog.load(name), variants, catalog.reframes()))
+        for name in ("morning", "journal")
+    )
     cache = listener.tmp / "cache" / "speech"
     listener.wait_for("waiting")
     deadline = time.monotonic() + 60
