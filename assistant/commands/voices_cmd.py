@@ -11,9 +11,8 @@ import argparse
 from assistant.commands.models_cmd import table
 from assistant.context import Context
 from assistant.core.errors import ModelError
-from assistant.core.language import language_candidates
 from assistant.modelstore.lookup import format_size
-from assistant.modelstore.voices import find_voice, installed_voices
+from assistant.modelstore.voices import find_voice, installed_voices, speaks
 
 LIST_TIMEOUT = 3.0
 """`voices list` should not hang on a machine that is offline"""
@@ -66,8 +65,9 @@ def register(
 
 def _list(args: argparse.Namespace, ctx: Context) -> int:
     settings = ctx.settings
-    codes = language_candidates(args.lang) if args.lang else None
-    found = [v for v in installed_voices(settings) if codes is None or v.language in codes]
+    found = [
+        v for v in installed_voices(settings) if not args.lang or speaks(v.language, args.lang)
+    ]
     if found:
         ctx.out("Installed voices:")
         table(ctx, [(v.name, v.language or "?", format_size(v.size), v.source) for v in found])
@@ -86,7 +86,7 @@ def _list(args: argparse.Namespace, ctx: Context) -> int:
         ctx.out(f"The voice host {base} cannot be reached, so only installed voices are shown.")
         return 0
     names = {v.name for v in found}
-    shown = [v for v in offered if codes is None or v.language in codes]
+    shown = [v for v in offered if not args.lang or speaks(v.language, args.lang)]
     ctx.out()
     ctx.out(f"Offered by {base} (install with: ritual voices install NAME):")
     rows = [

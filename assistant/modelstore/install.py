@@ -178,15 +178,27 @@ def fetch_model_list(
 
     ``wanted`` (a language or a name) only shapes the offline hint in that error.
     """
-    url = f"{base_url.rstrip('/')}/model-list.json"
     hint = offline_hint(wanted, base_url)
-    with network_errors(base_url, url, hint), open_url(url, timeout) as response:
-        raw = response.read(16 * 1024**2)
+    return parse_model_list(fetch_json(base_url, "model-list.json", timeout=timeout, hint=hint))
+
+
+def fetch_json(
+    base_url: str,
+    name: str,
+    *,
+    timeout: float,
+    hint: str,
+    host: str = "model host",
+    setting: str = "RITUAL_MODEL_BASE_URL",
+) -> object:
+    """The JSON file ``name`` on a host (its list of what it offers)."""
+    url = f"{base_url.rstrip('/')}/{name}"
+    with network_errors(base_url, url, hint, host), open_url(url, timeout) as response:
+        raw = response.read(64 * 1024**2)
     try:
-        data = json.loads(raw.decode("utf-8"))
+        return json.loads(raw.decode("utf-8"))
     except ValueError:
-        raise ModelError(f"{url} is not valid JSON; is RITUAL_MODEL_BASE_URL right?") from None
-    return parse_model_list(data)
+        raise ModelError(f"{url} is not valid JSON; is {setting} right?") from None
 
 
 def _version_key(model: RemoteModel) -> tuple[int, ...]:

@@ -21,14 +21,14 @@ from pathlib import Path
 from typing import IO, Any, Callable, Optional
 
 from assistant.core.errors import ModelError
-from assistant.core.language import language_candidates, normalize_language
+from assistant.core.language import normalize_language
 from assistant.modelstore.install import (
     LIST_TIMEOUT,
     discard,
     download,
+    fetch_json,
     md5_of,
     network_errors,
-    open_url,
     place,
     remove_path,
 )
@@ -40,6 +40,7 @@ from assistant.modelstore.voices import (
     is_voice_name,
     looks_like_path,
     read_voice,
+    speaks,
     voice_install_hint,
     voices_in,
 )
@@ -117,14 +118,11 @@ def parse_voice_list(data: object) -> list[RemoteVoice]:
 
 def fetch_voice_list(base_url: str, timeout: float = LIST_TIMEOUT) -> list[RemoteVoice]:
     """What the voice host offers; ModelError when it cannot be reached or read."""
-    url = f"{base_url.rstrip('/')}/voices.json"
     hint = "Without a network here, install a voice from its files: ritual voices install FILE.onnx"
-    with network_errors(base_url, url, hint, HOST), open_url(url, timeout) as response:
-        raw = response.read(64 * 1024**2)
-    try:
-        data = json.loads(raw.decode("utf-8"))
-    except ValueError:
-        raise ModelError(f"{url} is not valid JSON; is RITUAL_VOICE_BASE_URL right?") from None
+    data = fetch_json(
+        base_url, "voices.json", timeout=timeout, hint=hint, host=HOST,
+        setting="RITUAL_VOICE_BASE_URL",
+    )  # fmt: skip
     return parse_voice_list(data)
 
 
@@ -137,8 +135,7 @@ def choose_voice(voices: list[RemoteVoice], wanted: str) -> RemoteVoice:
     for voice in voices:
         if voice.name == default:
             return voice
-    codes = language_candidates(wanted)
-    of_language = [v.name for v in voices if v.language in codes]
+    of_language = [v.name for v in voices if speaks(v.language, wanted)]
     if of_language:
         raise ModelError(
             f"there are several voices for {wanted}; install one by name: {', '.join(of_language)}"

@@ -143,6 +143,15 @@ def installed_voices(settings: Settings) -> list[PiperVoiceFiles]:
     return [*voices_in(settings.piper_voices_dir), *packaged_voices()]
 
 
+def speaks(voice_language: Optional[str], wanted: str) -> bool:
+    """Whether a voice is for the language ``wanted``: de takes de-de and de-at,
+    en-us only en-us."""
+    code = normalize_language(wanted)
+    return voice_language is not None and (
+        voice_language == code or voice_language.startswith(code + "-")
+    )
+
+
 def looks_like_path(wanted: str) -> bool:
     return wanted.endswith(".onnx") or os.sep in wanted or "/" in wanted
 
