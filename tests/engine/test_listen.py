@@ -22,6 +22,7 @@ import pytest
 
 from assistant.app import PREPARE_DAYS
 from assistant.core.catalog import RitualCatalog
+from assistant.core.hands_free import DEFAULT_WAKE
 from assistant.core.prompts import prompts_ahead, upcoming_values
 from tests.engine.event_tail import EventTail, EventWaiter
 from tests.engine.sounds import answer_wav
@@ -132,13 +133,16 @@ def test_two_wake_phrases_run_two_rituals_in_one_process(listener: Listener) -> 
 
 
 def test_the_prompts_of_its_rituals_are_rendered_from_the_start(listener: Listener) -> None:
-    # the wake phrases name morning and evening (the same Korean prompts) and the
-    # bundled English journal (in another voice)
+    # the rituals the wake phrases name: here morning and evening say the same Korean
+    # prompts, and the bundled journal its English ones (in another voice)
     catalog = RitualCatalog(user=listener.tmp / "rituals", bundled=ROOT / "rituals")
     variants = upcoming_values(datetime.now().astimezone(), "tester", PREPARE_DAYS)
-    expected = sum(
-        len(prompts_ahead(catalog.load(name), variants, catalog.reframes()))
-        for name in ("morning", "journal")
+    expected = len(
+        {
+            (ritual.language, text)
+            for ritual in map(catalog.load, set(DEFAULT_WAKE["ko"].values()))
+            for text in prompts_ahead(ritual, variants, catalog.reframes())
+        }
     )
     cache = listener.tmp / "cache" / "speech"
     listener.wait_for("waiting")
