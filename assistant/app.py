@@ -1,8 +1,8 @@
 """Wiring: settings -> engines -> the core. Only here do they meet.
 
-Each mode of ritual (a ritual run by voice or typed, ``listen``, re-transcription)
-is one function that picks the engines for the settings, hands them to the core,
-and closes them again.
+Each mode of ritual (a ritual run by voice or typed, ``listen``, re-transcription,
+preparing the prompts of rituals ahead) is one function that picks the engines
+for the settings, hands them to the core, and closes them again.
 """
 
 from __future__ import annotations
@@ -11,6 +11,7 @@ import contextlib
 import functools
 import logging
 import os
+import time
 from collections.abc import Iterator, Mapping, Sequence
 from dataclasses import dataclass
 from datetime import date, datetime
@@ -23,8 +24,10 @@ from assistant.core.conductor import Conductor
 from assistant.core.errors import ConfigError, JournalError, RitualError
 from assistant.core.journal import Entry
 from assistant.core.ports import Clock, EventSink, Listener, Speaker, Transcriber
+from assistant.core.prompts import prompts_ahead, upcoming_values
 from assistant.core.retranscribe import has_audio, merge_details, retranscribe
 from assistant.core.ritual import Ritual
+from assistant.core.voice_spec import VoiceSpec
 from assistant.events import JsonLinesEvents
 from assistant.modelstore.lookup import find_model
 from assistant.settings import Settings
@@ -63,8 +66,12 @@ def run_ritual(
     stdin: IO[str],
     stdout: IO[str],
     environ: Optional[Mapping[str, str]] = None,
+    notice: Optional[Callable[[str], None]] = None,
 ) -> tuple[Entry, Path]:
-    """Run one ritual to its end (or a stop) and return the entry and where it is."""
+    """Run one ritual to its end (or a stop) and return the entry and where it is.
+
+    ``notice`` hears what the user should know but that is no error (a Piper voice
+    asked for and missing: espeak-ng speaks instead)."""
     ritual = settings.catalog.load(name_or_path)
     with contextlib.ExitStack() as stack:
         if text:
@@ -84,6 +91,7 @@ def run_ritual(
                 language=ritual.language,
                 voice=settings.voice.under(ritual.voice),
                 model_path=find_model(settings, ritual.language, environ),
+                notice=notice,
             )
             stack.callback(engines.close)
             session = Session(
@@ -141,9 +149,13 @@ def listen(
     environ: Optional[Mapping[str, str]] = None,
     clock: Optional[Clock] = None,
     until: Optional[datetime] = None,
+    notice: Optional[Callable[[str], None]] = None,
 ) -> None:
     """``ritual listen``: wait for wake phrases and scheduled times, run rituals, wait
-    again, until ``until`` (forever when None) or a KeyboardInterrupt."""
+    again, until ``until`` (forever when None) or a KeyboardInterrupt.
+
+    The prompts of the rituals it may run are rendered in the background from the
+    start (and again after each ritual, for the days ahead)."""
     from assistant.engines import open_voice_engines
 
     hands_free = settings.hands_free
@@ -157,18 +169,24 @@ def listen(
             model_path=find_model(settings, language, environ),
             wake_phrases=phrases,
             long_running=True,
+            notice=notice,
         )
         stack.callback(engines.close)
         assert engines.mic is not None
         stream = stack.enter_context(_events_stream(events, stdout))
         sink = JsonLinesEvents(stream)
         clock = clock or SystemClock()
+        runner = _ListenRunner(settings, engines, clock, sink)
+        runner.rituals = sorted(
+            {*(phrases or {}).values(), *(o.ritual for o in hands_free.schedule)}
+        )
+        runner.prepare_ahead()
         companion = Companion(
             hands_free=hands_free,
             language=language,
             speaker=engines.speaker,
             listener=engines.listener,
-            runner=_ListenRunner(settings, engines, clock, sink),
+            runner=runner,
             clock=clock,
             events=sink,
             mic=engines.mic,
@@ -209,13 +227,27 @@ class _ListenRunner:
         self.clock = clock
         self.events = events
         self.folder = JournalFolder(settings.journal_dir)
+        self.rituals: list[str] = []
+        """the rituals it may be asked to run"""
 
     def title(self, ritual: str) -> str:
         return self.settings.catalog.load(ritual).title.lower()
 
+    def speaker(self, ritual: Ritual) -> Speaker:
+        return self.engines.speaker_for(self.settings.voice.under(ritual.voice), ritual.language)
+
+    def prepare_ahead(self) -> None:
+        """Have each ritual's speaker render its prompts for the coming days, in the
+        background (what is cached already is skipped in no time)."""
+        reframes = self.settings.catalog.reframes()
+        variants = upcoming_values(self.clock.now(), self.settings.name, PREPARE_DAYS)
+        for name in self.rituals:
+            ritual = self.settings.catalog.load(name)
+            self.speaker(ritual).prepare(prompts_ahead(ritual, variants, reframes))
+
     def run(self, ritual: str) -> None:
         loaded = self.settings.catalog.load(ritual)
-        speaker = self.engines.speaker_for(self.settings.voice.under(loaded.voice), loaded.language)
+        speaker = self.speaker(loaded)
         session = Session(
             speaker,
             self.engines.listener,
@@ -225,6 +257,7 @@ class _ListenRunner:
         )
         entry, path = conduct(self.settings, loaded, session, self.events)
         log.info("%s: %s, saved to %s", ritual, entry.status, path)
+        self.prepare_ahead()
 
     def done_on(self, ritual: str, day: date) -> bool:
         return self.folder.done_on(ritual, day)
@@ -266,3 +299,69 @@ def transcribe_entries(
         changed += 1
         done(path, transcriber.model_name)
     return changed
+
+
+@dataclass(frozen=True)
+class Prepared:
+    """What ``prepare_rituals`` did for one ritual."""
+
+    ritual: str
+    voice: str
+    """the engine and voice that rendered it"""
+    prompts: int
+    """its prompts (every placeholder variant counted)"""
+    rendered: int
+    """how many of them were not in the cache yet"""
+    seconds: float
+
+
+PREPARE_DAYS = 2
+"""today and tomorrow: prompts can name the weekday and the date"""
+
+
+def prepare_rituals(
+    settings: Settings,
+    names: Sequence[str] = (),
+    *,
+    days: int = PREPARE_DAYS,
+    progress: Optional[Callable[[str, int, int], None]] = None,
+    notice: Optional[Callable[[str], None]] = None,
+    now: Optional[datetime] = None,
+) -> list[Prepared]:
+    """Render every prompt of these rituals (all found, when ``names`` is empty)
+    that holds none of the user's words into the speech cache, in the voice each
+    will speak with, for sessions starting within ``days`` days of ``now``.
+
+    Needs no sound device. ``progress`` hears (ritual, prompts done, prompts in
+    all) after each prompt. Rituals that share a voice share its worker.
+    """
+    from assistant.engines import CachingSpeaker, open_renderer
+
+    catalog = settings.catalog
+    rituals = [catalog.load(n) for n in names or [r.name for r in catalog.rituals()]]
+    reframes = catalog.reframes()
+    variants = upcoming_values(now or SystemClock().now(), settings.name, days)
+    speakers: dict[tuple[str, VoiceSpec], CachingSpeaker] = {}
+    done = []
+    try:
+        for ritual in rituals:
+            voice = settings.voice.under(ritual.voice)
+            key = (ritual.language, voice)
+            if key not in speakers:
+                speakers[key] = open_renderer(
+                    settings, language=ritual.language, voice=voice, notice=notice
+                )
+            speaker = speakers[key]
+            texts = prompts_ahead(ritual, variants, reframes)
+            started = time.perf_counter()
+            rendered = 0
+            for count, text in enumerate(texts, 1):
+                rendered += speaker.render_ahead(text)
+                if progress:
+                    progress(ritual.id, count, len(texts))
+            seconds = time.perf_counter() - started
+            done.append(Prepared(ritual.id, speaker.description, len(texts), rendered, seconds))
+    finally:
+        for speaker in speakers.values():
+            speaker.close()
+    return done

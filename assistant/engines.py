@@ -1,5 +1,6 @@
 """The engines: the one place outside their own packages where the sounddevice,
-pyttsx3 and Vosk adapters are imported.
+pyttsx3, Piper and Vosk adapters are imported, and where a voice falls back from
+Piper to espeak-ng.
 
 Each is imported inside the function that needs it, so text mode, ``check`` and
 ``--help`` never load PortAudio, espeak-ng or a model. The wiring (``app``) and
@@ -9,25 +10,34 @@ mode or a new engine plugs in at this one place.
 
 from __future__ import annotations
 
+import dataclasses
+import importlib.util
 import logging
+import platform
+import struct
+import sys
 import time
-from collections.abc import Mapping
+from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import TYPE_CHECKING, Callable, Optional
+from typing import TYPE_CHECKING, Callable, Optional, Protocol
 
 from assistant.core.companion import Microphone, WakeListener
-from assistant.core.errors import SpeechError
+from assistant.core.errors import RitualError, SpeechError
 from assistant.core.ports import Listener, Speaker, Transcriber
 from assistant.core.voice_spec import VoiceSpec
 from assistant.settings import Device, DeviceKind, Settings
 
 if TYPE_CHECKING:
+    from assistant.audio import StreamPlayer
     from assistant.audio.devices import DeviceInfo
+    from assistant.speech.piper_speaker import PiperSpeaker
 
 log = logging.getLogger(__name__)
 LONG_RUNNING_BLOCK = 0.1
 """seconds of audio per microphone block in ``listen``"""
+Notice = Callable[[str], None]
+"""hears a message for the user (the CLI prints it on stderr)"""
 
 
 @dataclass
@@ -69,6 +79,7 @@ def open_voice_engines(
     model_path: Path,
     wake_phrases: Optional[Mapping[str, str]] = None,
     long_running: bool = False,
+    notice: Optional[Notice] = None,
 ) -> VoiceEngines:
     """Start loading the model, open the mic and the speaker.
 
@@ -77,17 +88,17 @@ def open_voice_engines(
     ritual) adds a wake listener on the same model and microphone.
 
     Raises AudioError / SpeechError naming the fix when PortAudio, a mic, a
-    speaker or espeak-ng is missing.
+    speaker or espeak-ng is missing. ``notice`` hears, once per process, why a
+    Piper voice asked for speaks with espeak-ng instead.
     """
     from assistant.audio.mic import SoundDeviceMic
     from assistant.audio.on_demand_mic import OnDemandMic
     from assistant.audio.player import SoundDevicePlayer
-    from assistant.speech.pyttsx3_speaker import Pyttsx3Speaker
     from assistant.speech.vosk_listener import VoskListener
     from assistant.speech.vosk_model import SharedModel
     from assistant.speech.vosk_wake import VoskWakeListener, decoys_for
 
-    missing = espeak_problem()
+    missing = None if voice.wants_piper else espeak_problem()
     if missing:
         raise SpeechError(missing)
     # The mic first: without one the fix is --text, the message the user most needs.
@@ -98,28 +109,34 @@ def open_voice_engines(
         mic = OnDemandMic(settings.audio.input_device, block_seconds=LONG_RUNNING_BLOCK)
     else:
         mic = SoundDeviceMic(settings.audio.input_device)
+    closers: list[Callable[[], None]] = [mic.close]
+    speakers: dict[tuple[VoiceSpec, str], CachingSpeaker] = {}
+
+    def speaker_for(spec: VoiceSpec, spoken_language: str) -> Speaker:
+        # One per voice, kept open: a Piper voice stays loaded between rituals.
+        key = (spec, spoken_language)
+        if key not in speakers:
+            speakers[key] = open_speaker(
+                settings, language=spoken_language, voice=spec, player=player, notice=notice
+            )
+            closers.append(speakers[key].close)
+        return speakers[key]
+
     try:
         player = SoundDevicePlayer(settings.audio.output_device)
+        speaker = speaker_for(voice, language)
     except BaseException:
         mic.close()
         raise
-
-    def speaker_for(spec: VoiceSpec, spoken_language: str) -> Speaker:
-        return Pyttsx3Speaker(
-            cache_dir=settings.speech_cache_dir,
-            player=player,
-            voice=spec,
-            language=spoken_language,
-        )
-
     # The model loads on its own thread while the greeting is spoken.
     model = SharedModel(model_path)
     listener = VoskListener(model, mic)
+    closers.append(listener.close)
     engines = VoiceEngines(
-        speaker=speaker_for(voice, language),
+        speaker=speaker,
         listener=listener,
         model_name=model_path.name,
-        closers=[mic.close, listener.close],
+        closers=closers,
         speaker_for=speaker_for,
     )
     if long_running:
@@ -128,6 +145,164 @@ def open_voice_engines(
     if wake_phrases:
         engines.wake = VoskWakeListener(model, mic, wake_phrases, decoys=decoys_for(language))
     return engines
+
+
+# -- the voice: Piper when asked for and there, espeak-ng otherwise -------------------
+
+
+class CachingSpeaker(Speaker, Protocol):
+    """A speaker that keeps rendered prompts in the speech cache."""
+
+    @property
+    def description(self) -> str:
+        """the engine and the voice, for messages (e.g. Piper voice en_US-joe-medium)"""
+
+    def render_ahead(self, text: str) -> bool:
+        """Render ``text`` into the cache now unless it is there; True when it was rendered."""
+
+    def close(self) -> None:
+        """End the speaker's worker and its rendering ahead."""
+
+
+_NOTICED: set[str] = set()
+"""what has been said about falling back, so that a long-running ritual says it once"""
+
+
+def _notice_once(notice: Optional[Notice], message: str) -> None:
+    if message not in _NOTICED:
+        _NOTICED.add(message)
+        (notice or log.warning)(message)
+
+
+def open_speaker(
+    settings: Settings,
+    *,
+    language: str,
+    voice: VoiceSpec,
+    player: StreamPlayer,
+    notice: Optional[Notice] = None,
+    load_now: bool = True,
+) -> CachingSpeaker:
+    """The speaker ``voice`` asks for: Piper, or espeak-ng (the default, and the
+    fallback when Piper, its voice or a 64-bit system is missing, or Piper fails).
+
+    With ``load_now`` the Piper voice starts loading in the background at once (a
+    prompt already in the cache plays meanwhile).
+    """
+    from assistant.speech.pyttsx3_speaker import Pyttsx3Speaker
+
+    espeak = Pyttsx3Speaker(
+        cache_dir=settings.speech_cache_dir, player=player, voice=voice, language=language
+    )
+    if voice.wants_piper:
+        try:
+            piper = open_piper_speaker(settings, language=language, voice=voice, player=player)
+            if load_now:
+                piper.start()
+        except RitualError as e:
+            _fallback_notice(notice, str(e))
+        else:
+            return FallingBack(piper, espeak, notice)
+    missing = espeak_problem()
+    if missing:
+        raise SpeechError(missing)
+    return espeak
+
+
+def open_piper_speaker(
+    settings: Settings, *, language: str, voice: VoiceSpec, player: StreamPlayer
+) -> PiperSpeaker:
+    """A Piper speaker (its voice loads on ``start()`` or the first prompt to render);
+    RitualError saying what is missing."""
+    from assistant.modelstore.voices import find_voice
+    from assistant.speech.piper_speaker import PiperSpeaker, PiperWorker
+
+    # Piper in another Python (RITUAL_PIPER_PYTHON) tells what it lacks when it starts.
+    problem = None if settings.piper_python else piper_problem()
+    if problem:
+        raise SpeechError(problem)
+    files = find_voice(settings, voice.model, language)
+    worker = PiperWorker(files, python=settings.piper_python or sys.executable)
+    return PiperSpeaker(
+        cache_dir=settings.speech_cache_dir, player=player, voice=files, spec=voice, worker=worker
+    )
+
+
+def piper_problem() -> Optional[str]:
+    """Why Piper cannot run here (with what to install), or None. Asks the
+    interpreter's package index only: ritual never imports Piper itself."""
+    if is_32bit_arm():
+        return "Piper has no build for 32-bit ARM; a 64-bit system (Raspberry Pi OS 64-bit) runs it"
+    missing = [m for m in ("piper", "onnxruntime") if importlib.util.find_spec(m) is None]
+    if missing:
+        return (
+            "Piper is not installed. Install it with: pip install 'ritual[piper]' "
+            "(in a checkout: ./setup --piper)"
+        )
+    return None
+
+
+def is_32bit_arm() -> bool:
+    # A 32-bit Raspberry Pi OS on a 64-bit kernel reports aarch64: ask the pointer size.
+    machine = platform.machine().lower()
+    return machine.startswith(("armv6", "armv7")) or (
+        machine in ("aarch64", "arm64") and struct.calcsize("P") == 4
+    )
+
+
+def _fallback_notice(notice: Optional[Notice], why: str) -> None:
+    _notice_once(notice, f"{why}\nSpeaking with espeak-ng instead.")
+
+
+class FallingBack:
+    """Piper, until it fails: then espeak-ng for the rest of the session."""
+
+    def __init__(
+        self, piper: CachingSpeaker, espeak: CachingSpeaker, notice: Optional[Notice]
+    ) -> None:
+        self.active = piper
+        self.piper = piper
+        self.espeak = espeak
+        self.notice = notice
+        self._prepared: list[str] = []
+
+    def say(self, text: str, *, private: bool = False) -> None:
+        if self.active is self.piper:
+            try:
+                self.piper.say(text, private=private)
+                return
+            except SpeechError as e:
+                self._fall_back(str(e))
+        self.espeak.say(text, private=private)
+
+    def prepare(self, texts: Sequence[str]) -> None:
+        self._prepared.extend(texts)
+        self.active.prepare(texts)
+
+    @property
+    def description(self) -> str:
+        return self.active.description
+
+    def render_ahead(self, text: str) -> bool:
+        if self.active is self.piper:
+            try:
+                return self.piper.render_ahead(text)
+            except SpeechError as e:
+                self._fall_back(str(e))
+        return self.espeak.render_ahead(text)
+
+    def _fall_back(self, why: str) -> None:
+        missing = espeak_problem()
+        if missing:
+            raise SpeechError(f"{why}; and {missing}") from None
+        _fallback_notice(self.notice, why)
+        self.active = self.espeak
+        self.piper.close()
+        self.espeak.prepare(self._prepared)
+
+    def close(self) -> None:
+        self.piper.close()
+        self.espeak.close()
 
 
 def open_transcriber(model_path: Path) -> Transcriber:
@@ -148,8 +323,24 @@ def espeak_problem() -> Optional[str]:
 
 
 class _Silent:
+    """A player that plays nothing: for rendering prompts without a sound device."""
+
     def play(self, path: Path) -> None:
         pass
+
+    def play_stream(self, chunks: Iterable[bytes], rate: int) -> None:
+        for _ in chunks:
+            pass
+
+
+def open_renderer(
+    settings: Settings, *, language: str, voice: VoiceSpec, notice: Optional[Notice] = None
+) -> CachingSpeaker:
+    """A speaker that plays nothing, to fill the speech cache (``ritual prepare``).
+    A Piper voice loads only when a prompt is missing from the cache."""
+    return open_speaker(
+        settings, language=language, voice=voice, player=_Silent(), notice=notice, load_now=False
+    )
 
 
 def time_speech(voice: VoiceSpec, language: str, folder: Path) -> float:
@@ -161,6 +352,44 @@ def time_speech(voice: VoiceSpec, language: str, folder: Path) -> float:
     )
     speaker.say("Hello.")
     return speaker.synth_seconds
+
+
+@dataclass(frozen=True)
+class PiperCheck:
+    voice: str
+    """the voice's name and where it was found"""
+    load_seconds: float
+    """starting the worker: loading and warming up the voice"""
+    real_time_factor: float
+    """seconds of synthesis per second of speech"""
+
+
+def time_piper(settings: Settings, voice: VoiceSpec, language: str, folder: Path) -> PiperCheck:
+    """Load the Piper voice ``voice`` asks for and render a sentence into ``folder``;
+    RitualError saying what is missing."""
+    from assistant.audio.wav import read_wav
+
+    speaker = open_piper_speaker(
+        dataclasses.replace(settings, cache_dir=folder), language=language, voice=voice,
+        player=_Silent(),
+    )  # fmt: skip
+    try:
+        speaker.worker.wait_ready()
+        started = time.perf_counter()
+        speaker.render_ahead(PIPER_CHECK_TEXT)
+        seconds = time.perf_counter() - started
+        path = speaker.cache.lookup(PIPER_CHECK_TEXT)
+        heard = read_wav(path).seconds if path else 0.0
+        return PiperCheck(
+            voice=f"{speaker.voice.name} ({speaker.voice.source})",
+            load_seconds=speaker.worker.ready_seconds or 0.0,
+            real_time_factor=seconds / max(heard, 1e-6),
+        )
+    finally:
+        speaker.close()
+
+
+PIPER_CHECK_TEXT = "Good evening. It is time to slow down and rest."
 
 
 def portaudio_version() -> str:

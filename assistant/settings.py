@@ -17,13 +17,24 @@ import yaml
 from assistant.core.errors import ConfigError, Problem, RitualFileError
 from assistant.core.hands_free import KEYS as HANDS_FREE_KEYS
 from assistant.core.hands_free import HandsFree, parse_hands_free
-from assistant.core.voice_spec import VoiceSpec, rate_problem, volume_problem
+from assistant.core.voice_spec import (
+    VOICE_KEYS,
+    VoiceSpec,
+    engine_problem,
+    mix_problem,
+    model_problem,
+    rate_problem,
+    voice_spec,
+    volume_problem,
+)
 
 if TYPE_CHECKING:  # imported when used: the journal commands never need it
     from assistant.core.catalog import RitualCatalog
 
 APP = "ritual"
 DEFAULT_MODEL_BASE_URL = "https://alphacephei.com/vosk/models"
+DEFAULT_VOICE_BASE_URL = "https://huggingface.co/rhasspy/piper-voices/resolve/v1.0.0"
+"""where Piper voices come from: voices.json and <family>/<code>/<name>/<quality>/ files"""
 CHECKOUT = Path(__file__).resolve().parent.parent
 """the project folder when running from a checkout (bundled rituals, models/)"""
 
@@ -65,6 +76,11 @@ class Settings:
     model: Optional[Path] = None
     """an explicit model folder (--model, RITUAL_MODEL or the config file)"""
     model_base_url: str = DEFAULT_MODEL_BASE_URL
+    voices_dir: Optional[Path] = None
+    """where Piper voices are installed; None: ``voices`` beside the models folder"""
+    voice_base_url: str = DEFAULT_VOICE_BASE_URL
+    piper_python: Optional[str] = None
+    """the Python that runs the Piper worker (one with piper-tts); None: ritual's own"""
     name: str = "friend"
     """how the rituals address the user ({name})"""
     voice: VoiceSpec = field(default_factory=VoiceSpec)
@@ -80,6 +96,11 @@ class Settings:
     @property
     def bundled_rituals_dir(self) -> Path:
         return CHECKOUT / "rituals"
+
+    @property
+    def piper_voices_dir(self) -> Path:
+        """where ``ritual voices install`` puts Piper voices, and the first place looked in"""
+        return self.voices_dir or self.models_dir.parent / "voices"
 
     @property
     def speech_cache_dir(self) -> Path:
@@ -99,6 +120,7 @@ CONFIG_KEYS = {
     "rituals",
     "model",
     "models_dir",
+    "voices_dir",
     "voice",
     "input_device",
     "output_device",
@@ -157,16 +179,25 @@ def _voice(value: object, where: str) -> VoiceSpec:
         return VoiceSpec()
     if isinstance(value, str):
         return VoiceSpec(name=value)
-    if not isinstance(value, dict) or set(value) - {"name", "rate", "volume"}:
-        raise ConfigError(f"{where}: voice takes name, rate and volume")
+    if not isinstance(value, dict) or set(value) - set(VOICE_KEYS):
+        raise ConfigError(f"{where}: voice takes {', '.join(VOICE_KEYS)}")
+    engine, model = value.get("engine"), value.get("model")
     rate, volume = value.get("rate"), value.get("volume")
-    problem = (rate is not None and rate_problem(rate)) or (
-        volume is not None and volume_problem(volume)
+    problem = (
+        (engine is not None and engine_problem(engine))
+        or (model is not None and model_problem(model))
+        or mix_problem(engine, model)
+        or (rate is not None and rate_problem(rate))
+        or (volume is not None and volume_problem(volume))
     )
     if problem:
         raise ConfigError(f"{where}: {problem}")
-    return VoiceSpec(
-        name=value.get("name"), rate=rate, volume=None if volume is None else float(volume)
+    return voice_spec(
+        engine=engine,
+        name=value.get("name"),
+        model=str(model).strip() if model else None,
+        rate=rate,
+        volume=None if volume is None else float(volume),
     )
 
 
@@ -227,6 +258,9 @@ def load_settings(
         cache_dir=folder(None, "RITUAL_CACHE", "cache", _user_dir("cache")),
         model=model_path.expanduser() if model_path else None,
         model_base_url=environ.get("RITUAL_MODEL_BASE_URL") or DEFAULT_MODEL_BASE_URL,
+        voices_dir=folder(None, "RITUAL_VOICES_DIR", "voices_dir", data_dir / "voices"),
+        voice_base_url=environ.get("RITUAL_VOICE_BASE_URL") or DEFAULT_VOICE_BASE_URL,
+        piper_python=environ.get("RITUAL_PIPER_PYTHON") or None,
         name=str(data.get("name") or "friend"),
         voice=_voice(data.get("voice"), where),
         audio=AudioSettings(

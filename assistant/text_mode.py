@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from typing import IO
 
 from assistant.core.endpoint import EndedBy
@@ -15,6 +16,9 @@ class TextSpeaker:
 
     def say(self, text: str, *, private: bool = False) -> None:
         print(text, file=self.out, flush=True)
+
+    def prepare(self, texts: Sequence[str]) -> None:
+        pass  # printing needs nothing ahead
 
 
 class TextListener:

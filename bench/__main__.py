@@ -78,7 +78,7 @@ def _measure(work: Path, args: argparse.Namespace) -> dict[str, Any]:
         part = bench_wake(model, work / "wake", log=_log)
         details.update(part.pop("details"))
         results.update(part)
-    for name, bench in (("listen", _listen), ("pi", _pi_class)):
+    for name, bench in (("listen", _listen), ("pi", _pi_class), ("voice", _voice)):
         if args.only in (None, name):
             part = bench(model, work / name, args)
             details.update(part.pop("details"))
@@ -119,13 +119,24 @@ def _pi_class(model: Path, work: Path, args: argparse.Namespace) -> dict[str, An
     return _in_studio(work, lambda s: bench_pi_class(s, model, work, args.runs, log=_log))
 
 
+def _voice(model: Path, work: Path, args: argparse.Namespace) -> dict[str, Any]:
+    from bench.voice import bench_voice
+
+    if importlib.util.find_spec("piper") is None:
+        why = "Piper is missing: run ./setup test (pip install 'ritual[piper]')"
+        _log(f"voice figures skipped: {why}")
+        return {"details": {"voice": {"skipped": why}}}
+    _log("voice: Piper against espeak-ng (first sound, prepare, Pi-class, intelligibility)")
+    return _in_studio(work, lambda s: bench_voice(s, work, args.runs, log=_log))
+
+
 def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(prog="python -m bench", description=__doc__)
     parser.add_argument("--runs", type=int, default=5, help="runs per figure (default 5)")
     parser.add_argument("--out", type=Path, default=RESULTS, help="results file")
     parser.add_argument(
         "--only",
-        choices=("ritual", "listener", "wake", "listen", "pi", "journal"),
+        choices=("ritual", "listener", "wake", "listen", "pi", "journal", "voice"),
         help="run one part (its keys in the results file are replaced, the others kept)",
     )
     parser.add_argument(

@@ -3,8 +3,8 @@
 Measured on this machine: Vosk decodes in real time on about 0.17 of a core here,
 and a Raspberry Pi 4 core does about as much Vosk work as 0.25-0.3 of one (Piper
 gains more from this CPU's vector units: about 0.09 of a core matches a Pi 4).
-So 0.3 of a core is a Pi 4 for ritual's own loop. Needs root and cgroup v1 (the
-``cpu`` controller mounted at /sys/fs/cgroup/cpu).
+So 0.3 of a core is a Pi 4 for ritual's own loop, and 0.09 for a Piper worker.
+Needs root and cgroup v1 (the ``cpu`` controller mounted at /sys/fs/cgroup/cpu).
 """
 
 from __future__ import annotations
@@ -28,20 +28,30 @@ def quota_missing() -> Optional[str]:
     return None
 
 
+class CpuGroup:
+    """A cgroup limited to some cores of one CPU."""
+
+    def __init__(self, path: Path) -> None:
+        self.path = path
+
+    def add(self, pid: int) -> None:
+        """Put a running process (not its threads' later children) into the group."""
+        (self.path / "cgroup.procs").write_text(str(pid))
+
+    def enter(self) -> None:
+        """A ``preexec_fn``: the process being started goes into the group."""
+        self.add(os.getpid())
+
+
 @contextlib.contextmanager
-def cpu_quota(cores: float, name: str = "ritual-bench") -> Iterator[Callable[[], None]]:
-    """A cgroup limited to ``cores`` of one CPU; yields a ``preexec_fn`` that puts the
-    process being started into it. The cgroup is removed afterwards."""
+def cpu_group(cores: float, name: str = "ritual-bench") -> Iterator[CpuGroup]:
+    """A cgroup limited to ``cores`` of one CPU, removed afterwards."""
     group = CPU_ROOT / f"{name}-{os.getpid()}"
     group.mkdir()
     try:
         (group / "cpu.cfs_period_us").write_text(str(PERIOD_US))
         (group / "cpu.cfs_quota_us").write_text(str(int(cores * PERIOD_US)))
-
-        def enter() -> None:
-            (group / "cgroup.procs").write_text(str(os.getpid()))
-
-        yield enter
+        yield CpuGroup(group)
     finally:
         # Processes still inside would keep it busy: move them back to the root first.
         with contextlib.suppress(OSError):
@@ -49,3 +59,11 @@ def cpu_quota(cores: float, name: str = "ritual-bench") -> Iterator[Callable[[],
                 (CPU_ROOT / "cgroup.procs").write_text(pid)
         with contextlib.suppress(OSError):
             group.rmdir()
+
+
+@contextlib.contextmanager
+def cpu_quota(cores: float, name: str = "ritual-bench") -> Iterator[Callable[[], None]]:
+    """A cgroup limited to ``cores`` of one CPU; yields a ``preexec_fn`` that puts the
+    process being started into it. The cgroup is removed afterwards."""
+    with cpu_group(cores, name) as group:
+        yield group.enter

@@ -23,6 +23,8 @@ TARGETS: dict[str, tuple[str, float]] = {
     "journal_10y_search_ms": ("<=", 300),
     "journal_10y_list_ms": ("<=", 500),
     "journal_10y_update_ms": ("<=", 500),
+    "piper_private_first_audio_ms": ("<=", 400),
+    "piper_wer": ("<=", 0.25),
 }
 ROWS = (
     ("turn_latency_over_silence_ms", "turn latency over silence (ms)"),
@@ -45,6 +47,12 @@ ROWS = (
     ("journal_10y_list_ms", "journal list at 10 years (ms)"),
     ("journal_10y_update_ms", "index: one new day (ms)"),
     ("journal_10y_rebuild_s", "index: full rebuild (s)"),
+    ("piper_private_first_audio_ms", "Piper read-back -> first sound (ms)"),
+    ("prepare_morning_s", "prepare morning, Piper (s)"),
+    ("piper_private_first_audio_ms_pi", "  the same, Pi-class CPU (ms)"),
+    ("prepare_morning_s_pi", "  the same, Pi-class CPU (s)"),
+    ("piper_wer", "Piper word error rate"),
+    ("espeak_wer", "  espeak-ng word error rate"),
 )
 
 

@@ -6,7 +6,7 @@ end), so a fake cannot drift from the port it stands in for.
 
 from __future__ import annotations
 
-from collections.abc import Iterable
+from collections.abc import Iterable, Sequence
 from dataclasses import dataclass, field
 from datetime import date, datetime, timedelta, timezone
 from pathlib import Path
@@ -37,6 +37,11 @@ class FakeSpeaker:
     def __init__(self) -> None:
         self.said: list[str] = []
         self.private: list[str] = []
+        self.prepared: list[str] = []
+        """every prompt it was asked to render ahead"""
+
+    def prepare(self, texts: Sequence[str]) -> None:
+        self.prepared.extend(texts)
 
     def say(self, text: str, *, private: bool = False) -> None:
         self.said.append(text)

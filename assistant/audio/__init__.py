@@ -8,6 +8,7 @@ package needs no PortAudio.
 
 from __future__ import annotations
 
+from collections.abc import Iterable
 from pathlib import Path
 from typing import Protocol
 
@@ -37,3 +38,9 @@ class AudioSource(Protocol):
 class Player(Protocol):
     def play(self, path: Path) -> None:
         """Play a WAV file and return once it has been played to the end."""
+
+
+class StreamPlayer(Player, Protocol):
+    def play_stream(self, chunks: Iterable[bytes], rate: int) -> None:
+        """Play mono int16 chunks at ``rate`` as they come (the first while the
+        next are still being made); return once the last has been heard."""

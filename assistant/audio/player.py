@@ -1,7 +1,8 @@
 """The speaker: play a WAV on the chosen output and return when it has ended.
 
 A stream of our own (not ``sd.play``, which keeps global state and cannot time
-out): its callback only copies the next slice of the samples out, and playback
+out): its callback only copies the next slice of the samples out (a prompt may
+still be being synthesised while its first sentence plays), and playback
 counts as over when PortAudio reports the stream finished, i.e. after the last
 buffer was played. The end of playback is the start of listening, so it must
 be exact; a bounded wait keeps a stuck device from freezing the ritual.
@@ -12,13 +13,15 @@ from __future__ import annotations
 import logging
 import threading
 import time
+from collections import deque
+from collections.abc import Iterable
 from pathlib import Path
 from typing import Any
 
 import numpy as np
 
 from assistant.audio.devices import find_device, sounddevice
-from assistant.audio.resample import resample
+from assistant.audio.resample import StreamResampler, resample
 from assistant.audio.wav import read_wav
 from assistant.core.errors import AudioError
 from assistant.settings import Device
@@ -48,32 +51,37 @@ class SoundDevicePlayer:
             return self.device.default_rate
 
     def play(self, path: Path) -> None:
-        sd = sounddevice()
         try:
             audio = read_wav(path)
         except (OSError, ValueError, EOFError) as e:
             raise AudioError(f"cannot read the sound {path}: {e}") from None
-        rate = self._rate_for(sd, audio.rate)
-        frames = resample(audio.frames, audio.rate, rate, audio.channels)
-        samples = np.frombuffer(frames, dtype="<i2").reshape(-1, 1)
-        if not len(samples):
-            return
+        frames = audio.frames
+        if audio.channels != 1:
+            frames = resample(frames, audio.rate, audio.rate, audio.channels)
+        if frames:
+            self.play_stream([frames], audio.rate)
+
+    def play_stream(self, chunks: Iterable[bytes], rate: int) -> None:
+        """Play mono int16 ``chunks`` as they come, and return once the last was heard.
+
+        The stream opens before the first chunk is asked for, so opening the
+        device overlaps with making the sound; until a chunk is there (or between
+        chunks that come late) it plays silence.
+        """
+        sd = sounddevice()
+        out_rate = self._rate_for(sd, rate)
+        resampler = StreamResampler(rate, out_rate=out_rate)
+        queue = _SampleQueue()
         done = threading.Event()
-        position = 0
 
         def callback(outdata: Any, count: int, when: Any, status: Any) -> None:
-            nonlocal position
-            chunk = samples[position : position + count]
-            outdata[: len(chunk)] = chunk
-            outdata[len(chunk) :] = 0
-            position += count
-            if position >= len(samples):
+            if queue.fill(outdata[:, 0]):  # only copies: nothing slow on the audio thread
                 raise sd.CallbackStop
 
         try:
             stream = sd.OutputStream(
                 device=self.device.index,
-                samplerate=rate,
+                samplerate=out_rate,
                 channels=1,
                 dtype="int16",
                 callback=callback,
@@ -87,7 +95,11 @@ class SoundDevicePlayer:
         finished = False
         try:
             stream.start()
-            finished = done.wait(len(samples) / rate + self.margin)
+            for chunk in chunks:
+                queue.add(resampler.process(chunk))
+            queue.add(resampler.flush())
+            queue.end()
+            finished = done.wait(queue.seconds_left(out_rate) + self.margin)
             if finished:
                 # "Finished" means the last buffer went to the device; it is heard
                 # once the device's own latency has passed.
@@ -104,3 +116,48 @@ class SoundDevicePlayer:
                 f"the speaker {self.device.name!r} stopped playing; check it with `ritual doctor`"
             )
         self.played += 1
+
+
+class _SampleQueue:
+    """Samples handed from the thread that makes them to the audio callback.
+
+    ``deque`` appends and pops are atomic, so the callback takes no lock and
+    never waits: what is not there yet is played as silence.
+    """
+
+    def __init__(self) -> None:
+        self._chunks: deque[np.ndarray[Any, Any]] = deque()
+        self._offset = 0
+        """samples of the first chunk already played"""
+        self._ended = False
+        self._added = 0
+        self._played = 0
+
+    def add(self, frames: bytes) -> None:
+        if frames:
+            samples = np.frombuffer(frames, dtype="<i2")
+            self._added += len(samples)
+            self._chunks.append(samples)
+
+    def end(self) -> None:
+        self._ended = True
+
+    def seconds_left(self, rate: int) -> float:
+        return (self._added - self._played) / rate
+
+    def fill(self, out: np.ndarray[Any, Any]) -> bool:
+        """Copy the next samples into ``out`` (silence where there are none yet);
+        True once everything has been handed out and no more will come."""
+        filled = 0
+        while filled < len(out) and self._chunks:
+            head = self._chunks[0]
+            take = min(len(out) - filled, len(head) - self._offset)
+            out[filled : filled + take] = head[self._offset : self._offset + take]
+            filled += take
+            self._offset += take
+            if self._offset == len(head):
+                self._chunks.popleft()
+                self._offset = 0
+        out[filled:] = 0
+        self._played += filled
+        return self._ended and not self._chunks

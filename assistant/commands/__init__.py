@@ -18,9 +18,11 @@ from assistant.commands import (
     list_cmd,
     listen_cmd,
     models_cmd,
+    prepare_cmd,
     run_cmd,
     service_cmd,
     transcribe_cmd,
+    voices_cmd,
 )
 
 COMMAND_MODULES: list[ModuleType] = [
@@ -30,6 +32,8 @@ COMMAND_MODULES: list[ModuleType] = [
     check_cmd,
     journal_cmd,
     models_cmd,
+    voices_cmd,
+    prepare_cmd,
     transcribe_cmd,
     service_cmd,
     devices_cmd,

@@ -42,8 +42,9 @@ def register(sub: Any, common: argparse.ArgumentParser) -> None:
         "doctor",
         parents=[common],
         help="check speech, audio, the model and the journal folder",
-        description="Check espeak-ng, PortAudio, the speaker, the speech model, the "
-        "microphone and the journal folder; say how to fix what is missing.",
+        description="Check espeak-ng, the Piper voice (when the config asks for one), "
+        "PortAudio, the speaker, the speech model, the microphone and the journal folder; "
+        "say how to fix what is missing.",
     )
     p.add_argument("--input-device", metavar="NAME|INDEX", help="microphone to check")
     p.add_argument("--output-device", metavar="NAME|INDEX", help="speaker to check")
@@ -54,6 +55,7 @@ def run(args: argparse.Namespace, ctx: Context) -> int:
     settings = ctx.settings
     checks: list[Callable[[Settings], Check]] = [
         check_espeak,
+        check_piper,
         check_portaudio,
         check_speaker,
         check_model,
@@ -84,6 +86,23 @@ def check_espeak(settings: Settings) -> Check:
         except RitualError as e:
             return Check(False, "espeak-ng", str(e))
     return Check(True, "espeak-ng", f"speaks through pyttsx3 (voice {voice}, {seconds:.2f} s)")
+
+
+def check_piper(settings: Settings) -> Check:
+    voice = settings.voice
+    if not voice.wants_piper:
+        return Check(True, "Piper", "not asked for (voice: {engine: piper} for a warmer voice)")
+    with tempfile.TemporaryDirectory(prefix="ritual-doctor-") as tmp:
+        try:
+            found = engines.time_piper(settings, voice, voice.name or "en-us", Path(tmp))
+        except RitualError as e:
+            return Check(False, "Piper", f"{e} (until then espeak-ng speaks)")
+    return Check(
+        True,
+        "Piper",
+        f"voice {found.voice} loads in {found.load_seconds:.1f} s and speaks at "
+        f"{found.real_time_factor:.2f} x real time",
+    )
 
 
 def check_portaudio(settings: Settings) -> Check:

@@ -109,7 +109,14 @@ def run(args: argparse.Namespace, ctx: Context) -> int:
         with single_instance(settings):
             for line in describe(settings, wake):
                 ctx.err(f"ritual: {line}")
-            listen(settings, wake=wake, events=args.events, stdout=ctx.stdout, environ=ctx.environ)
+            listen(
+                settings,
+                wake=wake,
+                events=args.events,
+                stdout=ctx.stdout,
+                environ=ctx.environ,
+                notice=ctx.err,
+            )
     except KeyboardInterrupt:
         if _StopSignal.received is None:
             raise  # Ctrl-C: 130, as for any command

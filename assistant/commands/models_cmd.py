@@ -77,7 +77,7 @@ def _list(args: argparse.Namespace, ctx: Context) -> int:
             (info.name, info.lang or "?", format_size(info.size), str(info.path))
             for _, info in found
         ]
-        _table(ctx, rows)
+        table(ctx, rows)
     else:
         ctx.out(f"No models installed (models folder: {settings.models_dir}).")
         ctx.out("Install the English one with: ritual models install en-us")
@@ -98,7 +98,7 @@ def _list(args: argparse.Namespace, ctx: Context) -> int:
     current = sorted((m for m in offered if not m.obsolete), key=lambda m: (m.lang, m.name))
     ctx.out()
     ctx.out(f"Offered by {base} (install with: ritual models install NAME):")
-    _table(
+    table(
         ctx,
         [
             (
@@ -114,7 +114,7 @@ def _list(args: argparse.Namespace, ctx: Context) -> int:
     return 0
 
 
-def _table(ctx: Context, rows: Sequence[Sequence[str]]) -> None:
+def table(ctx: Context, rows: Sequence[Sequence[str]]) -> None:
     widths = [max(len(row[i]) for row in rows) for i in range(len(rows[0]) - 1)] if rows else []
     for row in rows:
         cells = [cell.ljust(width) for cell, width in zip(row, widths)] + [row[-1]]

@@ -52,6 +52,7 @@ def run(args: argparse.Namespace, ctx: Context) -> int:
             stdin=ctx.stdin,
             stdout=ctx.stdout,
             environ=ctx.environ,
+            notice=ctx.err,
         )
     finally:
         signal.signal(signal.SIGTERM, previous)

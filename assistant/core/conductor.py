@@ -32,6 +32,7 @@ from assistant.core.ports import (
     StreakLookup,
     Utterance,
 )
+from assistant.core.prompts import ritual_prompts
 from assistant.core.reframe import NO_REFRAMES, Reframes
 from assistant.core.ritual import (
     TIMES_OF_DAY,
@@ -118,6 +119,11 @@ class Conductor:
     # -- the whole ritual ------------------------------------------------------------
     def run(self) -> Entry:
         self._save()
+        # Rendered in the background while the session goes on (the speaker decides how).
+        day = self.entry.day.toordinal()
+        self.speaker.prepare(
+            ritual_prompts(self.ritual, self.values, self.reframes, affirm_day=day)
+        )
         try:
             self._run_steps()
         except _Stop:
@@ -299,9 +305,10 @@ class Conductor:
     ) -> Command:
         """Read the answer back: keep, redo or add. Unclear or silent twice: keep."""
         speak = self.phrases["heard"].format(answer=_spoken(heard.text))
+        private = True  # it reads the answer back
         unclear = 0
         while unclear < 2:
-            self._say(speak, private=True)  # it reads the answer back
+            self._say(speak, private=private)
             reply = self._listen(
                 listening, index, CONFIRMING, prompt=prompt, part=0, keep_audio=False
             )
@@ -325,11 +332,12 @@ class Conductor:
                 if more.command is C.STOP:
                     raise _Stop
                 speak = self.phrases["heard"].format(answer=_spoken(heard.text))
+                private = True
                 continue
             if reply.command is C.REPEAT:
                 continue
             unclear += 1
-            speak = self.phrases["heard_again"]
+            speak, private = self.phrases["heard_again"], False
         return C.KEEP
 
     def _pause(self) -> None:

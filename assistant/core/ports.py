@@ -7,7 +7,7 @@ folder in use. Every method the conductor calls is here.
 
 from __future__ import annotations
 
-from collections.abc import Mapping
+from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
 from datetime import date, datetime
 from pathlib import Path
@@ -26,6 +26,12 @@ class Speaker(Protocol):
 
         ``private``: the text holds the user's own words (a read-back, a recall),
         so nothing of it may be kept, not even in a speech cache."""
+
+    def prepare(self, texts: Sequence[str]) -> None:
+        """Start rendering these prompts ahead, in this order, and return at once.
+
+        Called when a session starts with every prompt it may speak that holds
+        none of the user's words, so each is ready before it is needed."""
 
 
 @dataclass(frozen=True)

@@ -36,7 +36,16 @@ from assistant.core.ritual import (
     Step,
 )
 from assistant.core.voice_commands import COMMAND_NAMES, Command
-from assistant.core.voice_spec import VoiceSpec, rate_problem, volume_problem
+from assistant.core.voice_spec import (
+    VOICE_KEYS,
+    VoiceSpec,
+    engine_problem,
+    mix_problem,
+    model_problem,
+    rate_problem,
+    voice_spec,
+    volume_problem,
+)
 
 _ID = re.compile(r"^[a-z0-9][a-z0-9_-]*$")
 T = TypeVar("T")
@@ -241,9 +250,16 @@ class _Parser:
 
     def voice(self, node: yaml.Node) -> VoiceSpec:
         items = self.mapping(node, "voice")
-        self.unknown_keys(items, ("name", "rate", "volume"), "voice")
-        return VoiceSpec(
+        self.unknown_keys(items, VOICE_KEYS, "voice")
+        engine = self.optional(items, "engine", lambda n: self.checked(n, engine_problem), None)
+        model = self.optional(items, "model", lambda n: self.checked(n, model_problem), None)
+        mixed = mix_problem(engine, model)
+        if mixed:
+            self.problem(self.get(items, "model"), mixed)
+        return voice_spec(
+            engine=engine,
             name=self.optional(items, "name", lambda n: self.text(n, "voice name"), None),
+            model=model.strip() if model else None,
             rate=self.optional(items, "rate", lambda n: self.checked(n, rate_problem), None),
             volume=self.optional(
                 items, "volume", lambda n: float(self.checked(n, volume_problem)), None

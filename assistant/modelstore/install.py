@@ -1,11 +1,13 @@
 """Install Vosk models from the model host or from a local zip, checked and atomic.
 
-This is the only module in ritual that opens a socket, and only when the user
-runs ``ritual models install`` (or ``models list``, which asks the host what it
-offers). Everything ends the same way: the archive is checked member by member,
-unpacked into a dot-folder beside the destination, its layout checked, and only
-then renamed into place. A failure at any point leaves what was installed before
-exactly as it was, and nothing that looks like an installed model.
+This module (and ``voice_install``, which uses its download, check and placing
+machinery for Piper voices) is the only code in ritual that opens a socket, and
+only when the user runs ``ritual models install`` / ``voices install`` (or
+``list``, which asks the host what it offers). Everything ends the same way: the
+archive is checked member by member, unpacked into a dot-folder beside the
+destination, its layout checked, and only then renamed into place. A failure at
+any point leaves what was installed before exactly as it was, and nothing that
+looks like an installed model.
 """
 
 from __future__ import annotations
@@ -95,7 +97,7 @@ def _is_loopback(host: str | None) -> bool:
     return host in ("127.0.0.1", "localhost", "::1")
 
 
-def _open(url: str, timeout: float) -> http.client.HTTPResponse:
+def open_url(url: str, timeout: float) -> http.client.HTTPResponse:
     parts = urllib.parse.urlsplit(url)
     if parts.scheme not in ("http", "https"):
         raise ModelError(
@@ -117,21 +119,19 @@ def model_url(base_url: str, name: str) -> str:
 
 
 @contextlib.contextmanager
-def _network(base_url: str, url: str, hint: str) -> Iterator[None]:
+def network_errors(base_url: str, url: str, hint: str, host: str = "model host") -> Iterator[None]:
     """Turn what urllib and sockets raise into a ModelError a person can act on."""
     try:
         yield
     except urllib.error.HTTPError as e:
-        raise ModelError(
-            f"the model host answered {e.code} {e.reason} for {url}.\n{hint}"
-        ) from None
+        raise ModelError(f"the {host} answered {e.code} {e.reason} for {url}.\n{hint}") from None
     except urllib.error.URLError as e:
         reason = getattr(e.reason, "strerror", None) or e.reason
         raise ModelError(
-            f"cannot reach the model host {base_url} ({reason}); is this computer online?\n{hint}"
+            f"cannot reach the {host} {base_url} ({reason}); is this computer online?\n{hint}"
         ) from None
     except (TimeoutError, socket.timeout):  # distinct classes before Python 3.10
-        raise ModelError(f"the model host {base_url} stopped answering ({url}).\n{hint}") from None
+        raise ModelError(f"the {host} {base_url} stopped answering ({url}).\n{hint}") from None
     except (http.client.HTTPException, ConnectionError) as e:
         raise ModelError(
             f"the connection to {base_url} broke off while reading {url} "
@@ -178,15 +178,27 @@ def fetch_model_list(
 
     ``wanted`` (a language or a name) only shapes the offline hint in that error.
     """
-    url = f"{base_url.rstrip('/')}/model-list.json"
     hint = offline_hint(wanted, base_url)
-    with _network(base_url, url, hint), _open(url, timeout) as response:
-        raw = response.read(16 * 1024**2)
+    return parse_model_list(fetch_json(base_url, "model-list.json", timeout=timeout, hint=hint))
+
+
+def fetch_json(
+    base_url: str,
+    name: str,
+    *,
+    timeout: float,
+    hint: str,
+    host: str = "model host",
+    setting: str = "RITUAL_MODEL_BASE_URL",
+) -> object:
+    """The JSON file ``name`` on a host (its list of what it offers)."""
+    url = f"{base_url.rstrip('/')}/{name}"
+    with network_errors(base_url, url, hint, host), open_url(url, timeout) as response:
+        raw = response.read(64 * 1024**2)
     try:
-        data = json.loads(raw.decode("utf-8"))
+        return json.loads(raw.decode("utf-8"))
     except ValueError:
-        raise ModelError(f"{url} is not valid JSON; is RITUAL_MODEL_BASE_URL right?") from None
-    return parse_model_list(data)
+        raise ModelError(f"{url} is not valid JSON; is {setting} right?") from None
 
 
 def _version_key(model: RemoteModel) -> tuple[int, ...]:
@@ -218,41 +230,51 @@ def choose(models: list[RemoteModel], wanted: str) -> RemoteModel:
     )
 
 
-def _download(url: str, dest: IO[bytes], model: RemoteModel, progress: IO[str] | None) -> str:
-    """Stream ``url`` into ``dest``, checking the size as it comes; returns the md5."""
+def download(
+    url: str,
+    dest: IO[bytes],
+    *,
+    name: str,
+    size: int,
+    progress: IO[str] | None,
+    listed_by: str = "the model list",
+) -> str:
+    """Stream ``url`` into ``dest``, checking the size as it comes; returns the md5.
+
+    ``size`` is what the host's list announces; a file of another size is refused."""
     from tqdm import tqdm  # only the install command needs it
 
     md5 = hashlib.md5(usedforsecurity=False)
     received = 0
-    with _open(url, DOWNLOAD_TIMEOUT) as response:
+    with open_url(url, DOWNLOAD_TIMEOUT) as response:
         announced = response.headers.get("Content-Length")
-        if announced is not None and announced.isdigit() and int(announced) != model.size:
+        if announced is not None and announced.isdigit() and int(announced) != size:
             raise ModelError(
-                f"{url} is {int(announced)} bytes but the model list says {model.size}; "
+                f"{url} is {int(announced)} bytes but {listed_by} says {size}; "
                 "the host or its list is out of date. Nothing was installed."
             )
         with tqdm(
-            total=model.size,
+            total=size,
             unit="B",
             unit_scale=True,
             unit_divisor=1000,  # the same MB as the messages around it
-            desc=model.name,
+            desc=name,
             file=progress,
             disable=True if progress is None else None,  # None: only on a terminal
         ) as bar:
             while chunk := response.read(CHUNK):
                 received += len(chunk)
-                if received > model.size:
+                if received > size:
                     raise ModelError(
-                        f"{url} sends more than the {model.size} bytes the model list "
+                        f"{url} sends more than the {size} bytes {listed_by} "
                         "announces; nothing was installed."
                     )
                 md5.update(chunk)
                 dest.write(chunk)
                 bar.update(len(chunk))
-    if received < model.size:
+    if received < size:
         raise ModelError(
-            f"the download of {model.name} stopped after {received} of {model.size} bytes "
+            f"the download of {name} stopped after {received} of {size} bytes "
             "(the connection was closed early); nothing was installed. Try again."
         )
     return md5.hexdigest()
@@ -282,8 +304,8 @@ def install_from_host(
     fd, part_name = tempfile.mkstemp(dir=models_dir, prefix=f".{model.name}.", suffix=".zip.part")
     part = Path(part_name)
     try:
-        with os.fdopen(fd, "wb") as out, _network(base, url, hint):
-            digest = _download(url, out, model, progress)
+        with os.fdopen(fd, "wb") as out, network_errors(base, url, hint):
+            digest = download(url, out, name=model.name, size=model.size, progress=progress)
         if digest != model.md5:
             raise ModelError(
                 f"the download of {model.name} is damaged: its md5 is {digest}, the model "
@@ -298,7 +320,7 @@ def install_from_host(
             md5=digest,
         )
     finally:
-        _remove(part)
+        remove_path(part)
 
 
 # --- archives -------------------------------------------------------------------
@@ -314,7 +336,7 @@ def _models_dir(settings: Settings) -> Path:
     return settings.models_dir
 
 
-def _remove(path: Path) -> None:
+def remove_path(path: Path) -> None:
     if path.is_dir() and not path.is_symlink():
         shutil.rmtree(path, ignore_errors=True)
     else:
@@ -322,7 +344,7 @@ def _remove(path: Path) -> None:
             path.unlink()
 
 
-def _md5_of(path: Path) -> str:
+def md5_of(path: Path) -> str:
     md5 = hashlib.md5(usedforsecurity=False)
     with path.open("rb") as f:
         while chunk := f.read(CHUNK):
@@ -486,17 +508,18 @@ def _install_archive(
                 source=source,
                 installed=datetime.now(timezone.utc).isoformat(timespec="seconds"),
             )
-            replaced = _place(staging, models_dir / name)
+            replaced = place(staging, models_dir / name)
         finally:
-            _remove(staging)
+            remove_path(staging)
     return Installed(name=name, lang=lang, path=models_dir / name, replaced=replaced)
 
 
-def _place(staging: Path, dest: Path) -> bool:
-    """Rename ``staging`` to ``dest``; an earlier model there is swapped out, then deleted."""
+def place(staging: Path, dest: Path, is_ours: Callable[[Path], bool] = is_model_dir) -> bool:
+    """Rename ``staging`` to ``dest``; an earlier copy there (``is_ours``) is swapped
+    out, then deleted. Anything else there is left alone: ModelError."""
     aside = None
     if dest.is_symlink() or dest.exists():
-        if dest.is_symlink() or not dest.is_dir() or not (is_model_dir(dest) or _empty(dest)):
+        if dest.is_symlink() or not dest.is_dir() or not (is_ours(dest) or _empty(dest)):
             raise ModelError(f"{dest} exists and is not a model; move it away, then install again")
         aside = dest.with_name(f".{dest.name}.old-{secrets.token_hex(4)}")
         os.rename(dest, aside)
@@ -507,7 +530,7 @@ def _place(staging: Path, dest: Path) -> bool:
             os.rename(aside, dest)
         raise ModelError(f"cannot move the new model into {dest}: {e.strerror}") from None
     if aside is not None:
-        _remove(aside)
+        remove_path(aside)
     return aside is not None
 
 
@@ -527,7 +550,7 @@ def install_zip(
         name=name,
         lang=lang,
         source=str(zip_path),
-        md5=_md5_of(zip_path),
+        md5=md5_of(zip_path),
     )
 
 
@@ -565,11 +588,16 @@ def remove(settings: Settings, name: str) -> ModelInfo:
     if not is_model_dir(path) and not read_metadata(path):
         raise ModelError(f"{path} is not a model; remove it yourself if you mean to")
     info = model_info(path)
-    # Renamed away first so that a half-deleted model never looks installed.
-    doomed = path.with_name(f".{name}.removing-{secrets.token_hex(4)}")
+    discard(path)
+    return info
+
+
+def discard(path: Path) -> None:
+    """Delete an installed folder. Renamed away first, so that a half-deleted model
+    or voice never looks installed."""
+    doomed = path.with_name(f".{path.name}.removing-{secrets.token_hex(4)}")
     try:
         os.rename(path, doomed)
     except OSError as e:
         raise ModelError(f"cannot remove {path}: {e.strerror}") from None
-    _remove(doomed)
-    return info
+    remove_path(doomed)

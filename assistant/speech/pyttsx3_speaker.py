@@ -1,5 +1,6 @@
-"""The voice: pyttsx3 (espeak-ng on Linux) renders each prompt to a cached WAV,
-which the player plays to the end.
+"""The default voice: pyttsx3 (espeak-ng on Linux) renders each prompt to a cached
+WAV (ahead of time when the session asks, see ``prepare``), which the player
+plays to the end.
 
 pyttsx3 runs in a short-lived worker process (``pyttsx3_worker``), one per
 prompt not yet in the cache: a worker has its own stdout, renders exactly one
@@ -13,29 +14,29 @@ from __future__ import annotations
 import contextlib
 import ctypes.util
 import functools
-import hashlib
 import json
 import logging
 import os
 import signal
 import subprocess
 import sys
+import threading
 import time
+from collections.abc import Sequence
 from pathlib import Path
 
 from assistant.audio import Player
 from assistant.audio.wav import read_wav
 from assistant.core.errors import SpeechError
-from assistant.core.voice_spec import VoiceSpec
+from assistant.core.voice_spec import Engine, VoiceSpec
 from assistant.speech import pyttsx3_worker
+from assistant.speech.prompt_cache import Prefetcher, PromptCache
 
 log = logging.getLogger(__name__)
 
 ESPEAK_FIX = "sudo apt install espeak-ng"
 TIMEOUT = 30.0
 """seconds one prompt may take to render (a few hundred ms on a Raspberry Pi)"""
-CACHE_VERSION = "2"
-"""part of every cache key: bump it when rendering changes (2: quiet ends trimmed)"""
 WORKER = Path(pyttsx3_worker.__file__)
 _RUN_WORKER = "import runpy, sys; runpy.run_path(sys.argv[1], run_name='__main__')"
 """runs the worker by its path, without putting its folder first on sys.path"""
@@ -76,10 +77,15 @@ class Pyttsx3Speaker:
         self.timeout = timeout
         self.python = python
         """the interpreter that runs the worker (one with pyttsx3 installed)"""
+        self.cache = PromptCache(
+            cache_dir, [Engine.ESPEAK.value, self.voice, self.rate, self.volume]
+        )
+        self.prefetcher = Prefetcher(self.render_ahead, name="espeak-ahead")
         self.synth_calls = 0
         """prompts rendered (cache misses) since this speaker was made"""
         self.synth_seconds = 0.0
         """wall time spent rendering them"""
+        self._counting = threading.Lock()
 
     def say(self, text: str, *, private: bool = False) -> None:
         if not any(c.isalnum() for c in text):
@@ -87,46 +93,43 @@ class Pyttsx3Speaker:
         if not private:
             self.player.play(self.render(text))
             return
-        # The user's own words: rendered for this once, played, and gone.
-        path = self.render(text)
+        # The user's own words: rendered for this once, played, and gone. Under a
+        # name no prompt has, so that no cached prompt is ever taken for it.
+        path = self.cache.folder / f".private-{os.getpid()}-{threading.get_ident()}.wav"
         try:
+            self.cache.store(text, lambda tmp: self._synthesize(text, tmp), into=path)
             self.player.play(path)
         finally:
             with contextlib.suppress(OSError):
                 path.unlink()
 
+    def prepare(self, texts: Sequence[str]) -> None:
+        self.prefetcher.add(t for t in texts if any(c.isalnum() for c in t))
+
     def cache_path(self, text: str) -> Path:
-        key = json.dumps(
-            [CACHE_VERSION, text, self.voice, self.rate, self.volume], ensure_ascii=False
-        )
-        digest = hashlib.sha256(key.encode("utf-8")).hexdigest()[:32]
-        return self.cache_dir / f"{digest}.wav"
+        return self.cache.path(text)
 
     def render(self, text: str) -> Path:
         """The WAV of ``text`` in this voice: from the cache, or rendered into it."""
-        path = self.cache_path(text)
-        if path.is_file():
-            return path
-        try:
-            # Private: a recall prompt reads a diary answer back ("This morning you said…").
-            self.cache_dir.mkdir(mode=0o700, parents=True, exist_ok=True)
-            os.chmod(self.cache_dir, 0o700)
-        except OSError as e:
-            raise SpeechError(
-                f"cannot create the speech cache {self.cache_dir} ({e.strerror})"
-            ) from None
-        # Rendered beside its final name, then renamed: a half-written file is never
-        # taken for a cached prompt.
-        tmp = path.with_name(f".{path.stem}.{os.getpid()}.tmp.wav")
-        try:
-            self._synthesize(text, tmp)
-            trim_quiet_ends(tmp)
-            os.chmod(tmp, 0o600)
-            os.replace(tmp, path)
-        finally:
-            with contextlib.suppress(OSError):
-                tmp.unlink()
-        return path
+        path = self.cache.lookup(text)
+        if path is None:
+            self.prefetcher.claim(text)  # being rendered ahead right now: wait for it
+            path = self.cache.lookup(text)
+        return path or self.cache.store(text, lambda tmp: self._synthesize(text, tmp))
+
+    @property
+    def description(self) -> str:
+        return f"espeak-ng voice {self.voice}"
+
+    def render_ahead(self, text: str) -> bool:
+        """Render ``text`` into the cache unless it is there; True when it was rendered."""
+        if self.cache.lookup(text):
+            return False
+        self.cache.store(text, lambda tmp: self._synthesize(text, tmp))
+        return True
+
+    def close(self) -> None:
+        self.prefetcher.close()
 
     def _synthesize(self, text: str, out: Path) -> None:
         missing = espeak_missing()
@@ -157,8 +160,9 @@ class Pyttsx3Speaker:
                 f"speech synthesis did not finish within {self.timeout:g} s; check that "
                 f"`espeak-ng -v {self.voice} hello` speaks, and run `ritual doctor`"
             ) from None
-        self.synth_calls += 1
-        self.synth_seconds += time.perf_counter() - started
+        with self._counting:
+            self.synth_calls += 1
+            self.synth_seconds += time.perf_counter() - started
         self._check_worker(worker.returncode, err.decode("utf-8", "replace").strip(), out)
 
     def _check_worker(self, status: int, stderr: str, out: Path) -> None:
@@ -189,32 +193,3 @@ def _kill(worker: subprocess.Popen[bytes]) -> None:
     with contextlib.suppress(OSError):
         os.killpg(worker.pid, signal.SIGKILL)
     worker.communicate()
-
-
-QUIET = 33
-"""int16 amplitude below which a sample is silence (about -60 dBFS)"""
-KEPT_QUIET = 0.05
-"""seconds of the quiet ends kept, so no sound starts or stops abruptly"""
-
-
-def trim_quiet_ends(path: Path) -> None:
-    """Cut espeak-ng's near-silent lead and tail (about 0.3 s) from a rendered prompt.
-
-    The listener only starts once a prompt has finished playing: a quiet tail is
-    time in which the user's first syllable would be lost.
-    """
-    import numpy as np
-
-    from assistant.audio.wav import read_wav, write_wav
-
-    audio = read_wav(path)
-    samples = np.frombuffer(audio.frames, dtype="<i2")
-    loud = np.flatnonzero(np.abs(samples.astype(np.int32)) > QUIET)
-    if loud.size == 0:
-        return
-    keep = int(KEPT_QUIET * audio.rate) * audio.channels
-    first = max(0, int(loud[0]) - keep)
-    last = min(samples.size, int(loud[-1]) + 1 + keep)
-    first -= first % audio.channels
-    last += (-last) % audio.channels
-    write_wav(path, samples[first:last].tobytes(), audio.rate, audio.channels)

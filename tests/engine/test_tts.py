@@ -14,7 +14,8 @@ import pytest
 from assistant.audio.wav import read_wav
 from assistant.core.errors import SpeechError
 from assistant.core.voice_spec import VoiceSpec
-from assistant.speech.pyttsx3_speaker import Pyttsx3Speaker, trim_quiet_ends
+from assistant.speech.prompt_cache import trim_quiet_ends
+from assistant.speech.pyttsx3_speaker import Pyttsx3Speaker
 from tests.engine.sounds import loud_seconds, need_espeak
 
 pytestmark = pytest.mark.engine

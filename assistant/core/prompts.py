@@ -1,0 +1,113 @@
+"""Every prompt a ritual can speak that holds none of the user's words.
+
+These are what a speaker may render ahead and keep in its cache: the ritual's
+own texts, the breathing cues, the conductor's phrases, the reframe follow-ups.
+Read-backs and recalls of an answer are private and never listed here.
+``tests/test_prompts.py`` runs the conductor down every path and checks that
+each non-private prompt it speaks is in this list, so the two cannot drift.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterable, Mapping
+from datetime import datetime, timedelta
+from typing import Optional
+
+from assistant.core.phrases import phrases_for
+from assistant.core.reframe import NO_REFRAMES, Reframes
+from assistant.core.ritual import (
+    Affirm,
+    Ask,
+    Breathe,
+    Recall,
+    Ritual,
+    Say,
+    fill,
+    placeholder_values,
+)
+
+TIMES_OF_DAY = ("morning", "afternoon", "evening", "night")
+CONDUCTOR_PHRASES = ("first", "paused", "stopping", "add", "heard_again")
+"""what the conductor says that is neither a step's text nor a read-back"""
+
+
+def ritual_prompts(
+    ritual: Ritual,
+    values: Mapping[str, str],
+    reframes: Reframes = NO_REFRAMES,
+    *,
+    affirm_day: Optional[int] = None,
+) -> list[str]:
+    """The ritual's non-private prompts with ``values`` filled in, each once.
+
+    In the order a session needs them: the main path first (what every session
+    says, in step order), then what only some sessions say (asking again after a
+    silence, reframe follow-ups, pausing, confirming). ``affirm_day``: the
+    ordinal of the day, so that the day's affirmation comes first and the others
+    later (None: all in the main path).
+    """
+    phrases = phrases_for(ritual.language)
+    rules = reframes.rules_for(ritual.language)
+    main: list[str] = []
+    later: list[str] = []
+
+    def again(prompt: str) -> str:
+        return phrases["again"].format(prompt=prompt)
+
+    for step in ritual.steps:
+        if isinstance(step, Say):
+            main.append(fill(step.text, values))
+        elif isinstance(step, Breathe):
+            cues = (
+                ("breathe_in", "hold", "breathe_out")
+                if step.hold
+                else ("breathe_in", "breathe_out")
+            )
+            main.extend(phrases[cue] for cue in cues)
+        elif isinstance(step, Affirm):
+            texts = [fill(text, values) for text in step.texts]
+            if affirm_day is not None and step.pick == "day":
+                today = texts[affirm_day % len(texts)]
+                main.append(today)
+                later.extend(t for t in texts if t != today)
+            else:
+                main.extend(texts)
+        elif isinstance(step, Ask):
+            prompt = fill(step.text, values)
+            main.append(prompt)
+            later.append(again(prompt))
+        elif isinstance(step, Recall) and step.otherwise:
+            # Said when nothing was found; what was found is read back privately.
+            otherwise = fill(step.otherwise, values)
+            main.append(otherwise)
+            if step.listening is not None:
+                later.append(again(otherwise))
+        listening = step.listening if isinstance(step, (Ask, Recall)) else None
+        if listening is not None and listening.reframe:
+            for rule in rules:
+                follow_up = fill(rule.follow_up, values)
+                later.extend((follow_up, again(follow_up)))
+    if ritual.questions:
+        later.extend(phrases[name] for name in CONDUCTOR_PHRASES)
+    return list(dict.fromkeys(main + later))
+
+
+def upcoming_values(start: datetime, name: str, days: int) -> list[dict[str, str]]:
+    """Placeholder values for every session that may start within ``days`` days of
+    ``start`` (today included): each day at each time of day."""
+    variants = []
+    for day in range(max(days, 1)):
+        moment = start + timedelta(days=day)
+        for time_of_day in TIMES_OF_DAY:
+            variants.append({**placeholder_values(moment, name), "time_of_day": time_of_day})
+    return variants
+
+
+def prompts_ahead(
+    ritual: Ritual, variants: Iterable[Mapping[str, str]], reframes: Reframes = NO_REFRAMES
+) -> list[str]:
+    """``ritual_prompts`` for each set of placeholder values, each text once."""
+    texts: list[str] = []
+    for values in variants:
+        texts.extend(ritual_prompts(ritual, values, reframes))
+    return list(dict.fromkeys(texts))

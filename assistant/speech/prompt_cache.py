@@ -1,0 +1,178 @@
+"""Rendered prompts on disk, and a thread that renders them before they are needed.
+
+Shared by every speaker. A prompt's file name is a hash of the engine, the voice
+(and what identifies its files), the rate, the volume, the text and the render
+version: switching voices never plays stale audio. The folder is private (0700,
+files 0600): a prompt can hold the user's name. Private prompts (the user's own
+words) never come here.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import hashlib
+import json
+import logging
+import os
+import threading
+from collections import deque
+from collections.abc import Iterable, Sequence
+from pathlib import Path
+from typing import Callable, Optional
+
+from assistant.core.errors import SpeechError
+
+log = logging.getLogger(__name__)
+
+CACHE_VERSION = "3"
+"""part of every key: bump it when rendering changes (2: quiet ends trimmed; 3: the
+engine and the voice's files in the key)"""
+QUIET = 33
+"""int16 amplitude below which a sample is silence (about -60 dBFS)"""
+KEPT_QUIET = 0.05
+"""seconds of the quiet ends kept, so no sound starts or stops abruptly"""
+
+
+class PromptCache:
+    """The rendered prompts of one voice."""
+
+    def __init__(self, folder: Path, voice_key: Sequence[object]) -> None:
+        self.folder = folder
+        self.voice_key = list(voice_key)
+        """engine, voice, rate, volume, ...: anything that changes the sound"""
+
+    def path(self, text: str) -> Path:
+        key = json.dumps([CACHE_VERSION, *self.voice_key, text], ensure_ascii=False)
+        digest = hashlib.sha256(key.encode("utf-8")).hexdigest()[:32]
+        return self.folder / f"{digest}.wav"
+
+    def lookup(self, text: str) -> Optional[Path]:
+        path = self.path(text)
+        return path if path.is_file() else None
+
+    def store(
+        self, text: str, render: Callable[[Path], None], *, into: Optional[Path] = None
+    ) -> Path:
+        """Have ``render`` write the prompt's WAV, trim its quiet ends and keep it
+        (under its cache name, or ``into``)."""
+        path = into or self.path(text)
+        try:
+            self.folder.mkdir(mode=0o700, parents=True, exist_ok=True)
+            os.chmod(self.folder, 0o700)
+        except OSError as e:
+            raise SpeechError(
+                f"cannot create the speech cache {self.folder} ({e.strerror})"
+            ) from None
+        # Rendered beside its final name, then renamed: a half-written file is never
+        # taken for a cached prompt. The thread id: the prefetcher may render too.
+        tmp = path.with_name(f".{path.stem}.{os.getpid()}.{threading.get_ident()}.tmp.wav")
+        try:
+            render(tmp)
+            trim_quiet_ends(tmp)
+            os.chmod(tmp, 0o600)
+            os.replace(tmp, path)
+        finally:
+            with contextlib.suppress(OSError):
+                tmp.unlink()
+        return path
+
+
+class Prefetcher:
+    """Renders prompts ahead, one at a time and in order, on a thread of its own.
+
+    ``render(text)`` must skip what is cached already. The speaker ``claim``s a
+    prompt before rendering it itself, so the two never render the same one.
+    The first failure stops the prefetching: the speaker will meet the same
+    problem when it speaks, and report it there.
+    """
+
+    def __init__(self, render: Callable[[str], object], *, name: str) -> None:
+        self._render = render
+        self._name = name
+        self._queue: deque[str] = deque()
+        self._current: Optional[str] = None
+        self._stopped = False
+        self._changed = threading.Condition()
+        self._thread: Optional[threading.Thread] = None
+        self.rendered = 0
+        """prompts rendered ahead so far"""
+
+    def add(self, texts: Iterable[str]) -> None:
+        with self._changed:
+            if self._stopped:
+                return
+            self._queue.extend(t for t in texts if t not in self._queue)
+            if self._thread is None:
+                self._thread = threading.Thread(target=self._run, name=self._name, daemon=True)
+                self._thread.start()
+            self._changed.notify_all()
+
+    def claim(self, text: str) -> None:
+        """Take ``text`` off the queue; if it is being rendered now, wait for that."""
+        with self._changed:
+            with contextlib.suppress(ValueError):
+                self._queue.remove(text)
+            while self._current == text:
+                self._changed.wait()
+
+    def idle(self, timeout: Optional[float] = None) -> bool:
+        """Wait until nothing is queued or rendering; False on timeout."""
+        with self._changed:
+            return self._changed.wait_for(
+                lambda: self._stopped or (not self._queue and self._current is None), timeout
+            )
+
+    def close(self, timeout: float = 5.0) -> None:
+        """Stop after the prompt being rendered (the speaker may end that first)."""
+        with self._changed:
+            self._stopped = True
+            self._queue.clear()
+            self._changed.notify_all()
+            thread = self._thread
+        if thread is not None and thread is not threading.current_thread():
+            thread.join(timeout)
+
+    def _run(self) -> None:
+        while True:
+            with self._changed:
+                while not self._queue and not self._stopped:
+                    self._changed.wait()
+                if self._stopped:
+                    return
+                self._current = self._queue.popleft()
+            try:
+                if self._render(self._current):
+                    self.rendered += 1
+            except Exception as e:  # reported when the prompt is spoken, not here
+                log.debug("rendering ahead stopped: %s", e)
+                with self._changed:
+                    self._stopped = True
+                    self._queue.clear()
+            finally:
+                with self._changed:
+                    self._current = None
+                    self._changed.notify_all()
+
+
+def trim_quiet_ends(path: Path) -> None:
+    """Cut the near-silent lead and tail of a rendered prompt (espeak-ng leaves
+    about 0.3 s, Piper 0.05 s before and up to 0.2 s after).
+
+    The listener only starts once a prompt has finished playing: a quiet tail is
+    time in which the user's first syllable would be lost.
+    """
+    import numpy as np
+
+    from assistant.audio.wav import read_wav, write_wav
+
+    audio = read_wav(path)
+    samples = np.frombuffer(audio.frames, dtype="<i2")
+    loud = np.flatnonzero(np.abs(samples.astype(np.int32)) > QUIET)
+    if loud.size == 0:
+        return
+    keep = int(KEPT_QUIET * audio.rate) * audio.channels
+    first = max(0, int(loud[0]) - keep)
+    last = min(samples.size, int(loud[-1]) + 1 + keep)
+    first -= first % audio.channels
+    last += (-last) % audio.channels
+    write_wav(path, samples[first:last].tobytes(), audio.rate, audio.channels)

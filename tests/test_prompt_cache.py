@@ -1,0 +1,137 @@
+"""The speech cache and the thread that renders prompts ahead (no engine: a tone
+stands in for speech)."""
+
+from __future__ import annotations
+
+import contextlib
+import os
+import stat
+import threading
+import time
+from pathlib import Path
+
+import numpy as np
+
+from assistant.audio.wav import read_wav, write_wav
+from assistant.speech.prompt_cache import Prefetcher, PromptCache
+
+
+def tone(path: Path, seconds: float = 0.5, quiet: float = 0.3) -> None:
+    """A tone with ``quiet`` seconds of silence on both sides."""
+    t = np.arange(int(seconds * 22050)) / 22050
+    sound = (8000 * np.sin(2 * np.pi * 440 * t)).astype("<i2")
+    pad = np.zeros(int(quiet * 22050), dtype="<i2")
+    write_wav(path, np.concatenate([pad, sound, pad]).tobytes(), 22050)
+
+
+def test_the_key_holds_engine_voice_settings_and_text(tmp_path: Path) -> None:
+    def key(*voice: object, text: str = "Hello.") -> Path:
+        return PromptCache(tmp_path, voice).path(text)
+
+    paths = {
+        key("espeak", "en-us", None, None),
+        key("piper", "en-us", None, None),
+        key("piper", "en_US-joe-medium", 63201294, 1, None, 1.0),
+        key("piper", "en_US-joe-medium", 63201294, 2, None, 1.0),  # the same name, other files
+        key("piper", "en_US-joe-medium", 63201294, 1, 1.2, 1.0),
+        key("espeak", "en-us", None, None, text="Hello"),
+    }
+    assert len(paths) == 6
+    assert key("espeak", "en-us", None, None) == key("espeak", "en-us", None, None)
+
+
+def test_a_stored_prompt_is_private_trimmed_and_whole(tmp_path: Path) -> None:
+    cache = PromptCache(tmp_path / "speech", ["test"])
+    assert cache.lookup("Hi.") is None
+    path = cache.store("Hi.", tone)
+    assert cache.lookup("Hi.") == path
+    assert stat.S_IMODE(os.stat(path).st_mode) == 0o600
+    assert stat.S_IMODE(os.stat(tmp_path / "speech").st_mode) == 0o700
+    assert read_wav(path).seconds < 0.5 + 2 * 0.06  # the quiet ends are cut to 50 ms
+    assert [p.name for p in (tmp_path / "speech").iterdir()] == [path.name]
+
+
+def test_a_failed_render_leaves_nothing_behind(tmp_path: Path) -> None:
+    cache = PromptCache(tmp_path, ["test"])
+
+    def broken(path: Path) -> None:
+        path.write_bytes(b"RIFF half a")
+        raise RuntimeError("the engine died")
+
+    with contextlib.suppress(RuntimeError):
+        cache.store("Hi.", broken)
+    assert list(tmp_path.iterdir()) == []
+
+
+class SlowRenderer:
+    """Renders into a cache, slowly, and notes the order."""
+
+    def __init__(self, cache: PromptCache, seconds: float = 0.05) -> None:
+        self.cache = cache
+        self.seconds = seconds
+        self.order: list[str] = []
+        self.started = threading.Event()
+
+    def __call__(self, text: str) -> bool:
+        if self.cache.lookup(text):
+            return False
+        self.started.set()
+        time.sleep(self.seconds)
+        self.order.append(text)
+        self.cache.store(text, tone)
+        return True
+
+
+def test_prompts_are_rendered_ahead_in_order_skipping_what_is_cached(tmp_path: Path) -> None:
+    cache = PromptCache(tmp_path, ["test"])
+    cache.store("b", tone)
+    render = SlowRenderer(cache)
+    ahead = Prefetcher(render, name="test-ahead")
+    ahead.add(["a", "b", "c", "a"])
+    assert ahead.idle(timeout=5)
+    ahead.close()
+    assert render.order == ["a", "c"]
+    assert ahead.rendered == 2
+    assert all(cache.lookup(t) for t in "abc")
+
+
+def test_a_claimed_prompt_is_left_to_the_speaker(tmp_path: Path) -> None:
+    cache = PromptCache(tmp_path, ["test"])
+    render = SlowRenderer(cache, seconds=0.3)
+    ahead = Prefetcher(render, name="test-ahead")
+    ahead.add(["first", "second", "third"])
+    assert render.started.wait(5)
+    ahead.claim("third")  # queued: taken off the queue, at once
+    started = time.perf_counter()
+    ahead.claim("first")  # being rendered: waits for it, then it is in the cache
+    assert cache.lookup("first")
+    assert time.perf_counter() - started > 0.1
+    assert ahead.idle(timeout=5)
+    ahead.close()
+    assert render.order == ["first", "second"]
+    assert cache.lookup("third") is None
+
+
+def test_the_first_failure_stops_rendering_ahead(tmp_path: Path) -> None:
+    calls: list[str] = []
+
+    def failing(text: str) -> bool:
+        calls.append(text)
+        raise RuntimeError("the voice went away")
+
+    ahead = Prefetcher(failing, name="test-ahead")
+    ahead.add(["a", "b", "c"])
+    assert ahead.idle(timeout=5)
+    ahead.add(["d"])
+    ahead.close()
+    assert calls == ["a"]
+
+
+def test_close_ends_the_thread(tmp_path: Path) -> None:
+    render = SlowRenderer(PromptCache(tmp_path, ["test"]), seconds=0.2)
+    ahead = Prefetcher(render, name="test-ahead-close")
+    ahead.add([f"p{i}" for i in range(20)])
+    assert render.started.wait(5)
+    ahead.close()
+    assert not any(t.name == "test-ahead-close" for t in threading.enumerate())
+    assert len(render.order) <= 2
