@@ -47,3 +47,10 @@ def test_reset_forgets_what_was_held() -> None:
     passed(gate, blocks(30, 2.0))
     gate.reset()
     assert passed(gate, blocks(3000, 0.1, seed=1)) == 0.1
+
+
+def test_digital_silence_does_not_make_a_hiss_look_like_a_voice() -> None:
+    gate = LoudnessGate()
+    assert passed(gate, [bytes(2 * BLOCK)] * 40) == 0.0  # a virtual mic's exact zeros
+    assert passed(gate, blocks(30, 2.0)) == 0.0  # then the faint hiss of a room
+    assert passed(gate, blocks(3000, 0.5, seed=1)) > 0.5

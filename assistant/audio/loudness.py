@@ -22,6 +22,12 @@ import numpy as np
 from assistant.audio import RATE, SAMPLE_WIDTH
 
 
+LOWEST_FLOOR_DB = -65.0
+"""the floor is never taken lower: a virtual or muted mic gives digital silence, next
+to which the faintest hiss would count as a voice (so sound under -56 dBFS, far
+below a voice across the room, never opens the gate)"""
+
+
 def level_db(chunk: bytes) -> float:
     """RMS level of 16-bit PCM, in dB relative to full scale."""
     samples = np.frombuffer(chunk, dtype="<i2").astype(np.float64)
@@ -83,7 +89,8 @@ class LoudnessGate:
         limit = int(self.window * RATE) * SAMPLE_WIDTH
         while self._level_bytes - self._levels[0][1] >= limit:
             self._level_bytes -= self._levels.popleft()[1]
-        return float(np.percentile([lv for lv, _ in self._levels], self.percentile))
+        floor = float(np.percentile([lv for lv, _ in self._levels], self.percentile))
+        return max(floor, LOWEST_FLOOR_DB)
 
     @property
     def quiet_seconds(self) -> float:
