@@ -21,7 +21,6 @@ import numpy as np
 
 from assistant.audio import RATE, SAMPLE_WIDTH
 
-
 LOWEST_FLOOR_DB = -65.0
 """the floor is never taken lower: a virtual or muted mic gives digital silence, next
 to which the faintest hiss would count as a voice (so sound under -56 dBFS, far
