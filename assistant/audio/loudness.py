@@ -105,7 +105,8 @@ class LoudnessGate:
             self._held_bytes -= len(self._held.popleft())
 
     def reset(self) -> None:
-        """Forget the held audio and close (after ritual spoke); the floor is kept."""
+        """Forget the held audio and close (after ritual spoke); the room's floor is
+        kept: the room has not changed while ritual spoke."""
         self.open = False
         self._quiet_bytes = 0
         self._held.clear()

@@ -41,13 +41,15 @@ log = logging.getLogger(__name__)
 
 READ_TIMEOUT = 0.25
 """seconds to wait for the next chunk before looking at the time again"""
-PAUSE_SECONDS = 0.35
+PAUSE_SECONDS = 0.5
 """the quiet after a phrase that closes it: Vosk's own endpointer waits a second or
 more, and its partial text lags the voice by half a second"""
-LONGEST_PHRASE = 3.5
+LONGEST_PHRASE = 2.5
 """seconds: speech that goes on longer than any wake phrase cannot be one (it must be
 said on its own), so the recogniser is not fed the rest of it"""
-MIN_CONF = 0.8
+MIN_CONF = 0.7
+WEAK_CONF = 0.9
+"""below this, a short word after a whole phrase is taken for noise"""
 REFRACTORY_SECONDS = 3.0
 UNKNOWN = "[unk]"
 
@@ -157,13 +159,13 @@ class VoskWakeListener:
         return None
 
     def _judge(self, result: str) -> Optional[str]:
-        parsed = json.loads(result)
-        text = str(parsed.get("text", ""))
+        words = self._spoken(json.loads(result).get("result", []))
+        text = " ".join(str(w["word"]) for w in words)
         first, self._first = self._first, self._first and not text
         ritual = self.phrases.get(text)
         if ritual is None or not first or self.gate.quiet_seconds < PAUSE_SECONDS:
             return None  # a phrase only wakes when said on its own, between pauses
-        confs = [float(w.get("conf", 0.0)) for w in parsed.get("result", [])]
+        confs = [float(w.get("conf", 0.0)) for w in words]
         if not confs or min(confs) < self.min_conf:
             self.rejected += 1
             log.debug("a wake phrase heard too unsure (%.2f): ignored", min(confs, default=0))
@@ -172,5 +174,20 @@ class VoskWakeListener:
             return None
         return ritual
 
+    def _spoken(self, words: list[dict[str, Any]]) -> list[dict[str, Any]]:
+        """The result's words without a weak guess at the noise after a phrase:
+        closing a result early (in a noisy room) can add a short, unsure word."""
+        while len(words) > 1 and _weak(words[-1]):
+            if " ".join(str(w["word"]) for w in words[:-1]) in self.phrases:
+                return words[:-1]
+            break
+        return words
+
     def close(self) -> None:
         self._recogniser = None
+
+
+def _weak(word: dict[str, Any]) -> bool:
+    """A word the recogniser is unsure of that lasts under a quarter of a second."""
+    length = float(word.get("end", 0.0)) - float(word.get("start", 0.0))
+    return float(word.get("conf", 0.0)) < WEAK_CONF and length < 0.25

@@ -100,13 +100,22 @@ def _level(speech: np.ndarray[Any, Any]) -> float:
     return float(np.sqrt((energy[energy > 0.1 * energy.max()] ** 2).mean()))
 
 
-def phrase_audio(text: str, speed: int, snr: float | None, seed: int) -> np.ndarray[Any, Any]:
+def phrase_audio(
+    text: str, speed: int, snr: float | None, seed: int, voice: str = "ko"
+) -> np.ndarray[Any, Any]:
     """A wake phrase with a second of room before and after, at ``snr`` dB of pink noise."""
-    speech = spoken(text, rate=speed)
+    speech = spoken(text, voice=voice, rate=speed)
     signal = np.concatenate([np.zeros(RATE), speech, np.zeros(int(1.5 * RATE))])
     if snr is not None:
         signal = signal + pink(len(signal), seed) * _level(speech) / 10 ** (snr / 20)
     return signal + np.random.default_rng(seed).normal(0.0, NOISE, len(signal))
+
+
+def room_audio(snr: float | None, seconds: float, seed: int) -> np.ndarray[Any, Any]:
+    """The room of ``phrase_audio`` with nobody speaking in it."""
+    level = _level(spoken("의식 시작")) / 10 ** (snr / 20) if snr is not None else 0.0
+    quiet = np.random.default_rng(seed).normal(0.0, NOISE, int(seconds * RATE))
+    return quiet + pink(int(seconds * RATE), seed) * level
 
 
 def wav_of(path: Path, signal: np.ndarray[Any, Any]) -> Path:
