@@ -29,7 +29,7 @@ from assistant.core.retranscribe import has_audio, merge_details, retranscribe
 from assistant.core.ritual import Ritual
 from assistant.core.voice_spec import VoiceSpec
 from assistant.events import JsonLinesEvents
-from assistant.modelstore.lookup import find_model
+from assistant.modelstore.lookup import complete_model
 from assistant.settings import Settings
 from assistant.store import EntryFile, JournalFolder
 from assistant.text_mode import TextListener, TextSpeaker
@@ -41,7 +41,7 @@ log = logging.getLogger(__name__)
 
 
 @contextlib.contextmanager
-def _events_stream(target: Optional[str], stdout: IO[str]) -> Iterator[Optional[IO[str]]]:
+def _events_stream(target: Optional[str], stdout: Optional[IO[str]]) -> Iterator[Optional[IO[str]]]:
     if target is None:
         yield None
         return
@@ -53,8 +53,12 @@ def _events_stream(target: Optional[str], stdout: IO[str]) -> Iterator[Optional[
         fd = os.open(target, os.O_WRONLY | os.O_CREAT | os.O_APPEND, 0o600)
     except OSError as e:
         raise RitualError(f"cannot write events to {target} ({e.strerror})") from None
-    with os.fdopen(fd, "a", encoding="utf-8") as stream:
+    stream = os.fdopen(fd, "a", encoding="utf-8")
+    try:
         yield stream
+    finally:
+        with contextlib.suppress(OSError):  # a full disk was already reported by the events
+            stream.close()
 
 
 def run_ritual(
@@ -63,8 +67,8 @@ def run_ritual(
     *,
     text: bool,
     events: Optional[str],
-    stdin: IO[str],
-    stdout: IO[str],
+    stdin: Optional[IO[str]],
+    stdout: Optional[IO[str]],
     environ: Optional[Mapping[str, str]] = None,
     notice: Optional[Callable[[str], None]] = None,
 ) -> tuple[Entry, Path]:
@@ -75,6 +79,11 @@ def run_ritual(
     ritual = settings.catalog.load(name_or_path)
     with contextlib.ExitStack() as stack:
         if text:
+            if stdin is None:
+                raise RitualError(
+                    "--text reads typed answers from standard input, and it is closed; "
+                    "give it input (a terminal or a pipe), or leave out --text to speak"
+                )
             session = Session(
                 speaker=TextSpeaker(stdout),
                 listener=TextListener(stdin, stdout),
@@ -90,7 +99,7 @@ def run_ritual(
                 settings,
                 language=ritual.language,
                 voice=settings.voice.under(ritual.voice),
-                model_path=find_model(settings, ritual.language, environ),
+                model_path=complete_model(settings, ritual.language, environ),
                 notice=notice,
             )
             stack.callback(engines.close)
@@ -145,7 +154,7 @@ def listen(
     *,
     wake: bool,
     events: Optional[str],
-    stdout: IO[str],
+    stdout: Optional[IO[str]],
     environ: Optional[Mapping[str, str]] = None,
     clock: Optional[Clock] = None,
     until: Optional[datetime] = None,
@@ -166,7 +175,7 @@ def listen(
             settings,
             language=language,
             voice=settings.voice,
-            model_path=find_model(settings, language, environ),
+            model_path=complete_model(settings, language, environ),
             wake_phrases=phrases,
             long_running=True,
             notice=notice,
@@ -279,15 +288,12 @@ def transcribe_entries(
     folder = JournalFolder(settings.journal_dir)
     transcribers: dict[str, Transcriber] = {}
     changed = 0
-    for path in paths or folder.entries():
-        if not path.is_file():
-            raise JournalError(f"{path}: no such entry")
-        entry = folder.read(path)
+    for path, entry in _entries_to_transcribe(folder, paths):
         if not has_audio(entry):
             continue
         language = entry.language or "en-us"
         if language not in transcribers:
-            transcribers[language] = open_transcriber(find_model(settings, language, environ))
+            transcribers[language] = open_transcriber(complete_model(settings, language, environ))
         transcriber = transcribers[language]
         updated, details = retranscribe(
             entry, path.parent, transcriber, functools.partial(warn, path)
@@ -365,3 +371,19 @@ def prepare_rituals(
         for speaker in speakers.values():
             speaker.close()
     return done
+
+
+def _entries_to_transcribe(
+    folder: JournalFolder, paths: Sequence[Path]
+) -> Iterator[tuple[Path, Entry]]:
+    """The entries named (each must be readable: checked before any is rewritten),
+    or every entry of the journal, passing over those that cannot be read."""
+    if not paths:
+        yield from folder.read_all()
+        return
+    named = []
+    for path in paths:
+        if not path.is_file():
+            raise JournalError(f"{path}: no such entry")
+        named.append((path, folder.read(path)))
+    yield from named

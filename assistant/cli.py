@@ -7,16 +7,17 @@ This is the one place that prints errors and decides exit codes:
 from __future__ import annotations
 
 import argparse
+import contextlib
 import logging
 import os
 import sys
 import traceback
 from collections.abc import Sequence
-from pathlib import Path
-from typing import Optional
+from typing import IO, Optional
 
 from assistant import __version__
 from assistant.commands import COMMAND_MODULES
+from assistant.commands.arguments import path_argument
 from assistant.context import Context
 from assistant.core.errors import RitualError
 from assistant.settings import Settings, load_settings
@@ -35,20 +36,24 @@ def _add_global_options(parser: argparse.ArgumentParser, default: object) -> Non
     g = parser.add_argument_group("global options")
     g.add_argument(
         "--journal",
-        type=Path,
+        type=path_argument,
         metavar="DIR",
         default=default,
         help="journal folder (RITUAL_JOURNAL)",
     )
     g.add_argument(
         "--model",
-        type=Path,
+        type=path_argument,
         metavar="DIR",
         default=default,
         help="Vosk model folder (RITUAL_MODEL)",
     )
     g.add_argument(
-        "--config", type=Path, metavar="FILE", default=default, help="config file (RITUAL_CONFIG)"
+        "--config",
+        type=path_argument,
+        metavar="FILE",
+        default=default,
+        help="config file (RITUAL_CONFIG)",
     )
     g.add_argument(
         "--debug",
@@ -103,6 +108,29 @@ def main(argv: Optional[Sequence[str]] = None, context: Optional[Context] = None
 
     ctx = context or Context(environ=environ, settings_factory=settings)
     ctx.settings_factory = settings
+    try:
+        return _run(args, ctx, debug)
+    finally:
+        if context is None:
+            _settle(sys.stdout)
+
+
+def _settle(stream: Optional[IO[str]]) -> None:
+    """Flush standard output now. When it cannot take what is left (a full disk),
+    point it at /dev/null, so that Python's own flush at exit does not print a
+    traceback after the clear message was given."""
+    if stream is None:
+        return
+    try:
+        stream.flush()
+    except (OSError, ValueError):
+        with contextlib.suppress(OSError, ValueError):
+            devnull = os.open(os.devnull, os.O_WRONLY)
+            os.dup2(devnull, stream.fileno())
+            os.close(devnull)
+
+
+def _run(args: argparse.Namespace, ctx: Context, debug: bool) -> int:
     try:
         return int(args.func(args, ctx))
     except RitualError as e:

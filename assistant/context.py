@@ -2,11 +2,13 @@
 
 from __future__ import annotations
 
+import contextlib
 import sys
 from collections.abc import Mapping
 from dataclasses import dataclass, field
-from typing import IO, Callable
+from typing import IO, Callable, Optional
 
+from assistant.core.errors import OutputError
 from assistant.settings import Settings
 
 
@@ -19,8 +21,9 @@ class Context:
 
     environ: Mapping[str, str]
     settings_factory: Callable[[], Settings]
-    stdin: IO[str] = field(default_factory=lambda: sys.stdin)
-    stdout: IO[str] = field(default_factory=lambda: sys.stdout)
+    stdin: Optional[IO[str]] = field(default_factory=lambda: sys.stdin)
+    """None when the process was started with it closed (``<&-``)"""
+    stdout: Optional[IO[str]] = field(default_factory=lambda: sys.stdout)
     stderr: IO[str] = field(default_factory=lambda: sys.stderr)
     _settings: Settings | None = None
 
@@ -38,7 +41,32 @@ class Context:
         return bool(isatty and isatty()) and not self.environ.get("NO_COLOR")
 
     def out(self, text: str = "") -> None:
-        print(text, file=self.stdout, flush=True)
+        write_to(self.stdout, text + "\n")
+
+    def write(self, text: str) -> None:
+        """Text as it is (an export) to standard output, which must be open."""
+        if self.stdout is None:
+            raise OutputError("standard output is closed; give a file with --output")
+        write_to(self.stdout, text)
 
     def err(self, text: str) -> None:
-        print(text, file=self.stderr, flush=True)
+        # Nowhere left to report a failure to write a message about a failure.
+        with contextlib.suppress(OSError, ValueError, AttributeError):
+            print(text, file=self.stderr, flush=True)
+
+
+def write_to(
+    stream: Optional[IO[str]], text: str, *, what: str = "the output", note: str = ""
+) -> None:
+    """Write and flush; a full disk becomes an OutputError. A closed pipe stays a
+    BrokenPipeError (`ritual journal show | head` is not an error), and a closed
+    standard output (None) takes nothing, like print does."""
+    if stream is None:
+        return
+    try:
+        stream.write(text)
+        stream.flush()
+    except BrokenPipeError:
+        raise
+    except OSError as e:
+        raise OutputError(f"cannot write {what} ({e.strerror or e}){note}") from None

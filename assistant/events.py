@@ -3,10 +3,13 @@
 from __future__ import annotations
 
 import json
+import logging
 import time
 from typing import IO, Optional
 
 from assistant.core.ports import Event
+
+log = logging.getLogger(__name__)
 
 
 class JsonLinesEvents:
@@ -22,5 +25,15 @@ class JsonLinesEvents:
         if self.stream is None:
             return
         record = {"event": event.value, "time": round(time.time(), 6), **fields}
-        self.stream.write(json.dumps(record, ensure_ascii=False, default=str) + "\n")
-        self.stream.flush()
+        try:
+            self.stream.write(json.dumps(record, ensure_ascii=False, default=str) + "\n")
+            self.stream.flush()
+        except (OSError, ValueError) as e:
+            # A full disk or a reader gone: the diary matters more than the events,
+            # so the ritual goes on without them.
+            log.warning("stopped writing events (%s); the ritual goes on", _reason(e))
+            self.stream = None
+
+
+def _reason(e: Exception) -> str:
+    return (e.strerror if isinstance(e, OSError) else None) or str(e)

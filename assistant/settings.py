@@ -10,7 +10,7 @@ import re
 from collections.abc import Mapping
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import TYPE_CHECKING, Any, Literal, Optional, Union
+from typing import TYPE_CHECKING, Literal, Optional, Union
 
 import yaml
 
@@ -132,44 +132,106 @@ CONFIG_KEYS = {
 
 
 def default_config_path(environ: Mapping[str, str]) -> Path:
-    if environ.get("RITUAL_CONFIG"):
-        return Path(environ["RITUAL_CONFIG"]).expanduser()
+    if environ.get("RITUAL_CONFIG"):  # set but empty counts as not set, like its siblings
+        return expand_path(environ["RITUAL_CONFIG"], "RITUAL_CONFIG")
     return _user_dir("config") / "config.yaml"
 
 
-def _read_config(path: Path, required: bool) -> dict[str, Any]:
+def expand_path(text: str, where: str, *, base: Optional[Path] = None) -> Path:
+    """A path as given, ``~`` expanded; relative ones are taken from ``base`` when
+    given (the config file's folder), else from the current folder."""
+    if not text.strip():
+        raise ConfigError(f"{where}: an empty path")
+    try:
+        path = Path(text).expanduser()
+    except RuntimeError:  # ~nouser, or no home folder at all
+        user = text.split("/", 1)[0]
+        raise ConfigError(f"{where}: cannot expand {user} (no such user or home folder)") from None
+    return base / path if base is not None and not path.is_absolute() else path
+
+
+class _Config:
+    """The config file's settings, each with its line for messages (``file:line``)."""
+
+    def __init__(self, path: Path, values: dict[str, tuple[object, int]]) -> None:
+        self.path = path
+        self.values = values
+
+    def where(self, key: str) -> str:
+        return f"{self.path}:{self.values[key][1]}" if key in self.values else str(self.path)
+
+    def get(self, key: str) -> object:
+        return self.values[key][0] if key in self.values else None
+
+    def text(self, key: str, what: str) -> Optional[str]:
+        value = self.get(key)
+        if value is None:
+            return None
+        if not isinstance(value, str) or not value.strip():
+            raise ConfigError(f"{self.where(key)}: {key} is {what}, not {_kind(value)}")
+        return value.strip()
+
+    def path_of(self, key: str) -> Optional[Path]:
+        text = self.text(key, "a folder (a path in quotes if it looks like a number)")
+        if text is None:
+            return None
+        return expand_path(text, self.where(key), base=self.path.parent)
+
+
+def _kind(value: object) -> str:
+    if isinstance(value, bool):
+        return "true/false"
+    if isinstance(value, (int, float)):
+        return f"a number ({value})"
+    if isinstance(value, (list, dict)):
+        return "a list" if isinstance(value, list) else "a mapping"
+    return "empty" if isinstance(value, str) else repr(value)
+
+
+def _read_config(path: Path, required: bool) -> _Config:
     try:
         text = path.read_text(encoding="utf-8")
     except FileNotFoundError:
         if required:
             raise ConfigError(f"{path}: no such config file") from None
-        return {}
+        return _Config(path, {})
     except OSError as e:
         raise ConfigError(f"{path}: cannot read the config file ({e.strerror})") from None
     except UnicodeDecodeError:
         raise ConfigError(f"{path}: the config file is not UTF-8 text") from None
     try:
-        data = yaml.safe_load(text)
+        # Composed first, so every setting keeps the line it is on.
+        root = yaml.compose(text, Loader=yaml.SafeLoader)
     except yaml.YAMLError as e:
         mark = getattr(e, "problem_mark", None)
         line = f":{mark.line + 1}" if mark is not None else ""
         raise ConfigError(f"{path}{line}: not valid YAML") from None
-    if data is None:
-        return {}
-    if not isinstance(data, dict):
+    if root is None:
+        return _Config(path, {})
+    if not isinstance(root, yaml.MappingNode):
         raise ConfigError(f"{path}: the config file must be a mapping of settings")
-    unknown = sorted(str(k) for k in set(data) - CONFIG_KEYS)
-    if unknown:
-        raise ConfigError(
-            f"{path}: unknown setting {unknown[0]!r} (known: {', '.join(sorted(CONFIG_KEYS))})"
-        )
-    return data
+    loader = yaml.SafeLoader("")
+    values: dict[str, tuple[object, int]] = {}
+    for key_node, value_node in root.value:
+        line = key_node.start_mark.line + 1
+        try:
+            key = loader.construct_object(key_node, deep=True)
+            value = loader.construct_object(value_node, deep=True)
+        except (yaml.YAMLError, ValueError, TypeError, OverflowError, RecursionError):
+            raise ConfigError(f"{path}:{line}: cannot read this setting") from None
+        if not isinstance(key, str) or key not in CONFIG_KEYS:
+            raise ConfigError(
+                f"{path}:{line}: unknown setting {str(key)!r} "
+                f"(known: {', '.join(sorted(CONFIG_KEYS))})"
+            )
+        values[key] = (value, line)
+    return _Config(path, values)
 
 
 def _device(value: object, where: str) -> Device:
-    if value is None or isinstance(value, int):
+    if value is None or (isinstance(value, int) and not isinstance(value, bool)):
         return value
-    if isinstance(value, str):
+    if isinstance(value, str) and value.strip():
         return int(value) if value.strip().isdigit() else value
     raise ConfigError(f"{where}: a device is a number or a part of its name")
 
@@ -177,11 +239,13 @@ def _device(value: object, where: str) -> Device:
 def _voice(value: object, where: str) -> VoiceSpec:
     if value is None:
         return VoiceSpec()
-    if isinstance(value, str):
-        return VoiceSpec(name=value)
+    if isinstance(value, str) and value.strip():
+        return VoiceSpec(name=value.strip())
     if not isinstance(value, dict) or set(value) - set(VOICE_KEYS):
         raise ConfigError(f"{where}: voice takes {', '.join(VOICE_KEYS)}")
-    engine, model = value.get("engine"), value.get("model")
+    engine, model, name = value.get("engine"), value.get("model"), value.get("name")
+    if name is not None and (not isinstance(name, str) or not name.strip()):
+        raise ConfigError(f"{where}: the voice name is a text such as en-us")
     rate, volume = value.get("rate"), value.get("volume")
     problem = (
         (engine is not None and engine_problem(engine))
@@ -194,7 +258,7 @@ def _voice(value: object, where: str) -> VoiceSpec:
         raise ConfigError(f"{where}: {problem}")
     return voice_spec(
         engine=engine,
-        name=value.get("name"),
+        name=name,
         model=str(model).strip() if model else None,
         rate=rate,
         volume=None if volume is None else float(volume),
@@ -209,7 +273,7 @@ def _language(value: object, where: str) -> str:
     return value.strip()
 
 
-def _hands_free(path: Path, data: Mapping[str, Any]) -> HandsFree:
+def _hands_free(path: Path, data: Mapping[str, object]) -> HandsFree:
     """Wake phrases and the schedule, read again from the text for ``file:line``."""
     if not any(key in data for key in HANDS_FREE_KEYS):
         return HandsFree()
@@ -232,55 +296,61 @@ def load_settings(
     ``hands_free`` False leaves the wake phrases and schedule out (``check`` reads
     them itself, knowing the rituals)."""
     path = config or default_config_path(environ)
-    data = _read_config(path, required=config is not None or "RITUAL_CONFIG" in environ)
-    where = str(path)
+    data = _read_config(path, required=config is not None or bool(environ.get("RITUAL_CONFIG")))
+
+    # Every value of the file is checked, also those a flag or a variable overrides:
+    # a mistake in the file shows up now, not on the day the flag is left out.
+    folders = ("journal", "rituals", "models_dir", "voices_dir", "cache")
+    configured = {key: data.path_of(key) for key in folders}
+    configured_model = data.path_of("model")
 
     def folder(flag: Optional[Path], env: str, key: str, default: Path) -> Path:
         if flag is not None:
-            return Path(flag).expanduser()
+            return expand_path(str(flag), "the command line")
         if environ.get(env):
-            return Path(environ[env]).expanduser()
-        if data.get(key):
-            return Path(str(data[key])).expanduser()
-        return default
+            return expand_path(environ[env], env)
+        return configured[key] or default
 
     data_dir = _user_dir("data")
-    model_path = model or (Path(environ["RITUAL_MODEL"]) if environ.get("RITUAL_MODEL") else None)
-    if model_path is None and data.get("model"):
-        model_path = Path(str(data["model"]))
-    keep_audio = data.get("keep_audio", True)
-    if not isinstance(keep_audio, bool):
-        raise ConfigError(f"{where}: keep_audio is true or false")
+    model_path = (
+        expand_path(str(model), "--model")
+        if model is not None
+        else expand_path(environ["RITUAL_MODEL"], "RITUAL_MODEL")
+        if environ.get("RITUAL_MODEL")
+        else configured_model
+    )
+
+    def device(flag: Device, env: str, key: str) -> Device:
+        from_file = _device(data.get(key), data.where(key))
+        if flag is not None:
+            return _device(flag, "the command line")
+        if environ.get(env):
+            return _device(environ[env], env)
+        return from_file
+
+    keep_audio = data.get("keep_audio")
+    if keep_audio is not None and not isinstance(keep_audio, bool):
+        raise ConfigError(f"{data.where('keep_audio')}: keep_audio is true or false")
     return Settings(
         journal_dir=folder(journal, "RITUAL_JOURNAL", "journal", data_dir / "journal"),
         rituals_dir=folder(None, "RITUAL_RITUALS", "rituals", _user_dir("config") / "rituals"),
         models_dir=folder(None, "RITUAL_MODELS_DIR", "models_dir", data_dir / "models"),
         cache_dir=folder(None, "RITUAL_CACHE", "cache", _user_dir("cache")),
-        model=model_path.expanduser() if model_path else None,
+        model=model_path,
         model_base_url=environ.get("RITUAL_MODEL_BASE_URL") or DEFAULT_MODEL_BASE_URL,
         voices_dir=folder(None, "RITUAL_VOICES_DIR", "voices_dir", data_dir / "voices"),
         voice_base_url=environ.get("RITUAL_VOICE_BASE_URL") or DEFAULT_VOICE_BASE_URL,
         piper_python=environ.get("RITUAL_PIPER_PYTHON") or None,
-        name=str(data.get("name") or "friend"),
-        voice=_voice(data.get("voice"), where),
+        name=data.text("name", "a text (how the rituals address you)") or "friend",
+        voice=_voice(data.get("voice"), data.where("voice")),
         audio=AudioSettings(
-            input_device=_device(
-                input_device
-                if input_device is not None
-                else environ.get("RITUAL_INPUT_DEVICE") or data.get("input_device"),
-                where,
-            ),
-            output_device=_device(
-                output_device
-                if output_device is not None
-                else environ.get("RITUAL_OUTPUT_DEVICE") or data.get("output_device"),
-                where,
-            ),
-            keep_audio=keep_audio,
+            input_device=device(input_device, "RITUAL_INPUT_DEVICE", "input_device"),
+            output_device=device(output_device, "RITUAL_OUTPUT_DEVICE", "output_device"),
+            keep_audio=True if keep_audio is None else keep_audio,
         ),
         config_path=path if path.exists() else None,
-        language=_language(data.get("language"), where),
-        hands_free=_hands_free(path, data) if hands_free else HandsFree(),
+        language=_language(data.get("language"), data.where("language")),
+        hands_free=_hands_free(path, data.values) if hands_free else HandsFree(),
         debug=debug or bool(environ.get("RITUAL_DEBUG")),
     )
 

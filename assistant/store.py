@@ -8,15 +8,17 @@ entry, so a crash or power cut leaves either the old or the new entry.
 from __future__ import annotations
 
 import contextlib
+import errno
 import json
 import logging
 import os
+import secrets
 import stat
 import tempfile
 from collections.abc import Iterator
 from dataclasses import dataclass
 from datetime import date, timedelta
-from pathlib import Path
+from pathlib import Path, PurePath
 from typing import Optional
 
 from assistant.core.errors import JournalError
@@ -83,26 +85,114 @@ def atomic_write(path: Path, text: str) -> None:
     _fsync_dir(path.parent)
 
 
+# -- writing inside the journal, never outside it ------------------------------------
+#
+# The journal's root is the user's choice and may be a symlink (to a synced folder,
+# say). Below it, every folder is opened with O_NOFOLLOW relative to its parent, and
+# every file is created with O_EXCL | O_NOFOLLOW and renamed into place, so a
+# symlink or a hard link planted anywhere in the journal is never written through.
+
+_NOFOLLOW = getattr(os, "O_NOFOLLOW", 0)
+_DIRECTORY = os.O_RDONLY | getattr(os, "O_DIRECTORY", 0)
+_NEW_FILE = os.O_WRONLY | os.O_CREAT | os.O_EXCL | _NOFOLLOW
+
+
+@contextlib.contextmanager
+def journal_folder_fd(root: Path, relative: PurePath) -> Iterator[int]:
+    """An open descriptor of the folder ``root/relative``, made (0700) where missing.
+
+    Raises OSError (ELOOP, ENOTDIR) when a part below ``root`` is a symlink or not
+    a folder: nothing is written through it.
+    """
+    make_private_dirs(root)
+    fd = os.open(root, _DIRECTORY)
+    try:
+        for part in relative.parts:
+            if part in ("", ".", ".."):
+                raise OSError(errno.EPERM, f"'{part}' in a journal path", str(relative))
+            try:
+                os.mkdir(part, FOLDER_MODE, dir_fd=fd)
+                made = True
+            except FileExistsError:
+                made = False
+            child = os.open(part, _DIRECTORY | _NOFOLLOW, dir_fd=fd)
+            os.close(fd)
+            fd = child
+            if made:
+                os.fchmod(fd, FOLDER_MODE)  # mkdir's mode is narrowed by the umask
+        yield fd
+    finally:
+        os.close(fd)
+
+
+def create_at(folder: int, name: str) -> int:
+    """A new, private file ``name`` in the open folder: never an existing one, never a link."""
+    return os.open(name, _NEW_FILE, FILE_MODE, dir_fd=folder)
+
+
+def replace_at(folder: int, name: str, data: bytes) -> None:
+    """Atomically replace ``name`` in the open folder with ``data`` (a new file renamed
+    over it: a symlink or hard link at ``name`` is replaced, not written through)."""
+    tmp = f".{name}.{secrets.token_hex(4)}.tmp"
+    fd = create_at(folder, tmp)
+    try:
+        with os.fdopen(fd, "wb") as f:
+            f.write(data)
+            f.flush()
+            os.fsync(f.fileno())
+        os.replace(tmp, name, src_dir_fd=folder, dst_dir_fd=folder)
+    except BaseException:
+        with contextlib.suppress(OSError):
+            os.unlink(tmp, dir_fd=folder)
+        raise
+    with contextlib.suppress(OSError):
+        os.fsync(folder)
+
+
+def write_output(path: Path, text: str) -> None:
+    """Write an export where the user asked: a regular file (or a new one) is
+    replaced atomically; a FIFO or a character device (``/dev/stdout``) is written
+    through; anything else is refused. A symlink is followed to what it points at."""
+    try:
+        kind = os.stat(path).st_mode
+    except FileNotFoundError:
+        kind = stat.S_IFREG  # a new file (or the file a dangling symlink names)
+    except OSError as e:
+        raise JournalError(f"cannot write {path} ({e.strerror})") from None
+    try:
+        if stat.S_ISREG(kind):
+            atomic_write(Path(os.path.realpath(path)), text)
+        elif stat.S_ISFIFO(kind) or stat.S_ISCHR(kind):
+            fd = os.open(path, os.O_WRONLY | getattr(os, "O_NOCTTY", 0))
+            with os.fdopen(fd, "w", encoding="utf-8") as f:
+                f.write(text)
+        else:
+            what = "a folder" if stat.S_ISDIR(kind) else "not a file"
+            raise JournalError(f"cannot write {path}: it is {what}; give a file name")
+    except OSError as e:
+        raise JournalError(f"cannot write {path} ({e.strerror})") from None
+
+
 @dataclass(frozen=True)
 class JournalFolder:
     root: Path
 
     def reserve(self, day: date, ritual: str) -> Path:
         """Claim a new entry file for a session; a second one the same day gets -2."""
-        folder = self.root / entry_subdir(day)
-        make_private_dirs(folder)
-        for n in range(1, 1000):
-            path = folder / entry_filename(day, ritual, n)
-            try:
-                # O_EXCL makes the claim atomic: two sessions never share a file.
-                fd = os.open(path, os.O_WRONLY | os.O_CREAT | os.O_EXCL, FILE_MODE)
-            except FileExistsError:
-                continue
-            except OSError as e:
-                raise JournalError(f"cannot write in {folder} ({e.strerror})") from None
-            os.close(fd)
-            return path
-        raise JournalError(f"too many {ritual} entries on {day} in {folder}")
+        subdir = entry_subdir(day)
+        try:
+            with journal_folder_fd(self.root, subdir) as folder:
+                for n in range(1, 1000):
+                    name = entry_filename(day, ritual, n)
+                    try:
+                        # O_EXCL makes the claim atomic: two sessions never share a file.
+                        os.close(create_at(folder, name))
+                    except FileExistsError:
+                        continue
+                    return self.root / subdir / name
+        except OSError as e:
+            raise JournalError(f"cannot write in {self.root / subdir} ({_reason(e)})") from None
+        raise JournalError(f"too many {ritual} entries on {day} in {self.root / subdir}")
 
     def scan(self) -> Iterator[tuple[Path, os.stat_result]]:
         """Every entry file with its size and times, from the YYYY/MM folders
@@ -135,7 +225,16 @@ class JournalFolder:
 
     def entries(self) -> list[Path]:
         """Every entry file, oldest first."""
+        self.check_root()
         return sorted((path for path, _ in self.scan()), key=_entry_order)
+
+    def check_root(self) -> None:
+        """A journal that is a file (a typo in --journal) is said, not read as empty."""
+        if self.root.exists() and not self.root.is_dir():
+            raise JournalError(
+                f"the journal {self.root} is a file, not a folder; "
+                "point --journal (or RITUAL_JOURNAL) at a folder"
+            )
 
     def entries_on(self, day: date) -> list[Path]:
         """The entry files of one day: a look into one month's folder, whatever the
@@ -182,10 +281,14 @@ class JournalFolder:
         return int(years[0].name) if years else date.today().year
 
     def read(self, path: Path) -> Entry:
+        """The entry at ``path``; hand edits it cannot use are logged as warnings."""
         try:
-            return parse_entry(path.read_text(encoding="utf-8"), str(path))
+            text = path.read_text(encoding="utf-8")
         except OSError as e:
             raise JournalError(f"cannot read {path} ({e.strerror})") from None
+        except UnicodeDecodeError:
+            raise JournalError(f"{path}: not a text file (UTF-8 expected)") from None
+        return parse_entry(text, str(path), warn=log.warning)
 
     def read_all(self) -> Iterator[tuple[Path, Entry]]:
         """Entries that parse, oldest first.
@@ -276,6 +379,12 @@ def _entry_order(path: Path) -> tuple[str, int]:
     return (day, int(n) if head and n.isdigit() else 1)
 
 
+def _reason(e: OSError) -> str:
+    if e.errno in (errno.ELOOP, errno.ENOTDIR):
+        return "a part of the path is a symlink or a file; ritual writes only into real folders"
+    return e.strerror or str(e)
+
+
 TRANSCRIPT_FILE = "transcript.json"
 """beside an entry's audio: the recogniser's raw text and word timings, per answer"""
 
@@ -285,6 +394,8 @@ class EntryFile:
 
     Implements ``EntrySink``. A new session's file (``path`` None) is claimed on
     its first save, when the day is known; an existing entry is named by its path.
+    Every write stays inside the journal (see ``journal_folder_fd``); an entry
+    named outside the journal (``ritual transcribe FILE``) is kept within its own folder.
     """
 
     def __init__(
@@ -293,6 +404,7 @@ class EntryFile:
         self.folder = folder
         self._path = path
         self.keep_audio = keep_audio
+        self._audio_refused = False
 
     @property
     def path(self) -> Path:
@@ -300,13 +412,23 @@ class EntryFile:
             raise RuntimeError("the entry's file is claimed by its first save")
         return self._path
 
+    def _place(self) -> tuple[Path, PurePath]:
+        """The root that writes must stay under, and the entry's folder below it."""
+        root = os.path.abspath(self.folder.root)
+        parent = os.path.abspath(self.path.parent)
+        if parent == root or parent.startswith(root.rstrip(os.sep) + os.sep):
+            return self.folder.root, PurePath(os.path.relpath(parent, root))
+        return self.path.parent, PurePath()
+
     def save(self, entry: Entry) -> Path:
         if self._path is None:
             self._path = self.folder.reserve(entry.day, entry.ritual)
+        root, subdir = self._place()
         try:
-            atomic_write(self.path, render_entry(entry))
+            with journal_folder_fd(root, subdir) as folder:
+                replace_at(folder, self.path.name, render_entry(entry).encode("utf-8"))
         except OSError as e:
-            raise JournalError(f"cannot save {self.path} ({e.strerror})") from None
+            raise JournalError(f"cannot save {self.path} ({_reason(e)})") from None
         return self.path
 
     @property
@@ -314,19 +436,31 @@ class EntryFile:
         return self.path.parent / audio_dirname(self.path.name)
 
     def audio_path(self, index: int, name: str) -> Optional[Path]:
-        if not self.keep_audio:
+        """Where an answer's audio goes, in a real folder inside the journal; None
+        when audio is not kept, or its folder cannot be used (the answer is still heard)."""
+        if not self.keep_audio or self._audio_refused:
             return None
-        make_private_dirs(self.audio_dir)
+        root, subdir = self._place()
+        try:
+            with journal_folder_fd(root, subdir / audio_dirname(self.path.name)):
+                pass
+        except OSError as e:
+            self._audio_refused = True
+            log.warning("not keeping audio in %s (%s)", self.audio_dir, _reason(e))
+            return None
         return self.audio_dir / audio_filename(index, name)
 
     def save_details(self, details: Details) -> None:
         """Keep the recogniser's raw text and word timings beside the entry."""
-        target = self.audio_dir / TRANSCRIPT_FILE
+        root, subdir = self._place()
+        text = json.dumps(details, ensure_ascii=False, indent=1) + "\n"
         try:
-            make_private_dirs(self.audio_dir)
-            atomic_write(target, json.dumps(details, ensure_ascii=False, indent=1) + "\n")
+            with journal_folder_fd(root, subdir / audio_dirname(self.path.name)) as folder:
+                replace_at(folder, TRANSCRIPT_FILE, text.encode("utf-8"))
         except OSError as e:
-            raise JournalError(f"cannot save {target} ({e.strerror})") from None
+            raise JournalError(
+                f"cannot save {self.audio_dir / TRANSCRIPT_FILE} ({_reason(e)})"
+            ) from None
 
     def read_details(self) -> object:
         """What ``save_details`` kept, or {} when there is nothing readable."""

@@ -3,19 +3,22 @@
 from __future__ import annotations
 
 from collections.abc import Sequence
-from typing import IO
+from typing import IO, Optional
 
+from assistant.context import write_to
 from assistant.core.endpoint import EndedBy
 from assistant.core.ports import ListenRequest, Utterance
 from assistant.core.voice_commands import Command, match_command
 
+SAVED = "; what you said so far is saved"
+
 
 class TextSpeaker:
-    def __init__(self, out: IO[str]) -> None:
+    def __init__(self, out: Optional[IO[str]]) -> None:
         self.out = out
 
     def say(self, text: str, *, private: bool = False) -> None:
-        print(text, file=self.out, flush=True)
+        write_to(self.out, text + "\n", what="the prompts", note=SAVED)
 
     def prepare(self, texts: Sequence[str]) -> None:
         pass  # printing needs nothing ahead
@@ -27,7 +30,7 @@ class TextListener:
     An empty line is "nothing said"; the end of input stops the ritual (saved).
     """
 
-    def __init__(self, stdin: IO[str], out: IO[str]) -> None:
+    def __init__(self, stdin: IO[str], out: Optional[IO[str]]) -> None:
         self.stdin = stdin
         self.out = out
         self.interactive = stdin.isatty()
@@ -35,7 +38,7 @@ class TextListener:
     def listen(self, request: ListenRequest) -> Utterance:
         request.on_ready()
         if self.interactive:
-            print("> ", end="", file=self.out, flush=True)
+            write_to(self.out, "> ", what="the prompts", note=SAVED)
         line = self.stdin.readline()
         if not line:
             return Utterance(command=Command.STOP, ended_by=EndedBy.END_OF_INPUT)

@@ -7,6 +7,7 @@ from __future__ import annotations
 
 import contextlib
 import os
+import secrets
 import struct
 import tempfile
 import wave
@@ -69,6 +70,34 @@ def write_wav(path: Path, frames: bytes, rate: int, channels: int = 1) -> None:
         raise
 
 
+_NOFOLLOW = getattr(os, "O_NOFOLLOW", 0)
+
+
+def _create_in_place(path: Path) -> int:
+    """A new, private file at ``path``, open for writing.
+
+    The folder is opened without following a symlink, and the file is made under a
+    fresh name (O_EXCL, O_NOFOLLOW) and renamed over ``path``: a symlink or a hard
+    link planted there is replaced, never written through.
+    """
+    folder = os.open(path.parent, os.O_RDONLY | getattr(os, "O_DIRECTORY", 0) | _NOFOLLOW)
+    try:
+        tmp = f".{path.name}.{secrets.token_hex(4)}.tmp"
+        fd = os.open(
+            tmp, os.O_WRONLY | os.O_CREAT | os.O_EXCL | _NOFOLLOW, FILE_MODE, dir_fd=folder
+        )
+        try:
+            os.replace(tmp, path.name, src_dir_fd=folder, dst_dir_fd=folder)
+        except BaseException:
+            os.close(fd)
+            with contextlib.suppress(OSError):
+                os.unlink(tmp, dir_fd=folder)
+            raise
+        return fd
+    finally:
+        os.close(folder)
+
+
 class StreamingWavWriter:
     """A 16 kHz mono WAV that is valid on disk after every ``write``.
 
@@ -81,10 +110,14 @@ class StreamingWavWriter:
         self.path = path
         self.rate = rate
         self.data_bytes = 0
-        fd = os.open(path, os.O_WRONLY | os.O_CREAT | os.O_TRUNC, FILE_MODE)
+        fd = _create_in_place(path)
         self._file: BinaryIO | None = os.fdopen(fd, "wb")
-        self._file.write(wav_header(0, rate))
-        self._file.flush()
+        try:
+            self._file.write(wav_header(0, rate))
+            self._file.flush()
+        except BaseException:
+            self._file.close()
+            raise
 
     @property
     def seconds(self) -> float:

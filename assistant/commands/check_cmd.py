@@ -11,6 +11,7 @@ from typing import Any
 
 import yaml
 
+from assistant.commands.arguments import path_argument
 from assistant.context import Context
 from assistant.core.errors import Problem, RitualError
 from assistant.settings import CONFIG_KEYS, config_problems, default_config_path
@@ -26,7 +27,7 @@ def register(sub: Any, common: argparse.ArgumentParser) -> None:
         description="Validate ritual files, reframes.yaml and the config file (wake phrases, "
         "schedule and the rest). With no FILE: the config in use and every ritual found.",
     )
-    p.add_argument("files", nargs="*", type=Path, metavar="FILE")
+    p.add_argument("files", nargs="*", type=path_argument, metavar="FILE")
     p.set_defaults(func=run)
 
 

@@ -20,7 +20,7 @@ from typing import Any
 from assistant import engines, service
 from assistant.context import Context
 from assistant.core.errors import RitualError
-from assistant.modelstore.lookup import find_model, layout_problems
+from assistant.modelstore.lookup import complete_model
 from assistant.settings import Settings
 
 MIC_SECONDS = 0.5
@@ -123,17 +123,9 @@ def check_speaker(settings: Settings) -> Check:
 
 def check_model(settings: Settings) -> Check:
     try:
-        path = find_model(settings, "en-us")
+        path = complete_model(settings, "en-us")
     except RitualError as e:
         return Check(False, "speech model", str(e))
-    problems = layout_problems(path)
-    if problems:
-        return Check(
-            False,
-            "speech model",
-            f"{path} is incomplete ({'; '.join(problems)}); "
-            f"install it again: ritual models install {path.name}",
-        )
     return Check(True, "speech model", str(path))
 
 

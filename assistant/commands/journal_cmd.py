@@ -9,16 +9,16 @@ from __future__ import annotations
 import argparse
 import time
 from datetime import date, timedelta
-from pathlib import Path
 from typing import Any
 
 from assistant.commands import journal_stats
+from assistant.commands.arguments import path_argument
 from assistant.commands.journal_stats import reading_note
 from assistant.context import Context
-from assistant.core.errors import JournalError, UsageError
+from assistant.core.errors import UsageError
 from assistant.core.export import FORMATS, export_jrnl, export_json, export_markdown
 from assistant.journal_index import MARK, JournalIndex, fts_query, refreshed_index
-from assistant.store import JournalFolder, atomic_write
+from assistant.store import JournalFolder, write_output
 
 BOLD_RED = ("\x1b[1;31m", "\x1b[0m")
 
@@ -64,7 +64,9 @@ def register(sub: Any, common: argparse.ArgumentParser) -> None:
     reindex.set_defaults(func=reindex_journal)
     export = actions.add_parser("export", parents=[common], help="the whole journal as one file")
     export.add_argument("--format", choices=FORMATS, default="md")
-    export.add_argument("--output", "-o", type=Path, metavar="FILE", help="default: stdout")
+    export.add_argument(
+        "--output", "-o", type=path_argument, metavar="FILE", help="default: stdout"
+    )
     export.set_defaults(func=export_entries)
 
 
@@ -144,7 +146,7 @@ def _print_day(folder: JournalFolder, day: date, ctx: Context, heading: str = ""
         ctx.out(heading + "\n")
     for _, path in sorted(entries):
         ctx.out(f"<!-- {path} -->")
-        ctx.out(path.read_text(encoding="utf-8"))
+        ctx.out(path.read_text(encoding="utf-8", errors="replace"))
     return bool(entries)
 
 
@@ -193,11 +195,8 @@ def export_entries(args: argparse.Namespace, ctx: Context) -> int:
     render = {"md": export_markdown, "json": export_json, "jrnl": export_jrnl}[args.format]
     text = render(entries)
     if args.output:
-        try:
-            atomic_write(args.output, text)
-        except OSError as e:
-            raise JournalError(f"cannot write {args.output} ({e.strerror})") from None
+        write_output(args.output, text)
         ctx.err(f"Exported {len(entries)} entries to {args.output}")
     else:
-        ctx.stdout.write(text)
+        ctx.write(text)
     return 0

@@ -30,9 +30,14 @@ def register(sub: Any, common: argparse.ArgumentParser) -> None:
     p.set_defaults(func=run)
 
 
+STOP_SIGNALS = tuple(
+    getattr(signal, name) for name in ("SIGTERM", "SIGHUP") if hasattr(signal, name)
+)
+"""a timer or service manager stopping us, or the terminal closing"""
+
+
 def _terminate(signum: int, frame: Optional[FrameType]) -> None:
-    # A timer or service manager stopping us: unwind like Ctrl-C so the entry is
-    # saved as stopped on the way out.
+    # Unwind like Ctrl-C so the entry is saved as stopped on the way out.
     raise KeyboardInterrupt
 
 
@@ -42,7 +47,7 @@ def run(args: argparse.Namespace, ctx: Context) -> int:
     reconfigure = getattr(ctx.stdin, "reconfigure", None)
     if args.text and reconfigure is not None:
         reconfigure(errors="replace")  # a stray byte in typed input is not worth a crash
-    previous = signal.signal(signal.SIGTERM, _terminate)
+    previous = {signum: signal.signal(signum, _terminate) for signum in STOP_SIGNALS}
     try:
         entry, path = run_ritual(
             ctx.settings,
@@ -55,7 +60,8 @@ def run(args: argparse.Namespace, ctx: Context) -> int:
             notice=ctx.err,
         )
     finally:
-        signal.signal(signal.SIGTERM, previous)
+        for signum, handler in previous.items():
+            signal.signal(signum, handler)
     note = " (stopped early; what you said is kept)" if entry.status is EntryStatus.STOPPED else ""
     ctx.err(f"Saved to {path}{note}")
     return 0

@@ -3,9 +3,9 @@
 from __future__ import annotations
 
 import argparse
-from pathlib import Path
 from typing import Any
 
+from assistant.commands.arguments import path_argument
 from assistant.context import Context
 
 
@@ -17,7 +17,9 @@ def register(sub: Any, common: argparse.ArgumentParser) -> None:
         description="Transcribe each answer's kept audio again with the current model "
         "and rewrite the entries (all entries with audio when none are named).",
     )
-    p.add_argument("entries", nargs="*", type=Path, metavar="ENTRY", help="entry .md files")
+    p.add_argument(
+        "entries", nargs="*", type=path_argument, metavar="ENTRY", help="entry .md files"
+    )
     p.set_defaults(func=run)
 
 

@@ -40,7 +40,9 @@ class RitualCatalog:
             if not folder.is_dir():
                 continue
             for path in sorted(folder.iterdir()):
-                if path.suffix in RITUAL_SUFFIXES and path.stem not in NOT_RITUALS:
+                # is_file: a FIFO or a device named *.yaml would hang `ritual list`
+                is_ritual = path.suffix in RITUAL_SUFFIXES and path.stem not in NOT_RITUALS
+                if is_ritual and path.is_file():
                     found.setdefault(path.stem, RitualFile(path.stem, path, bundled))
         return sorted(found.values(), key=lambda r: r.name)
 

@@ -7,6 +7,8 @@ already said is lost whatever happens next.
 
 from __future__ import annotations
 
+import contextlib
+import logging
 import random
 from dataclasses import dataclass, field, replace
 from enum import Enum
@@ -14,6 +16,7 @@ from pathlib import Path
 from typing import Optional
 
 from assistant.core.endpoint import DEFAULT_NO_SPEECH_SECONDS, EndpointRules
+from assistant.core.errors import EntryNotSaved, RitualError
 from assistant.core.journal import Answer, AnswerState, Entry, EntryStatus, FollowUp, details_key
 from assistant.core.numbers import in_a_row, number_in, scale_words, spoken_number
 from assistant.core.phrases import phrases_for
@@ -55,6 +58,7 @@ from assistant.core.ritual import (
 from assistant.core.transcript import details_of
 from assistant.core.voice_commands import Command, CommandSet, commands_for, only
 
+log = logging.getLogger(__name__)
 C = Command
 NAVIGATION = (C.REPEAT, C.SKIP, C.BACK, C.PAUSE, C.STOP, C.DONE)
 """commands that make sense while a question waits for its answer"""
@@ -114,6 +118,8 @@ class Conductor:
         )
         self.values = placeholder_values(self.entry.started, self.name)
         self.path: Optional[Path] = None
+        self.saved: Optional[Entry] = None
+        """the entry as it is on disk"""
         self.details: Details = {}
 
     # -- the whole ritual ------------------------------------------------------------
@@ -129,6 +135,9 @@ class Conductor:
         except _Stop:
             self._finish(EntryStatus.STOPPED, farewell=self.phrases["stopping"])
             return self.entry
+        except EntryNotSaved:  # a full disk: the last good entry stays, marked stopped if it can
+            self._mark_stopped()
+            raise
         except BaseException:  # Ctrl-C, a lost mic, an engine error: keep what was said
             self._finish(EntryStatus.STOPPED)
             raise
@@ -162,8 +171,31 @@ class Conductor:
             self.events(Event.DONE, path=str(self.path), status=status.value)
 
     def _save(self) -> None:
-        self.path = self.sink.save(self.entry)
+        try:
+            self.path = self.sink.save(self.entry)
+        except RitualError as e:
+            raise EntryNotSaved(self._not_saved(e)) from None
+        self.saved = self.entry
         self.events(Event.SAVED, path=str(self.path))
+
+    def _not_saved(self, error: RitualError) -> str:
+        """The save error, with what it cost: the answers that are not on disk."""
+        if self.saved is None:
+            return str(error)
+        lost = [a.prompt for a in self.entry.answers if a != self.saved.answer(a.id)]
+        if not lost:
+            return f"{error}. Every answer is saved; the entry may still say in-progress."
+        questions = "; ".join(f'"{p}"' for p in lost)
+        return f"{error}. Not saved: your answer to {questions}. {self.path} keeps the rest."
+
+    def _mark_stopped(self) -> None:
+        """After a failed save, try once to mark the last good entry stopped (a small
+        write that may still fit), then end."""
+        if self.saved is not None:
+            stopped = replace(self.saved, status=EntryStatus.STOPPED, ended=self.clock.now())
+            with contextlib.suppress(RitualError):
+                self.sink.save(stopped)
+        self.events(Event.DONE, path=str(self.path), status=EntryStatus.STOPPED.value)
 
     # -- steps -----------------------------------------------------------------------
     def _perform(self, step: Step, index: int) -> _Move:
@@ -478,10 +510,13 @@ class Conductor:
 
     def _store(self, answer: Answer, heard: _Heard, key: str) -> None:
         self.entry = self.entry.with_answer(answer)
+        self._save()  # the words first: the recogniser's details are a bonus
         if heard.details:
             self.details[key] = heard.details
-            self.sink.save_details(self.details)
-        self._save()
+            try:
+                self.sink.save_details(self.details)
+            except RitualError as e:
+                log.warning("%s; the answer itself is saved", e)
 
     # -- speaking --------------------------------------------------------------------
     def _say(self, text: str, *, private: bool = False) -> None:

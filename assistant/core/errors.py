@@ -67,3 +67,11 @@ class AudioError(RitualError):
 
 class SpeechError(RitualError):
     """Speech synthesis (espeak-ng through pyttsx3) is missing, failed or hung."""
+
+
+class EntryNotSaved(JournalError):
+    """A save failed mid-ritual (a full disk): the message says what is not on disk."""
+
+
+class OutputError(RitualError):
+    """Standard output cannot be written (a full disk, a closed stream)."""

@@ -6,7 +6,7 @@ import json
 from collections.abc import Sequence
 from typing import Any
 
-from assistant.core.journal import Answer, AnswerState, Entry
+from assistant.core.journal import Answer, AnswerState, Entry, heading, markdown_paragraphs
 
 FORMATS = ("md", "json", "jrnl")
 _MISSING = {AnswerState.SKIPPED: "(skipped)", AnswerState.NO_ANSWER: "(no answer)"}
@@ -51,14 +51,20 @@ def export_json(entries: Sequence[Entry]) -> str:
 
 
 def export_markdown(entries: Sequence[Entry]) -> str:
+    """One document: a heading per entry and per question, every answer escaped so
+    that what someone said ("## ...", "---") stays a paragraph of their own words."""
+
+    def body(text: str, state: AnswerState) -> str:
+        return markdown_paragraphs(text) if state == AnswerState.ANSWERED else _MISSING[state]
+
     parts = []
     for e in entries:
-        lines = [f"# {e.title}, {e.day.isoformat()} {e.started:%H:%M}", ""]
+        lines = [heading(1, f"{e.title}, {e.day.isoformat()} {e.started:%H:%M}"), ""]
         for a in e.answers:
-            lines += [f"## {a.prompt}", "", _text(a.text, a.state), ""]
+            lines += [heading(2, a.prompt), "", body(a.text, a.state), ""]
             if a.follow_up:
                 f = a.follow_up
-                lines += [f"### {f.prompt}", "", _text(f.text, f.state), ""]
+                lines += [heading(3, f.prompt), "", body(f.text, f.state), ""]
         parts.append("\n".join(lines))
     return "\n".join(parts)
 
@@ -80,7 +86,7 @@ def export_jrnl(entries: Sequence[Entry]) -> str:
                 body += [f.prompt, _text(f.text, f.state), ""]
         # jrnl's tags stop at a hyphen, so weekly-vision becomes @weekly_vision
         body.append(" ".join("@" + t.replace("-", "_").replace(" ", "_") for t in e.tags))
-        lines = [_no_bracket_start(line) for text in body for line in text.splitlines() or [""]]
+        lines = [_no_bracket_start(line) for text in body for line in text.split("\n")]
         blocks.append(f"[{e.started:%Y-%m-%d %H:%M}] {e.title}.\n" + "\n".join(lines))
     return "\n\n".join(blocks) + "\n"
 

@@ -10,8 +10,8 @@ from __future__ import annotations
 import re
 from dataclasses import dataclass, field, replace
 from datetime import date, datetime
-from pathlib import PurePath
-from typing import Any, Optional
+from pathlib import PurePath, PurePosixPath
+from typing import Any, Callable, Optional
 
 import yaml
 
@@ -170,33 +170,66 @@ def audio_filename(index: int, answer_id: str) -> str:
 
 # -- rendering -------------------------------------------------------------------
 
-
-def _escape(paragraph: str) -> str:
-    # A line that starts like a heading, front matter or one of our markers would
-    # change the structure of the file; a backslash keeps it a plain paragraph.
-    lines = []
-    for line in paragraph.splitlines():
-        if line.startswith(("#", "---", "_(")) or line.strip() in ("---", "..."):
-            line = "\\" + line
-        lines.append(line)
-    return "\n".join(lines)
+_STRUCTURE = ("#", "\\", "<", "```", "~~~", "_(")
+"""line starts that would make Markdown (or our parser) read more than a paragraph:
+a heading, an HTML block, a code fence, one of our markers, or an escape itself"""
 
 
-def _unescape(paragraph: str) -> str:
-    return "\n".join(
-        line[1:] if line.startswith(("\\#", "\\---", "\\_(", "\\...")) else line
-        for line in paragraph.splitlines()
+def _starts_a_block(line: str) -> bool:
+    stripped = line.strip()
+    return (
+        line.startswith(_STRUCTURE)
+        or stripped == "..."
+        # a rule, a setext underline (which turns the line above into a heading) or "---"
+        or (stripped != "" and set(stripped) <= set("-=*_ "))
     )
+
+
+def _escape_line(line: str) -> str:
+    # One backslash after the indent keeps the line a plain paragraph line. A line
+    # that starts with a backslash is always escaped, so reading back drops exactly
+    # one backslash and an answer written as "\# x" survives as it was.
+    rest = line.lstrip(" \t")
+    indent = line[: len(line) - len(rest)]
+    return indent + "\\" + rest if _starts_a_block(rest) else line
+
+
+def _unescape_line(line: str) -> str:
+    rest = line.lstrip(" \t")
+    indent = line[: len(line) - len(rest)]
+    return indent + rest[1:] if rest.startswith("\\") else line
+
+
+def _lines(text: str) -> list[str]:
+    # Only "\n" ends a line: str.splitlines() would also split at U+2028, a form
+    # feed or other characters that are a part of what someone said or typed.
+    return text.replace("\r\n", "\n").replace("\r", "\n").split("\n")
+
+
+def _paragraphs(text: str) -> list[str]:
+    joined = "\n".join(_lines(text))
+    return [p.strip() for p in re.split(r"\n[ \t]*\n", joined) if p.strip()]
+
+
+def tidy_text(text: str) -> str:
+    """An answer as the entry keeps it: paragraphs apart by one blank line, trimmed."""
+    return "\n\n".join(_paragraphs(text))
+
+
+def markdown_paragraphs(text: str) -> str:
+    """``text`` as Markdown paragraphs that no line of it can turn into a heading,
+    a rule, a code block or anything else that changes the document around it."""
+    return "\n\n".join("\n".join(_escape_line(ln) for ln in _lines(p)) for p in _paragraphs(text))
 
 
 def _body(text: str, state: AnswerState) -> str:
     if state != AnswerState.ANSWERED:
         return _MARKERS[state]
-    paragraphs = [p.strip() for p in re.split(r"\n\s*\n", text) if p.strip()]
-    return "\n\n".join(_escape(p) for p in paragraphs) or _MARKERS[AnswerState.NO_ANSWER]
+    return markdown_paragraphs(text) or _MARKERS[AnswerState.NO_ANSWER]
 
 
-def _heading(level: int, text: str) -> str:
+def heading(level: int, text: str) -> str:
+    """A Markdown heading on one line, whatever the text holds."""
     return "#" * level + " " + " ".join(text.split())
 
 
@@ -235,43 +268,155 @@ def render_entry(entry: Entry) -> str:
         "---\n" + yaml.safe_dump(front, sort_keys=False, allow_unicode=True, width=1000) + "---\n"
     ]
     for answer in entry.answers:
-        parts.append(f"\n{_heading(2, answer.prompt)}\n\n{_body(answer.text, answer.state)}\n")
+        parts.append(f"\n{heading(2, answer.prompt)}\n\n{_body(answer.text, answer.state)}\n")
         if answer.follow_up:
             f = answer.follow_up
-            parts.append(f"\n{_heading(3, f.prompt)}\n\n{_body(f.text, f.state)}\n")
+            parts.append(f"\n{heading(3, f.prompt)}\n\n{_body(f.text, f.state)}\n")
     return "".join(parts)
 
 
 # -- parsing ---------------------------------------------------------------------
+#
+# Entries are hand-edited (they are notes in Obsidian too), so every key of the
+# front matter is checked for its type. A key that is wrong but not needed is left
+# aside with a warning; an entry without a ritual or a time is refused with a
+# JournalError naming the file. Nothing else may come out of parse_entry.
 
 _FRONT = re.compile(r"\A---\n(.*?\n)---\n", re.DOTALL)
+_SCALAR = (str, int, float, date)
+"""what a text key may hold (YAML reads `model: 0.22` as a number, `title: 2026-01-01` as a date)"""
+Warn = Callable[[str], None]
 
 
-def _datetime(value: Any, where: str, key: str) -> Optional[datetime]:
-    if value is None or value == "":
-        return None
+class _EntryLoader(_Loader):  # type: ignore[misc,valid-type]
+    """Safe YAML (libyaml's when there is one), but a timestamp that is not a real
+    one (2026-13-45, an offset of +25:00) stays text instead of raising ValueError
+    from inside the loader."""
+
+    def timestamp_or_text(self, node: yaml.ScalarNode) -> object:
+        try:
+            return self.construct_yaml_timestamp(node)
+        except (ValueError, OverflowError):
+            return self.construct_scalar(node)
+
+
+_EntryLoader.add_constructor("tag:yaml.org,2002:timestamp", _EntryLoader.timestamp_or_text)
+
+
+def _load_front(text: str, where: str) -> tuple[dict[Any, Any], int]:
+    match = _FRONT.match(text)
+    if not match:
+        raise JournalError(f"{where}: no front matter (a '---' block at the top)")
+    try:
+        front = yaml.load(match.group(1), Loader=_EntryLoader)
+    except (yaml.YAMLError, ValueError, TypeError, OverflowError, RecursionError):
+        raise JournalError(f"{where}: the front matter is not valid YAML") from None
+    if not isinstance(front, dict):
+        raise JournalError(f"{where}: the front matter is not a set of keys")
+    return front, match.end()
+
+
+def _as_datetime(value: object) -> Optional[datetime]:
     if isinstance(value, datetime):
         return value
     if isinstance(value, date):
         return datetime(value.year, value.month, value.day)
-    try:
-        return datetime.fromisoformat(str(value))
-    except ValueError:
-        raise JournalError(f"{where}: '{key}' is not a date and time: {value!r}") from None
+    if isinstance(value, str):
+        try:
+            return datetime.fromisoformat(value.strip())
+        except ValueError:
+            return None
+    return None
+
+
+def _safe_audio_path(name: str) -> bool:
+    """Audio lives beside the entry: a path that leaves its folder is not ours."""
+    path = PurePosixPath(name)
+    return bool(name) and not path.is_absolute() and ".." not in path.parts and "\\" not in name
+
+
+class _Front:
+    """The front matter's keys, each read as its type or left aside with a warning."""
+
+    def __init__(self, front: dict[Any, Any], where: str, warn: Warn) -> None:
+        self.front = front
+        self.where = where
+        self.warn = warn
+
+    def aside(self, key: str, why: str) -> None:
+        self.warn(f"{self.where}: ignoring '{key}' ({why})")
+
+    def text(self, key: str, default: str = "") -> str:
+        value = self.front.get(key)
+        if value is None or value == "":
+            return default
+        if isinstance(value, _SCALAR):
+            return str(value)
+        self.aside(key, "not a text")
+        return default
+
+    def texts(self, key: str, *, one_ok: bool = False) -> list[str]:
+        value = self.front.get(key)
+        if value is None:
+            return []
+        if one_ok and isinstance(value, _SCALAR):
+            value = [value]
+        if isinstance(value, list) and all(isinstance(v, _SCALAR) for v in value):
+            return [str(v) for v in value]
+        self.aside(key, "not a list of names")
+        return []
+
+    def moment(self, key: str) -> Optional[datetime]:
+        value = self.front.get(key)
+        if value is None or value == "":
+            return None
+        moment = _as_datetime(value)
+        if moment is None:
+            self.aside(key, f"not a date and time: {value!r}")
+        return moment
+
+    def status(self) -> EntryStatus:
+        value = self.front.get("status")
+        if value is None:
+            return EntryStatus.IN_PROGRESS
+        names = [s.value for s in EntryStatus]
+        if isinstance(value, str) and value in names:
+            return EntryStatus(value)
+        # an entry nobody finished is the safe reading
+        self.aside("status", f"not one of {', '.join(names)}")
+        return EntryStatus.IN_PROGRESS
+
+    def audio(self) -> dict[str, tuple[str, ...]]:
+        value = self.front.get("audio")
+        if value is None:
+            return {}
+        if not isinstance(value, dict):
+            self.aside("audio", "not a mapping of answers to their files")
+            return {}
+        audio = {}
+        for key, files in value.items():
+            names = [files] if isinstance(files, str) else files
+            if not isinstance(names, list) or not all(isinstance(n, str) for n in names):
+                self.aside(f"audio: {key}", "not a list of files")
+                continue
+            kept = tuple(n for n in names if _safe_audio_path(n))
+            if len(kept) < len(names):
+                self.aside(f"audio: {key}", "a file outside the entry's folder")
+            audio[str(key)] = kept
+        return audio
 
 
 def _section_text(lines: list[str]) -> tuple[str, AnswerState]:
     text = "\n".join(lines).strip()
     if text in _STATE_OF_MARKER:
         return "", _STATE_OF_MARKER[text]
-    paragraphs = [p.strip() for p in re.split(r"\n\s*\n", text) if p.strip()]
-    return "\n\n".join(_unescape(p) for p in paragraphs), AnswerState.ANSWERED
+    return "\n\n".join(
+        "\n".join(_unescape_line(ln) for ln in _lines(p)) for p in _paragraphs(text)
+    ), AnswerState.ANSWERED
 
 
-def _paths(value: Any) -> tuple[str, ...]:
-    if not value:
-        return ()
-    return tuple(str(v) for v in value) if isinstance(value, list) else (str(value),)
+def _ignore(message: str) -> None:
+    pass
 
 
 def _number(front: dict[str, Any], answer_id: str) -> Optional[int]:
@@ -282,32 +427,27 @@ def _number(front: dict[str, Any], answer_id: str) -> Optional[int]:
     return value
 
 
-def _status(value: Any) -> EntryStatus:
-    try:
-        return EntryStatus(value)
-    except ValueError:  # hand-edited: an entry nobody finished is the safe reading
-        return EntryStatus.IN_PROGRESS
+def parse_entry(text: str, where: str = "<entry>", *, warn: Warn = _ignore) -> Entry:
+    """Read an entry written by ``render_entry``, tolerating hand edits.
 
-
-def parse_entry(text: str, where: str = "<entry>") -> Entry:
-    """Read an entry written by ``render_entry`` (and tolerate hand edits)."""
-    match = _FRONT.match(text)
-    if not match:
-        raise JournalError(f"{where}: no front matter (a '---' block at the top)")
-    try:
-        front = yaml.load(match.group(1), Loader=_Loader) or {}
-    except yaml.YAMLError:
-        raise JournalError(f"{where}: the front matter is not valid YAML") from None
-    if not isinstance(front, dict) or "ritual" not in front:
+    A key of the wrong type is left aside and ``warn`` hears about it; an entry
+    that cannot be read at all raises JournalError naming ``where``.
+    """
+    front, body_start = _load_front(text, where)
+    keys = _Front(front, where, warn)
+    ritual = front.get("ritual")
+    if ritual is None or ritual == "":
         raise JournalError(f"{where}: the front matter has no 'ritual'")
-    started = _datetime(front.pop("started", None) or front.get("date"), where, "started")
+    if not isinstance(ritual, _SCALAR):
+        raise JournalError(f"{where}: 'ritual' is not a name")
+    started = keys.moment("started") or keys.moment("date")
     if started is None:
-        raise JournalError(f"{where}: the front matter has no 'started' or 'date'")
-    ids = [str(i) for i in front.pop("questions", None) or []]
-    audio = front.pop("audio", None) or {}
+        raise JournalError(f"{where}: the front matter has no 'started' or 'date' it can read")
+    ids = keys.texts("questions")
+    audio = keys.audio()
 
     sections: list[tuple[str, list[str], list[tuple[str, list[str]]]]] = []
-    for line in text[match.end() :].splitlines():
+    for line in text[body_start:].split("\n"):
         if line.startswith("## "):
             sections.append((line[3:].strip(), [], []))
         elif line.startswith("### ") and sections:
@@ -322,12 +462,8 @@ def parse_entry(text: str, where: str = "<entry>") -> Entry:
         follow_up = None
         if subs:
             f_text, f_state = _section_text(subs[0][1])
-            follow_up = FollowUp(
-                subs[0][0],
-                f_text,
-                f_state,
-                audio=_paths(audio.get(details_key(answer_id, follow_up=True))),
-            )
+            f_audio = audio.get(details_key(answer_id, follow_up=True), ())
+            follow_up = FollowUp(subs[0][0], f_text, f_state, audio=f_audio)
         answers.append(
             Answer(
                 answer_id,
@@ -335,22 +471,21 @@ def parse_entry(text: str, where: str = "<entry>") -> Entry:
                 body_text,
                 state,
                 follow_up,
-                _paths(audio.get(answer_id)),
+                audio.get(answer_id, ()),
                 _number(front, answer_id),
             )
         )
-    known = {"ritual", "title", "date", "ended", "status", "model", "language", "tags"}
+    known = set(FRONT_KEYS)
     known.update(a.id for a in answers if a.number is not None)
-    tags = front.get("tags") or ()
     return Entry(
-        ritual=str(front["ritual"]),
-        title=str(front.get("title") or front["ritual"]),
+        ritual=str(ritual),
+        title=keys.text("title", str(ritual)),
         started=started,
-        status=_status(front.get("status")),
-        ended=_datetime(front.get("ended"), where, "ended"),
-        model=str(front.get("model") or ""),
-        language=str(front.get("language") or ""),
-        tags=tuple(str(t) for t in (tags if isinstance(tags, list) else [tags])),
+        status=keys.status(),
+        ended=keys.moment("ended"),
+        model=keys.text("model"),
+        language=keys.text("language"),
+        tags=tuple(keys.texts("tags", one_ok=True)),
         answers=tuple(answers),
         extra={k: v for k, v in front.items() if k not in known},
     )

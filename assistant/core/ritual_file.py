@@ -6,6 +6,7 @@ problem can name ``file:line``. All problems in a file are reported at once.
 
 from __future__ import annotations
 
+import contextlib
 import difflib
 import re
 from collections.abc import Mapping
@@ -49,6 +50,18 @@ from assistant.core.voice_spec import (
 
 _ID = re.compile(r"^[a-z0-9][a-z0-9_-]*$")
 T = TypeVar("T")
+
+SECONDS = {
+    "pause": (0.0, 3600.0),
+    "breathe in": (0.5, 60.0),
+    "breathe hold": (0.0, 60.0),
+    "breathe out": (0.5, 60.0),
+    "silence": (0.5, 300.0),
+    "max_seconds": (1.0, 3600.0),
+}
+"""The range of every number of seconds a ritual sets. Wide enough for an hour of
+quiet sitting or a long free answer; an answer that "ends" after 0.1 s of quiet,
+or a pause of 1e300 s (which no timer can sleep), is a mistake to point out."""
 
 
 TOP_KEYS = ("id", "title", "language", "voice", "commands", "steps")
@@ -144,16 +157,20 @@ class _Parser:
                 )
         return value.strip()
 
-    def number(self, node: yaml.Node, what: str, *, positive: bool = False) -> float:
+    def number(self, node: yaml.Node, what: str) -> float:
+        """Seconds, within ``SECONDS[what]``."""
         value = self.value(node)
+        if isinstance(value, str) and isinstance(node, yaml.ScalarNode) and node.style is None:
+            # YAML 1.1 reads an unquoted 1e3 (no dot) as text; it is plainly a number.
+            with contextlib.suppress(ValueError):
+                value = float(value)
         if isinstance(value, bool) or not isinstance(value, (int, float)):
             raise self.problem(node, f"{what} must be a number of seconds, not {_type_name(value)}")
-        if value != value or value in (float("inf"), float("-inf")):
-            raise self.problem(node, f"{what} must be a finite number of seconds")
-        if value < 0:
-            raise self.problem(node, f"{what} cannot be negative ({value})")
-        if positive and value == 0:
-            raise self.problem(node, f"{what} must be more than 0")
+        low, high = SECONDS[what]
+        if not low <= value <= high:  # also false for NaN
+            raise self.problem(
+                node, f"{what} must be from {low:g} to {high:g} seconds, not {value:g}"
+            )
         return float(value)
 
     def integer(self, node: yaml.Node, what: str, low: int, high: int) -> int:
@@ -345,13 +362,9 @@ class _Parser:
             count=self.optional(
                 items, "count", lambda n: self.integer(n, "breathe count", 1, 20), 3
             ),
-            breathe_in=self.optional(
-                items, "in", lambda n: self.number(n, "breathe in", positive=True), 4.0
-            ),
+            breathe_in=self.optional(items, "in", lambda n: self.number(n, "breathe in"), 4.0),
             hold=self.optional(items, "hold", lambda n: self.number(n, "breathe hold"), 2.0),
-            breathe_out=self.optional(
-                items, "out", lambda n: self.number(n, "breathe out", positive=True), 6.0
-            ),
+            breathe_out=self.optional(items, "out", lambda n: self.number(n, "breathe out"), 6.0),
             line=line,
         )
 
@@ -372,12 +385,12 @@ class _Parser:
         self, items: Mapping[str, tuple[yaml.Node, yaml.Node]], default_id: str
     ) -> Listening:
         silence = self.optional(
-            items, "silence", lambda n: self.number(n, "silence", positive=True), DEFAULT_SILENCE
+            items, "silence", lambda n: self.number(n, "silence"), DEFAULT_SILENCE
         )
         max_seconds = self.optional(
             items,
             "max_seconds",
-            lambda n: self.number(n, "max_seconds", positive=True),
+            lambda n: self.number(n, "max_seconds"),
             DEFAULT_MAX_SECONDS,
         )
         if silence > max_seconds and "silence" in items:

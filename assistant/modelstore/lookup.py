@@ -310,6 +310,21 @@ def find_model(settings: Settings, language: str, environ: Mapping[str, str] | N
     )
 
 
+def complete_model(
+    settings: Settings, language: str, environ: Mapping[str, str] | None = None
+) -> Path:
+    """``find_model``, with the folder's whole layout checked, so that a broken or
+    half-copied model is named before a ritual speaks its first word."""
+    path = find_model(settings, language, environ)
+    problems = layout_problems(path)
+    if problems:
+        raise ModelError(
+            f"{path} is incomplete ({'; '.join(problems)}); "
+            f"install it again: ritual models install {path.name}"
+        )
+    return path
+
+
 def installed_models(
     settings: Settings, environ: Mapping[str, str] | None = None
 ) -> list[tuple[SearchFolder, ModelInfo]]:

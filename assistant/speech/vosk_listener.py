@@ -31,7 +31,7 @@ from typing import Any
 from assistant.audio import RATE, SAMPLE_WIDTH, AudioSource, seconds_of
 from assistant.audio.wav import StreamingWavWriter
 from assistant.core.endpoint import AnswerEndpoint, EndedBy
-from assistant.core.errors import AudioError, JournalError, ModelError
+from assistant.core.errors import AudioError, ModelError
 from assistant.core.ports import InputLost, ListenInterrupted, ListenRequest, Utterance, Word
 from assistant.core.transcript import tidy_transcript
 from assistant.core.voice_commands import Command, CommandSet, match_command, normalize
@@ -294,9 +294,9 @@ class VoskListener:
             try:
                 writer = StreamingWavWriter(request.audio_path)
             except OSError as e:
-                raise JournalError(
-                    f"cannot keep the answer's audio in {request.audio_path} ({e.strerror})"
-                ) from None
+                # A full disk, or a planted symlink for a folder: the words matter
+                # more than the recording, so listen on without keeping it.
+                log.warning("not keeping the audio in %s (%s)", request.audio_path, e.strerror)
         try:
             request.on_ready()
             utterance = self._hear(request, grammar, writer)
