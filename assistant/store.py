@@ -197,6 +197,7 @@ class JournalFolder:
     def scan(self) -> Iterator[tuple[Path, os.stat_result]]:
         """Every entry file with its size and times, from the YYYY/MM folders
         (a stat each, nothing read)."""
+        self.check_root()
         for month in (m for y in _subfolders(self.root, 4) for m in _subfolders(y, 2)):
             for item in _listing(month):
                 if item.name.endswith(".md") and not item.name.startswith("."):
@@ -208,6 +209,7 @@ class JournalFolder:
         """``scan`` as the index wants it, and quickly (it runs before every
         ``journal list``): each entry file's path relative to the journal folder,
         with its size and mtime in nanoseconds."""
+        self.check_root()
         found = {}
         for month in (m for y in _subfolders(self.root, 4) for m in _subfolders(y, 2)):
             prefix = f"{month.parent.name}/{month.name}/"
@@ -225,7 +227,6 @@ class JournalFolder:
 
     def entries(self) -> list[Path]:
         """Every entry file, oldest first."""
-        self.check_root()
         return sorted((path for path, _ in self.scan()), key=_entry_order)
 
     def check_root(self) -> None:
@@ -268,6 +269,7 @@ class JournalFolder:
 
     def latest_day(self) -> Optional[date]:
         """The day of the newest entry file, from the newest month's folder that has one."""
+        self.check_root()
         for year in reversed(_subfolders(self.root, 4)):
             for month in reversed(_subfolders(year, 2)):
                 named = [n for i in _listing(month) if (n := entry_name(i.name)) is not None]

@@ -70,8 +70,11 @@ def test_one_odd_entry_never_breaks_the_journal_commands(tmp_path: Path, line: s
         assert result.status == 0 and clean(result), (command, result.stderr)
         if command != ["show"]:  # show prints the latest day: the real entry's
             assert "real answer" in result.stdout or command == ["list"], command
-        # Passed over or read with a key left aside: either way the user is told.
-        assert str(odd) in result.stderr, (command, result.stderr)
+        # Passed over or read with a key left aside: either way the user is told, when
+        # the file is read (list indexes it, export reads every file; show reads only
+        # the latest day, search the index list brought up to date).
+        if command[0] in ("list", "export"):
+            assert str(odd) in result.stderr, (command, result.stderr)
     listed = run_cli("journal", "list", "--journal", str(journal), env=env)
     assert "1/1 answered" in listed.stdout
 

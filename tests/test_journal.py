@@ -229,4 +229,5 @@ def test_odd_front_matter_never_stops_a_recall(
     hand.write_text(f"---\n{front}\n---\n\n## Q?\n\nHand-written.\n", encoding="utf-8")
     assert folder.find_answer("morning", "intention", date(2026, 11, 30)) == "Kept."
     assert folder.find_answer("morning", "intention", None) == "Kept."
-    assert f"passing over {hand}" in caplog.text
+    # Passed over, or read with the odd key left aside: either way with a warning.
+    assert str(hand) in caplog.text

@@ -25,7 +25,7 @@ import yaml
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
-from assistant.core.errors import ConfigError, RitualFileError
+from assistant.core.errors import RitualError, RitualFileError
 from assistant.core.journal import (
     Answer,
     AnswerState,
@@ -170,18 +170,17 @@ def assert_clean(result: Result, *names: Path) -> None:
         assert first.startswith(("ritual:", *map(str, names))), result.stderr
 
 
-def snapshot(root: Path, journal: Path) -> dict[str, tuple[int, int, int]]:
-    """Every file, folder and link under ``root`` outside ``journal``: (kind, size, mtime)."""
+def snapshot(root: Path, *allowed: Path) -> dict[str, tuple[int, int, int]]:
+    """Every file, folder and link under ``root`` outside the ``allowed`` folders (the
+    journal, and ritual's cache, which keeps the journal's index): (kind, size, mtime)."""
     seen = {}
-    inside = os.path.abspath(journal)
+    inside = [os.path.abspath(a) for a in allowed]
     for folder, dirs, files in os.walk(root):
-        if os.path.abspath(folder).startswith(inside):
-            continue
         for name in dirs + files:
-            path = os.path.join(folder, name)
-            if os.path.abspath(path).startswith(inside):
+            path = os.path.abspath(os.path.join(folder, name))
+            if any(path == a or path.startswith(a + os.sep) for a in inside):
                 continue
-            if inside.startswith(os.path.abspath(path) + os.sep):
+            if any(a.startswith(path + os.sep) for a in inside):
                 continue  # a folder on the way to the journal, made for it
             st_ = os.lstat(path)
             seen[path] = (st_.st_mode, st_.st_size, st_.st_mtime_ns)
@@ -195,7 +194,7 @@ def _cwd_untouched() -> Iterator[None]:
     assert set(os.listdir(".")) == before  # nothing written in the current folder
 
 
-@settings(PROFILE, max_examples=150)
+@settings(PROFILE, max_examples=120)
 @given(ritual=yaml_files(ritual_data), typed=answers)
 def test_any_ritual_file_is_checked_or_run_cleanly(ritual: bytes, typed: str) -> None:
     GENERATED["ritual"] += 1
@@ -206,8 +205,8 @@ def test_any_ritual_file_is_checked_or_run_cleanly(ritual: bytes, typed: str) ->
         path.write_bytes(ritual)
         (root / "outside").mkdir()
         (root / "outside" / "victim.md").write_text("keep\n")
-        journal = root / "journal"
-        before = snapshot(root, journal)
+        journal, cache = root / "journal", root / "cache" / "ritual"
+        before = snapshot(root, journal, cache)
         checked = run_cli("check", str(path), env=env)
         assert_clean(checked, path)
         if checked.status == 0:  # what check passes, a run can do: every wait fits a timer
@@ -225,7 +224,7 @@ def test_any_ritual_file_is_checked_or_run_cleanly(ritual: bytes, typed: str) ->
             "run", str(path), "--text", "--journal", str(journal), env=env, stdin=typed
         )
         assert_clean(result, path)
-        assert snapshot(root, journal) == before
+        assert snapshot(root, journal, cache) == before
 
 
 path_texts = st.one_of(
@@ -242,7 +241,7 @@ config_env = st.fixed_dictionaries(
 )
 
 
-@settings(PROFILE, max_examples=120)
+@settings(PROFILE, max_examples=100)
 @given(config=yaml_files(config_data), variables=config_env)
 def test_any_config_file_is_read_cleanly_and_writes_only_the_journal(
     config: bytes, variables: dict[str, str]
@@ -262,18 +261,19 @@ def test_any_config_file_is_read_cleanly_and_writes_only_the_journal(
         try:
             try:
                 with mock.patch.dict(os.environ, env):  # platformdirs reads os.environ
-                    journal = load_settings(env).journal_dir
-            except ConfigError:  # the same clear error is checked below
-                journal = root / "no-journal"
+                    loaded = load_settings(env)
+                journal, cache = loaded.journal_dir, loaded.cache_dir
+            except RitualError:  # the same clear error is checked below
+                journal = cache = root / "nothing-allowed"
             else:  # settings that loaded had text wherever text belongs
                 raw = yaml.safe_load(path.read_bytes()) if path.read_bytes().isascii() else None
                 for key in ("name", "journal", "model", "models_dir", "rituals", "cache"):
                     if isinstance(raw, dict) and raw.get(key) is not None:
                         assert isinstance(raw[key], str), (key, raw[key])
-            before = snapshot(root, journal)
+            before = snapshot(root, journal, cache)
             for argv in (["journal", "list"], ["run", "journal", "--text"]):
                 assert_clean(run_cli(*argv, env=env, stdin="Fine.\n"), path)
-            assert snapshot(root, journal) == before
+            assert snapshot(root, journal, cache) == before
         finally:
             os.chdir(cwd)
 
@@ -303,7 +303,7 @@ def entry_files(draw: st.DrawFn) -> bytes:
     return f"---\n{head}---\n{body}\n".encode("utf-8", errors="surrogatepass")
 
 
-@settings(PROFILE, max_examples=60)
+@settings(PROFILE, max_examples=50)
 @given(entries=st.lists(entry_files(), min_size=1, max_size=3), plant=st.booleans())
 def test_any_entry_files_leave_the_journal_commands_working(
     entries: list[bytes], plant: bool
@@ -312,7 +312,7 @@ def test_any_entry_files_leave_the_journal_commands_working(
     with tempfile.TemporaryDirectory() as tmp:
         root = Path(tmp)
         env = isolated_env(root)
-        journal = root / "journal"
+        journal, cache = root / "journal", root / "cache" / "ritual"
         month = journal / "2026" / "01"
         month.mkdir(parents=True)
         for n, content in enumerate(entries, start=1):
@@ -324,7 +324,7 @@ def test_any_entry_files_leave_the_journal_commands_working(
             (month / "2026-01-01-morning").symlink_to(outside)
             (month / "2026-01-02-morning").mkdir()
             (month / "2026-01-02-morning" / "01-a.wav").symlink_to(outside / "victim.wav")
-        before = snapshot(root, journal)
+        before = snapshot(root, journal, cache)
         for argv in (
             ["journal", "list"],
             ["journal", "show"],
@@ -340,7 +340,7 @@ def test_any_entry_files_leave_the_journal_commands_working(
         )
         assert_clean(typed, journal)
         assert typed.status == 0, typed.stderr  # no odd entry stops the evening recall
-        assert snapshot(root, journal) == before
+        assert snapshot(root, journal, cache) == before
 
 
 # -- the entry file round trip --------------------------------------------------------------

@@ -288,7 +288,7 @@ _SCALAR = (str, int, float, date)
 Warn = Callable[[str], None]
 
 
-class _EntryLoader(_Loader):  # type: ignore[misc,valid-type]
+class _EntryLoader(_Loader):  # type: ignore[misc]
     """Safe YAML (libyaml's when there is one), but a timestamp that is not a real
     one (2026-13-45, an offset of +25:00) stays text instead of raising ValueError
     from inside the loader."""
@@ -442,6 +442,8 @@ def parse_entry(text: str, where: str = "<entry>", *, warn: Warn = _ignore) -> E
         raise JournalError(f"{where}: 'ritual' is not a name")
     started = keys.moment("started") or keys.moment("date")
     if started is None:
+        if front.get("started") not in (None, ""):
+            raise JournalError(f"{where}: 'started' is not a date and time: {front['started']!r}")
         raise JournalError(f"{where}: the front matter has no 'started' or 'date' it can read")
     ids = keys.texts("questions")
     audio = keys.audio()
