@@ -202,3 +202,12 @@ def test_a_journal_that_is_a_file_is_named(tmp_path: Path) -> None:
         assert result.status == 1 and clean(result), (command, result.stderr)
         assert str(journal) in result.stderr and ("a file" in result.stderr), result.stderr
     assert journal.read_text() == "my notes\n"
+
+
+def test_check_takes_a_file_with_only_shared_keys_for_a_ritual(tmp_path: Path) -> None:
+    # Found by the property tests: `language` and `voice` are keys of a ritual and of
+    # the config, so a broken ritual holding only them was checked as a config, "OK".
+    path = tmp_path / "mine.yaml"
+    path.write_text("language:\n")
+    result = run_cli("check", str(path), env=isolated_env(tmp_path))
+    assert result.status == 1 and f"{path}:1: the ritual has no 'title'" in result.stderr

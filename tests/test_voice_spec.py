@@ -59,4 +59,4 @@ def test_a_bad_voice_in_the_config_is_named(tmp_path: Path, voice: str, message:
         load_settings({"RITUAL_CONFIG": str(config), "HOME": str(tmp_path)})
     result = run_cli("prepare", env=isolated_env(tmp_path, RITUAL_CONFIG=str(config)))
     assert result.status == 1
-    assert f"{config}: {message}" in result.stderr
+    assert f"{config}:1: {message}" in result.stderr

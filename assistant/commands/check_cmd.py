@@ -14,6 +14,7 @@ import yaml
 from assistant.commands.arguments import path_argument
 from assistant.context import Context
 from assistant.core.errors import Problem, RitualError
+from assistant.core.ritual_file import TOP_KEYS
 from assistant.settings import CONFIG_KEYS, config_problems, default_config_path
 
 CONFIG_NAME = "config.yaml"
@@ -63,7 +64,8 @@ def _is_config(path: Path, args: argparse.Namespace, ctx: Context) -> bool:
     except (OSError, UnicodeDecodeError, yaml.YAMLError):
         return False
     keys = set(data) if isinstance(data, dict) else set()
-    return not keys & {"title", "steps"} and bool(keys & CONFIG_KEYS)
+    # language and voice are keys of both; only a key a ritual cannot have says "config"
+    return not keys & {"title", "steps"} and bool(keys & (CONFIG_KEYS - set(TOP_KEYS)))
 
 
 def _problems(path: Path, args: argparse.Namespace, ctx: Context) -> list[Problem]:
