@@ -7,13 +7,13 @@ import contextlib
 import fcntl
 import logging
 import os
-import signal
 from collections.abc import Iterator
 from pathlib import Path
-from types import FrameType
-from typing import Any, Optional
+from typing import Any
 
 from assistant.app import listen
+from assistant.commands.arguments import add_audio_options
+from assistant.commands.signals import stopping_on_signals
 from assistant.context import Context
 from assistant.core.errors import RitualError
 from assistant.core.hands_free import WEEKDAYS
@@ -21,8 +21,6 @@ from assistant.settings import Settings
 from assistant.store import make_private_dirs
 
 LOCK_FILE = "listen.lock"
-STOP_SIGNALS = (signal.SIGTERM, signal.SIGHUP)
-"""a service manager stopping us, or the terminal going away: stop like Ctrl-C"""
 
 
 def register(sub: Any, common: argparse.ArgumentParser) -> None:
@@ -39,23 +37,8 @@ def register(sub: Any, common: argparse.ArgumentParser) -> None:
         action="store_true",
         help="no wake phrases: the microphone opens only at scheduled times",
     )
-    p.add_argument("--events", metavar="FILE", help="write events as JSON lines ('-' for stdout)")
-    p.add_argument("--input-device", metavar="NAME|INDEX", help="microphone (see `ritual devices`)")
-    p.add_argument("--output-device", metavar="NAME|INDEX", help="speaker (see `ritual devices`)")
+    add_audio_options(p)
     p.set_defaults(func=run)
-
-
-class _StopSignal:
-    """A stop signal unwinds like Ctrl-C, so a ritual in progress saves its entry; it
-    is remembered, because on the way up the interrupt may change its type (the
-    listener adds what it heard), and a requested stop ends with status 0."""
-
-    received: Optional[int] = None
-
-    @classmethod
-    def handle(cls, signum: int, frame: Optional[FrameType]) -> None:
-        cls.received = signum
-        raise KeyboardInterrupt
 
 
 @contextlib.contextmanager
@@ -103,26 +86,13 @@ def run(args: argparse.Namespace, ctx: Context) -> int:
     wake = not args.no_wake
     if not settings.debug:
         logging.getLogger("assistant").setLevel(logging.INFO)  # "woke: morning" in the log
-    _StopSignal.received = None
-    previous = {s: signal.signal(s, _StopSignal.handle) for s in STOP_SIGNALS}
     try:
-        with single_instance(settings):
+        with stopping_on_signals() as stop, single_instance(settings):
             for line in describe(settings, wake):
                 ctx.err(f"ritual: {line}")
-            listen(
-                settings,
-                wake=wake,
-                events=args.events,
-                stdout=ctx.stdout,
-                environ=ctx.environ,
-                notice=ctx.err,
-            )
+            listen(settings, wake=wake, events=args.events, stdout=ctx.stdout, environ=ctx.environ)
     except KeyboardInterrupt:
-        if _StopSignal.received is None:
+        if stop.received is None:
             raise  # Ctrl-C: 130, as for any command
-        ctx.err("ritual: stopped")
-        return 0
-    finally:
-        for s, handler in previous.items():
-            signal.signal(s, handler)
+        ctx.err("ritual: stopped")  # a service stop is a normal end
     return 0
