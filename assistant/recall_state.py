@@ -121,6 +121,16 @@ class PendingRecalls:
         self._save(state)
         return str(latest.get("text", ""))
 
+    def forget(self, ritual: str, day: date) -> None:
+        """Drop what an entry of ``ritual`` on ``day`` left here (it was deleted)."""
+        if not self.path.exists():
+            return
+        state = self._load()
+        same = {"ritual": ritual, "day": day.isoformat()}
+        state["answers"] = [a for a in state["answers"] if {k: a.get(k) for k in same} != same]
+        state["done"] = [d for d in state["done"] if d != same]
+        self._save(state)
+
     # -- rituals done --------------------------------------------------------------
     def mark_done(self, ritual: str, day: date) -> None:
         state = self._load()

@@ -1,4 +1,5 @@
-"""``ritual journal list | show | search | stats | reindex | export``.
+"""``ritual journal list | show | search | stats | reindex | export`` (and, in
+``journal_privacy``, ``encrypt | decrypt | delete | retention``).
 
 Listing, searching and statistics read the journal's index (``journal_index``),
 brought up to date from the files first; ``show`` reads the day's folder itself.
@@ -11,7 +12,7 @@ import time
 from datetime import date, timedelta
 from typing import Any
 
-from assistant.commands import journal_stats
+from assistant.commands import journal_privacy, journal_stats
 from assistant.commands.arguments import path_argument
 from assistant.commands.journal_stats import reading_note
 from assistant.context import Context
@@ -59,6 +60,7 @@ def register(sub: Any, common: argparse.ArgumentParser) -> None:
     search.add_argument("--limit", type=int, default=20, metavar="N", help="at most N (20)")
     search.set_defaults(func=search_entries)
     journal_stats.register(actions, common, filters)
+    journal_privacy.register(actions, common)
     reindex = actions.add_parser(
         "reindex", parents=[common], help="build the journal's index again from the files"
     )
