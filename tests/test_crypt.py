@@ -19,7 +19,6 @@ from assistant.core.journal import Answer, Entry, render_entry
 from assistant.core.ports import Event
 from assistant.crypt import (
     AGE_MAGIC,
-    NO_KEY,
     AgeSealer,
     KeyRing,
     Locked,
@@ -170,7 +169,7 @@ def test_an_empty_passphrase_is_refused_before_scrypt(
 def test_a_missing_identity_names_where_it_was_looked_for_and_the_fix(tmp_path: Path) -> None:
     ring = KeyRing(tmp_path / "nowhere.age", lambda: PASSPHRASE)
     sealed = AgeSealer([str(pyrage.x25519.Identity.generate().to_public())]).seal(b"x")
-    with pytest.raises(CryptError, match="no identity file at .*nowhere.age.*ritual key init"):
+    with pytest.raises(CryptError, match=r"no identity file at .*nowhere\.age.*ritual key init"):
         ring.open(sealed, "entry.md.age")
 
 
@@ -180,7 +179,7 @@ def test_a_cut_short_file_and_a_file_for_someone_else_say_so(
     ring = KeyRing(plain_key[0], no_passphrase)
     whole = AgeSealer([plain_key[1]]).seal(b"some diary text " * 1000)
     for cut in (whole[:30], whole[: len(whole) // 2], whole[:-1]):
-        with pytest.raises(CryptError, match="x.md.age is damaged or cut short"):
+        with pytest.raises(CryptError, match=r"x\.md\.age is damaged or cut short"):
             ring.open(cut, "x.md.age")
     stranger = str(pyrage.x25519.Identity.generate().to_public())
     with pytest.raises(CryptError, match="encrypted to another key"):
@@ -298,7 +297,7 @@ def test_encryption_and_retention_settings_are_checked(tmp_path: Path) -> None:
 
     with pytest.raises(ConfigError, match="encryption takes recipients"):
         settings("encryption:\n  recipient: age1x\n")
-    with pytest.raises(ConfigError, match="retention.audio_days is a whole number"):
+    with pytest.raises(ConfigError, match=r"retention\.audio_days is a whole number"):
         settings("retention:\n  audio_days: soon\n")
     config.write_text("encryption:\n  recipients: age1abc\n  passphrase_file: pass.txt\n")
     loaded = load_settings(env, config=config)
