@@ -14,7 +14,7 @@ from typing import TYPE_CHECKING, Literal, Optional, Union
 
 import yaml
 
-from assistant.core.errors import ConfigError, Problem, RitualFileError
+from assistant.core.errors import ConfigError, CryptError, Problem, RitualFileError
 from assistant.core.hands_free import KEYS as HANDS_FREE_KEYS
 from assistant.core.hands_free import HandsFree, parse_hands_free
 from assistant.core.voice_spec import (
@@ -457,9 +457,13 @@ def config_problems(path: Path, environ: Mapping[str, str]) -> list[Problem]:
         settings = load_settings(environ, config=path, hands_free=False)
         known = {r.name for r in settings.catalog.rituals()}
         parse_hands_free(path.read_text(encoding="utf-8"), str(path), known_rituals=known)
+        if settings.encryption.on:
+            from assistant.crypt import AgeSealer
+
+            AgeSealer(settings.encryption.recipients, str(path))  # each key, and pyrage here
     except RitualFileError as e:
         return list(e.problems)
-    except ConfigError as e:
+    except (ConfigError, CryptError) as e:
         where = re.match(rf"^{re.escape(str(path))}(?::(\d+))?: (.*)$", str(e), re.DOTALL)
         if where is None:
             return [Problem(str(path), 0, str(e))]

@@ -306,3 +306,20 @@ def test_encryption_and_retention_settings_are_checked(tmp_path: Path) -> None:
     assert loaded.encryption.passphrase_file == (tmp_path / "pass.txt").resolve()
     config.write_text("retention:\n  audio_days: 30\n")
     assert load_settings(env, config=config).retention.audio_days == 30
+
+
+def test_check_and_doctor_say_when_encryption_cannot_work(tmp_path: Path) -> None:
+    from assistant.commands.doctor_cmd import check_encryption
+    from assistant.settings import config_problems
+
+    config = tmp_path / "config.yaml"
+    env = isolated_env(tmp_path)
+    config.write_text("encryption:\n  recipients: [age1nope]\n")
+    [problem] = config_problems(config, env)
+    assert "'age1nope' is not an age public key" in problem.message
+    assert not check_encryption(load_settings(env, config=config)).ok
+    public = pyrage.x25519.Identity.generate().to_public()
+    config.write_text(f"encryption:\n  recipients: [{public}]\n")
+    assert config_problems(config, env) == []
+    fine = check_encryption(load_settings(env, config=config))
+    assert fine.ok and "is not on this machine" in fine.detail
