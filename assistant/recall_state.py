@@ -186,4 +186,9 @@ class RecallWithoutKey:
         self.folder = folder
 
     def find_answer(self, ritual: str, step: str, on: Optional[date]) -> Optional[str]:
-        return self.pending.take(ritual, step, on) or self.folder.find_answer(ritual, step, on)
+        found = self.pending.take(ritual, step, on)
+        if found or on is None:
+            # "latest" looks no further than the state: walking back through years of
+            # encrypted files it cannot read would cost a ritual's start for nothing
+            return found
+        return self.folder.find_answer(ritual, step, on)

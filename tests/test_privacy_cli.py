@@ -92,6 +92,10 @@ def test_a_typed_ritual_leaves_no_plaintext_anywhere_and_the_evening_still_reads
     assert evening.returncode == 0, evening.stderr
     assert f"your intention was: be {INTENTION}" in evening.stdout
     assert files_holding(tmp_path, INTENTION) == []  # read back, and gone
+    from assistant.recall_state import PendingRecalls
+
+    state = PendingRecalls(tmp_path / "home" / "state" / "ritual" / "pending-recalls.json")
+    assert state.done("morning", date.today()) and state.done("evening", date.today())
     assert files_holding(tmp_path, "it went fine") == []
 
 
@@ -131,6 +135,8 @@ def test_wrong_missing_cut_short_and_foreign_each_say_what_is_wrong(
     assert nobody.status == 1 and "no terminal to ask on" in nobody.stderr
     right = cli("journal", "search", FEELING, env=home, passphrase=PASSPHRASE)
     assert right.status == 0 and FEELING in right.stdout
+    exported = cli("journal", "export", "--format", "json", env=home, passphrase=PASSPHRASE)
+    assert exported.status == 0 and FEELING in exported.stdout
     assert entry.read_bytes() == before
     assert not (Path(home["XDG_CACHE_HOME"]) / "ritual" / "journal-index").exists()
 

@@ -8,7 +8,10 @@ espeak-ng voice gets recognised as."""
 
 from __future__ import annotations
 
+import json
 import os
+import subprocess
+import sys
 from pathlib import Path
 
 import pytest
@@ -17,7 +20,7 @@ from assistant.audio.wav import wav_from_bytes, write_wav
 from assistant.crypt import KeyRing, is_sealed
 from assistant.store import JournalFolder
 from tests.engine.sounds import answer_wav, loud_seconds
-from tests.engine.test_voice_ritual import run_ritual
+from tests.engine.test_voice_ritual import ROOT, run_ritual
 from tests.engine.virtual_audio import VirtualAudio
 
 pyrage = pytest.importorskip("pyrage", reason="encryption needs pyrage (pip install '.[test]')")
@@ -96,3 +99,21 @@ def test_an_encrypted_voice_ritual_keeps_no_plaintext_audio_or_words(
     write_wav(check / "feeling.wav", audio.frames, audio.rate)
     assert loud_seconds(check / "feeling.wav") == pytest.approx(loud_seconds(feeling), abs=0.3)
     assert os.stat(audio_dir / "01-feeling.wav.age").st_mode & 0o077 == 0
+
+    # `ritual transcribe` hears the encrypted recordings again (decrypted in memory) and
+    # writes the entry and its transcript back encrypted
+    config.write_text(config.read_text() + f"  identity: {key}\n")
+    again = subprocess.run(
+        [sys.executable, "-m", "assistant", "transcribe", str(entry), "--model", str(ko_model),
+         "--journal", str(journal), "--config", str(config)],
+        cwd=ROOT, env={**os.environ, "TMPDIR": str(tmp_path / "tmp")},
+        capture_output=True, text=True, timeout=120,
+    )  # fmt: skip
+    assert again.returncode == 0, again.stderr
+    assert "transcribed again" in again.stdout
+    assert sorted(p.name for p in audio_dir.iterdir()) == kept
+    assert all(is_sealed(p.read_bytes()) for p in [entry, *audio_dir.iterdir()])
+    details = json.loads(folder.read_bytes(audio_dir / "transcript.json.age"))
+    assert "previous" in details and details["feeling"][0]["raw"]
+    for word in sorted(words):
+        assert holding(scanned, word.encode()) == [], word
