@@ -131,6 +131,8 @@ def test_wrong_missing_cut_short_and_foreign_each_say_what_is_wrong(
     before = entry.read_bytes()
     wrong = cli("journal", "search", FEELING, env=home, passphrase="not this")
     assert wrong.status == 1 and "wrong passphrase for" in wrong.stderr
+    undone = cli("journal", "decrypt", env=home, passphrase="not this")
+    assert undone.status == 1 and "wrong passphrase" in undone.stderr
     nobody = cli("journal", "show", env=home)
     assert nobody.status == 1 and "no terminal to ask on" in nobody.stderr
     right = cli("journal", "search", FEELING, env=home, passphrase=PASSPHRASE)
