@@ -67,18 +67,7 @@ def wav_header(data_bytes: int, rate: int, channels: int = 1) -> bytes:
 
 def write_wav(path: Path, frames: bytes, rate: int, channels: int = 1) -> None:
     """Write a WAV file atomically: a temp file in the same folder, fsync, rename."""
-    fd, tmp = tempfile.mkstemp(dir=path.parent, prefix=f".{path.name}.", suffix=".tmp")
-    try:
-        with os.fdopen(fd, "wb") as f:
-            f.write(wav_header(len(frames), rate, channels))
-            f.write(frames)
-            f.flush()
-            os.fsync(f.fileno())
-        os.replace(tmp, path)
-    except BaseException:
-        with contextlib.suppress(OSError):
-            os.unlink(tmp)
-        raise
+    write_bytes(path, wav_header(len(frames), rate, channels) + frames)
 
 
 _NOFOLLOW = getattr(os, "O_NOFOLLOW", 0)

@@ -10,13 +10,16 @@ from __future__ import annotations
 import argparse
 from datetime import date
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from assistant.context import Context
 from assistant.core.errors import CryptError, UsageError
 from assistant.core.journal import entry_name
 from assistant.deletion import Removal, contained_entry, expired, on_day, removal, remove
 from assistant.store import JournalFolder
+
+if TYPE_CHECKING:
+    from assistant.convert import Converted
 
 
 def register(actions: Any, common: argparse.ArgumentParser) -> None:
@@ -77,10 +80,7 @@ def encrypt_entries(args: argparse.Namespace, ctx: Context) -> int:
         )
     folder = JournalFolder(settings.journal_dir)
     done = encrypt_journal(folder, sealer_for(settings))
-    ctx.out(
-        f"Encrypted {done.entries} entries and {done.audio} recordings and transcripts "
-        f"in {settings.journal_dir}{_also(done.already, done.left)}."
-    )
+    ctx.out(_converted("Encrypted", done, settings.journal_dir))
     if remove_index(folder, settings.cache_dir):
         ctx.out(
             "Deleted the journal's index from the cache: it held the entries' words. "
@@ -96,10 +96,7 @@ def decrypt_entries(args: argparse.Namespace, ctx: Context) -> int:
     settings = ctx.settings
     folder = folder_for(ctx)
     done = decrypt_journal(folder, folder.opener)
-    ctx.out(
-        f"Decrypted {done.entries} entries and {done.audio} recordings and transcripts "
-        f"in {settings.journal_dir}{_also(done.already, done.left)}."
-    )
+    ctx.out(_converted("Decrypted", done, settings.journal_dir))
     if settings.encryption.on:
         ctx.err(
             f"Encryption is still on in {settings.config_path}: new entries are written "
@@ -108,13 +105,14 @@ def decrypt_entries(args: argparse.Namespace, ctx: Context) -> int:
     return 0
 
 
-def _also(already: int, left: int) -> str:
+def _converted(verb: str, done: Converted, journal: Path) -> str:
     notes = []
-    if already:
-        notes.append(f"{already} already were")
-    if left:
-        notes.append(f"{left} empty (a ritual in progress?) left for another run")
-    return f" ({'; '.join(notes)})" if notes else ""
+    if done.already:
+        notes.append(f"{done.already} already were")
+    if done.left:
+        notes.append(f"{done.left} empty (a ritual in progress?) left for another run")
+    also = f" ({'; '.join(notes)})" if notes else ""
+    return f"{verb} {done.entries} entries and {done.audio} recordings and transcripts in {journal}{also}."
 
 
 def delete_entries(args: argparse.Namespace, ctx: Context) -> int:
