@@ -112,7 +112,8 @@ def _converted(verb: str, done: Converted, journal: Path) -> str:
     if done.left:
         notes.append(f"{done.left} empty (a ritual in progress?) left for another run")
     also = f" ({'; '.join(notes)})" if notes else ""
-    return f"{verb} {done.entries} entries and {done.audio} recordings and transcripts in {journal}{also}."
+    counted = f"{done.entries} entries and {done.audio} recordings and transcripts"
+    return f"{verb} {counted} in {journal}{also}."
 
 
 def delete_entries(args: argparse.Namespace, ctx: Context) -> int:
