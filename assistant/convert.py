@@ -1,7 +1,8 @@
 """``journal encrypt`` / ``journal decrypt``: an existing journal converted in place.
 
 File by file: the other form is written beside the file (a temporary file,
-fsync, rename), and only then is the file itself removed. Killed at any moment,
+fsync, rename; inside the journal only, never through a symlink), and only then
+is the file itself removed. Killed at any moment,
 the journal holds every file in at least one whole form, and running the
 command again finishes the work: a file still there in its old form is simply
 converted again (the new form is replaced whole), one in its new form alone is
@@ -17,16 +18,20 @@ file in either form.
 from __future__ import annotations
 
 import contextlib
+import errno
+import logging
 import os
 from collections.abc import Iterator
 from dataclasses import dataclass
-from pathlib import Path
+from pathlib import Path, PurePath
 from typing import Callable
 
 from assistant.core.errors import JournalError
 from assistant.core.journal import SEALED_SUFFIX, audio_dirname, entry_name, plain_name
 from assistant.crypt import Opener, Sealer, is_sealed
-from assistant.store import TRANSCRIPT_FILE, JournalFolder, atomic_write_bytes
+from assistant.store import TRANSCRIPT_FILE, JournalFolder, journal_folder_fd, replace_at
+
+log = logging.getLogger(__name__)
 
 AUDIO_FILES = (".wav", TRANSCRIPT_FILE)
 
@@ -82,7 +87,8 @@ def encrypt_journal(
             done.left += 1
             continue
         target = path.with_name(path.name + SEALED_SUFFIX)
-        _replace_with(path, target, data if is_sealed(data) else sealer.seal(data))
+        if not _replace_with(folder, path, target, data if is_sealed(data) else sealer.seal(data)):
+            continue
         on_file(path)
         if is_entry:
             done.entries += 1
@@ -106,7 +112,8 @@ def decrypt_journal(
             done.left += 1
             continue
         plain = opener.open(data, str(path))
-        _replace_with(path, path.with_name(plain_name(path.name)), plain)
+        if not _replace_with(folder, path, path.with_name(plain_name(path.name)), plain):
+            continue
         on_file(path)
         if is_entry:
             done.entries += 1
@@ -122,11 +129,20 @@ def _read(path: Path) -> bytes:
         raise JournalError(f"cannot read {path} ({e.strerror})") from None
 
 
-def _replace_with(path: Path, target: Path, data: bytes) -> None:
-    """Write ``target`` whole, then remove ``path``: never a moment with neither."""
+def _replace_with(folder: JournalFolder, path: Path, target: Path, data: bytes) -> bool:
+    """Write ``target`` whole, then remove ``path``: never a moment with neither. Both
+    stay inside the journal (folders opened without following symlinks, the new file
+    made under a fresh name and renamed into place); False, with a warning, for a
+    file below a symlink, which is passed over."""
+    relative = PurePath(os.path.relpath(path.parent, folder.root))
     try:
-        atomic_write_bytes(target, data)
+        with journal_folder_fd(folder.root, relative) as fd:
+            replace_at(fd, target.name, data)
+            with contextlib.suppress(FileNotFoundError):
+                os.unlink(path.name, dir_fd=fd)
     except OSError as e:
+        if e.errno in (errno.ELOOP, errno.ENOTDIR, errno.EPERM):
+            log.warning("passing over %s: it is below a symlink, outside the journal", path)
+            return False
         raise JournalError(f"cannot write {target} ({e.strerror})") from None
-    with contextlib.suppress(FileNotFoundError):
-        os.unlink(path)
+    return True

@@ -154,6 +154,11 @@ def expired(folder: JournalFolder, retention: RetentionSettings, today: date) ->
         for path in folder.entries_in(month):
             named = entry_name(path.name)
             assert named is not None
+            try:
+                path = contained_entry(folder, path)  # a month folder may be a planted symlink
+            except JournalError as e:
+                log.warning("retention: passing over %s (%s)", path, e)
+                continue
             if entries_before and named.day < entries_before:
                 found.append(removal(path, audio_only=False))
             elif audio_before and named.day < audio_before:

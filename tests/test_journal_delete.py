@@ -142,3 +142,19 @@ def test_retention_deletes_old_audio_and_entries_at_ritual_start(tmp_path: Path)
     assert (fresh.with_suffix("") / "01-feeling.wav").exists()
     quiet = run_cli("journal", "retention", *journal, env=env)
     assert "Nothing is older" in quiet.stdout
+
+
+def test_retention_never_deletes_through_a_symlinked_month(tmp_path: Path) -> None:
+    folder = JournalFolder(tmp_path / "journal")
+    write(folder, date.today(), "morning", "Today.")
+    outside = tmp_path / "elsewhere"
+    outside.mkdir()
+    victim = outside / "2001-01-01-morning.md"
+    victim.write_text("not the journal's")
+    (folder.root / "2001").mkdir()
+    os.symlink(outside, folder.root / "2001" / "01")
+    config = tmp_path / "config.yaml"
+    config.write_text("retention:\n  entries_days: 30\n")
+    env = isolated_env(tmp_path, RITUAL_CONFIG=str(config))
+    ran = run_cli("journal", "retention", "--journal", str(folder.root), env=env)
+    assert ran.status == 0 and victim.exists()

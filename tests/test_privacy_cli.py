@@ -202,12 +202,20 @@ def test_encrypt_and_decrypt_in_place_finish_after_being_cut_short(
         if count[0] == 3:
             raise Killed
 
+    outside = Path(home["HOME"]).parent / "elsewhere"
+    outside.mkdir()
+    (outside / "2001-01-01-morning.md").write_text(f"not the journal's {FEELING}")
+    (journal / "2001").mkdir()
+    os.symlink(outside, journal / "2001" / "01")  # planted: never written through
     with pytest.raises(Killed):
         encrypt_journal(JournalFolder(journal), sealer, on_file=cut_short)
     done = cli("journal", "encrypt", env=plain)
     assert done.status == 0, done.stderr
     assert "index from the cache" in done.stdout
-    assert files_holding(Path(home["HOME"]).parent, FEELING) == []
+    assert "below a symlink" in done.stderr
+    assert files_holding(Path(home["HOME"]).parent, FEELING) == ["elsewhere/2001-01-01-morning.md"]
+    (journal / "2001" / "01").unlink()
+    (journal / "2001").rmdir()
     assert all(p.name.endswith(".age") for p in journal.rglob("*") if p.is_file())
     assert cli("journal", "search", FEELING, env=plain, passphrase=PASSPHRASE).status == 0
 

@@ -10,7 +10,6 @@ import io
 import os
 import secrets
 import struct
-import tempfile
 import wave
 from dataclasses import dataclass
 from pathlib import Path
