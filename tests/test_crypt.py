@@ -152,8 +152,16 @@ def test_a_wrong_passphrase_is_said_once_and_never_asked_again_in_the_command(
             ring.open(before, str(path))
     assert asked == [1]
     assert path.read_bytes() == before
-    right = KeyRing(protected[0], lambda: PASSPHRASE)
-    assert b"I feel calm" in right.open(before, str(path))
+    unlocks = []
+
+    def right_one() -> str:
+        unlocks.append(1)
+        return PASSPHRASE
+
+    right = KeyRing(protected[0], right_one)
+    for _ in range(3):  # every file of a command: one unlock
+        assert b"I feel calm" in right.open(before, str(path))
+    assert unlocks == [1]
 
 
 def test_an_empty_passphrase_is_refused_before_scrypt(
