@@ -20,6 +20,7 @@ import contextlib
 import os
 import platform
 import stat
+import struct
 import sys
 import tempfile
 from collections.abc import Mapping, Sequence
@@ -53,7 +54,8 @@ def unavailable() -> Optional[str]:
                 f"encryption needs Python 3.10 or newer (this is {version}); the pyrage "
                 "package it uses is not made for older ones"
             )
-        if machine.startswith(("armv6", "armv7")):
+        # a 32-bit Raspberry Pi OS on a 64-bit kernel says aarch64: ask the pointer size
+        if machine.startswith(("armv6", "armv7")) or struct.calcsize("P") == 4:
             return (
                 f"encryption is not available on 32-bit ARM (this machine is {machine}): "
                 "the pyrage package has no build for it. A 64-bit Raspberry Pi OS has one"
