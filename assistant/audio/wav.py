@@ -198,7 +198,7 @@ class SealedWavWriter:
         frames, self._frames = self._frames, None
         sealed = self._seal(wav_header(len(frames), self.rate) + bytes(frames))
         frames[:] = b"\0" * len(frames)  # not left lying in freed memory longer than needed
-        write_bytes(self.path, sealed)
+        write_bytes(self.path, sealed, follow_folder=False)
 
     def __enter__(self) -> SealedWavWriter:
         return self
@@ -207,11 +207,13 @@ class SealedWavWriter:
         self.close()
 
 
-def write_bytes(path: Path, data: bytes) -> None:
-    """Write ``path`` (0600) whole or not at all, never through a link: made under a
-    fresh name (O_EXCL, O_NOFOLLOW) in its folder, opened without following a
-    symlink, fsynced, then renamed over ``path``."""
-    folder = os.open(path.parent, os.O_RDONLY | getattr(os, "O_DIRECTORY", 0) | _NOFOLLOW)
+def write_bytes(path: Path, data: bytes, *, follow_folder: bool = True) -> None:
+    """Write ``path`` (0600) whole or not at all: made under a fresh name (O_EXCL,
+    O_NOFOLLOW) in its folder, fsynced, then renamed over ``path``, so a link at
+    ``path`` is replaced, never written through. ``follow_folder`` False (a folder
+    inside the journal): the folder itself must not be a symlink either."""
+    nofollow = 0 if follow_folder else _NOFOLLOW
+    folder = os.open(path.parent, os.O_RDONLY | getattr(os, "O_DIRECTORY", 0) | nofollow)
     try:
         tmp = f".{path.name}.{secrets.token_hex(4)}.tmp"
         fd = os.open(
