@@ -27,7 +27,13 @@ from pathlib import Path, PurePath
 from typing import Callable
 
 from assistant.core.errors import JournalError
-from assistant.core.journal import SEALED_SUFFIX, audio_dirname, entry_name, plain_name
+from assistant.core.journal import (
+    SEALED_SUFFIX,
+    audio_dirname,
+    entry_name,
+    plain_name,
+    sealed_twin,
+)
 from assistant.crypt import Opener, Sealer, is_sealed
 from assistant.store import TRANSCRIPT_FILE, JournalFolder, journal_folder_fd, replace_at
 
@@ -76,43 +82,43 @@ def encrypt_journal(
     folder: JournalFolder, sealer: Sealer, on_file: Callable[[Path], None] = lambda p: None
 ) -> Converted:
     """Encrypt every plaintext file of the journal in place."""
-    done = Converted()
-    for path, is_entry in journal_files(folder):
-        if path.name.endswith(SEALED_SUFFIX):
-            if not os.path.lexists(path.with_name(plain_name(path.name))):
-                done.already += 1
-            continue  # its plaintext twin, if any, comes (or came) in its own turn
-        data = _read(path)
-        if not data:
-            done.left += 1
-            continue
-        target = path.with_name(path.name + SEALED_SUFFIX)
-        if not _replace_with(folder, path, target, data if is_sealed(data) else sealer.seal(data)):
-            continue
-        on_file(path)
-        if is_entry:
-            done.entries += 1
-        else:
-            done.audio += 1
-    return done
+
+    def sealed(data: bytes, path: Path) -> bytes:
+        return data if is_sealed(data) else sealer.seal(data)
+
+    return _convert(folder, to_sealed=True, change=sealed, on_file=on_file)
 
 
 def decrypt_journal(
     folder: JournalFolder, opener: Opener, on_file: Callable[[Path], None] = lambda p: None
 ) -> Converted:
     """Decrypt every encrypted file of the journal in place (``opener`` unlocks the key)."""
+
+    def opened(data: bytes, path: Path) -> bytes:
+        return opener.open(data, str(path))
+
+    return _convert(folder, to_sealed=False, change=opened, on_file=on_file)
+
+
+def _convert(
+    folder: JournalFolder,
+    *,
+    to_sealed: bool,
+    change: Callable[[bytes, Path], bytes],
+    on_file: Callable[[Path], None],
+) -> Converted:
     done = Converted()
     for path, is_entry in journal_files(folder):
-        if not path.name.endswith(SEALED_SUFFIX):
-            if not os.path.lexists(path.with_name(path.name + SEALED_SUFFIX)):
+        other = path.with_name(sealed_twin(PurePath(path.name)).name)
+        if path.name.endswith(SEALED_SUFFIX) == to_sealed:  # in the form asked for
+            if not os.path.lexists(other):
                 done.already += 1
-            continue
+            continue  # its twin in the other form, if any, comes (or came) in its own turn
         data = _read(path)
         if not data:
             done.left += 1
             continue
-        plain = opener.open(data, str(path))
-        if not _replace_with(folder, path, path.with_name(plain_name(path.name)), plain):
+        if not _replace_with(folder, path, other, change(data, path)):
             continue
         on_file(path)
         if is_entry:
