@@ -11,6 +11,7 @@ import contextlib
 import functools
 import logging
 import os
+import sqlite3
 import time
 from collections.abc import Iterator, Mapping, Sequence
 from dataclasses import dataclass
@@ -23,13 +24,25 @@ from assistant.core.companion import Companion
 from assistant.core.conductor import Conductor
 from assistant.core.errors import ConfigError, JournalError, RitualError
 from assistant.core.journal import Entry
-from assistant.core.ports import Clock, EventSink, Listener, Speaker, Transcriber
+from assistant.core.ports import (
+    AnswerLookup,
+    Clock,
+    EntrySink,
+    EventSink,
+    Listener,
+    Speaker,
+    Transcriber,
+)
 from assistant.core.prompts import prompts_ahead, upcoming_values
 from assistant.core.retranscribe import has_audio, merge_details, retranscribe
 from assistant.core.ritual import Ritual
 from assistant.core.voice_spec import VoiceSpec
+from assistant.deletion import expired, remove
 from assistant.events import JsonLinesEvents
+from assistant.journal_access import ritual_folder, sealer_for
+from assistant.journal_index import forget_removed
 from assistant.modelstore.lookup import complete_model
+from assistant.recall_state import KeptForRecall, PendingRecalls, RecallWithoutKey, recalled_soon
 from assistant.settings import Settings
 from assistant.store import EntryFile, JournalFolder
 from assistant.text_mode import TextListener, TextSpeaker
@@ -77,6 +90,7 @@ def run_ritual(
     ``notice`` hears what the user should know but that is no error (a Piper voice
     asked for and missing: espeak-ng speaks instead)."""
     ritual = settings.catalog.load(name_or_path)
+    sealer_for(settings)  # encryption on but impossible here: said before a word is spoken
     with contextlib.ExitStack() as stack:
         if text:
             if stdin is None:
@@ -111,7 +125,7 @@ def run_ritual(
                 settings.audio.keep_audio,
             )
         stream = stack.enter_context(_events_stream(events, stdout))
-        return conduct(settings, ritual, session, JsonLinesEvents(stream))
+        return conduct(settings, ritual, session, _events(settings, stream))
 
 
 @dataclass(frozen=True)
@@ -129,9 +143,19 @@ class Session:
 def conduct(
     settings: Settings, ritual: Ritual, session: Session, events: EventSink
 ) -> tuple[Entry, Path]:
-    """Run ``ritual`` on ``session``'s engines, kept in the journal."""
-    folder = JournalFolder(settings.journal_dir)
-    sink = EntryFile(folder, keep_audio=session.keep_audio)
+    """Run ``ritual`` on ``session``'s engines, kept in the journal.
+
+    Retention goes first. With encryption on, the ritual writes encrypted and never
+    holds the key: what it will read back later today comes from the recall state."""
+    folder = ritual_folder(settings)
+    apply_retention(settings, folder, session.clock.now().date())
+    entry_file = EntryFile(folder, keep_audio=session.keep_audio)
+    sink: EntrySink = entry_file
+    answers: AnswerLookup = folder
+    if settings.encryption.on:
+        pending = pending_recalls(settings, session.clock)
+        sink = KeptForRecall(entry_file, pending, recalled_soon(_rituals(settings)))
+        answers = RecallWithoutKey(pending, folder)
     conductor = Conductor(
         ritual=ritual,
         speaker=session.speaker,
@@ -140,13 +164,50 @@ def conduct(
         clock=session.clock,
         events=events,
         reframes=settings.catalog.reframes(),
-        answers=folder,
+        answers=answers,
         streaks=folder,
         name=settings.name,
         model=session.model_name,
     )
     entry = conductor.run()
-    return entry, sink.path
+    return entry, entry_file.path
+
+
+def _rituals(settings: Settings) -> list[Ritual]:
+    """Every ritual that loads (a broken one is for ``check`` to report, not a ritual)."""
+    found = []
+    for ritual_file in settings.catalog.rituals():
+        try:
+            found.append(settings.catalog.load(str(ritual_file.path)))
+        except RitualError as e:
+            log.debug("not looking for recalls in %s: %s", ritual_file.path, e)
+    return found
+
+
+def pending_recalls(settings: Settings, clock: Clock) -> PendingRecalls:
+    pending = PendingRecalls(settings.recall_state_path, today=lambda: clock.now().date())
+    pending.prune()
+    return pending
+
+
+def apply_retention(settings: Settings, folder: JournalFolder, today: date) -> None:
+    """Delete what ``retention:`` says is too old (at the start of each ritual, and of
+    ``listen``); a failure is a warning, never a reason not to run the ritual."""
+    if not settings.retention.on:
+        return
+    try:
+        removals = expired(folder, settings.retention, today)
+        if removals:
+            gone = remove(removals)
+            log.info("retention: deleted %d files of %d entries", gone, len(removals))
+            forget_removed(folder, settings.cache_dir)
+    except (RitualError, OSError, sqlite3.Error) as e:
+        log.warning("retention: could not delete everything due (%s)", e)
+
+
+def _events(settings: Settings, stream: Optional[IO[str]]) -> EventSink:
+    # With encryption on, what the user said never goes to an events file in plaintext.
+    return JsonLinesEvents(stream, private=settings.encryption.on)
 
 
 def listen(
@@ -183,8 +244,9 @@ def listen(
         stack.callback(engines.close)
         assert engines.mic is not None
         stream = stack.enter_context(_events_stream(events, stdout))
-        sink = JsonLinesEvents(stream)
+        sink = _events(settings, stream)
         clock = clock or SystemClock()
+        apply_retention(settings, ritual_folder(settings), clock.now().date())
         runner = _ListenRunner(settings, engines, clock, sink)
         runner.rituals = sorted(
             {*(phrases or {}).values(), *(o.ritual for o in hands_free.schedule)}
@@ -235,7 +297,8 @@ class _ListenRunner:
         self.engines = engines
         self.clock = clock
         self.events = events
-        self.folder = JournalFolder(settings.journal_dir)
+        self.folder = ritual_folder(settings)
+        self.pending = pending_recalls(settings, clock) if settings.encryption.on else None
         self.rituals: list[str] = []
         """the rituals it may be asked to run"""
 
@@ -269,11 +332,15 @@ class _ListenRunner:
         self.prepare_ahead()
 
     def done_on(self, ritual: str, day: date) -> bool:
+        # An encrypted entry cannot be read here: the recall state says what was done.
+        if self.pending is not None and self.pending.done(ritual, day):
+            return True
         return self.folder.done_on(ritual, day)
 
 
 def transcribe_entries(
     settings: Settings,
+    folder: JournalFolder,
     paths: Sequence[Path],
     *,
     environ: Optional[Mapping[str, str]] = None,
@@ -281,11 +348,11 @@ def transcribe_entries(
     done: Callable[[Path, str], None],
 ) -> int:
     """Transcribe the kept audio of ``paths`` (every entry when empty) again and
-    rewrite those entries; how many were rewritten. ``done`` hears each entry's
+    rewrite those entries (in ``folder``'s form: encrypted when it encrypts); how
+    many were rewritten. ``done`` hears each entry's
     path and the model's name."""
     from assistant.engines import open_transcriber
 
-    folder = JournalFolder(settings.journal_dir)
     transcribers: dict[str, Transcriber] = {}
     changed = 0
     for path, entry in _entries_to_transcribe(folder, paths):
@@ -293,7 +360,9 @@ def transcribe_entries(
             continue
         language = entry.language or "en-us"
         if language not in transcribers:
-            transcribers[language] = open_transcriber(complete_model(settings, language, environ))
+            transcribers[language] = open_transcriber(
+                complete_model(settings, language, environ), read_audio=folder.read_bytes
+            )
         transcriber = transcribers[language]
         updated, details = retranscribe(
             entry, path.parent, transcriber, functools.partial(warn, path)

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import contextlib
+import getpass
 import sys
 from collections.abc import Mapping
 from dataclasses import dataclass, field
@@ -25,6 +26,8 @@ class Context:
     """None when the process was started with it closed (``<&-``)"""
     stdout: Optional[IO[str]] = field(default_factory=lambda: sys.stdout)
     stderr: IO[str] = field(default_factory=lambda: sys.stderr)
+    ask_secret: Optional[Callable[[str], str]] = None
+    """asks for a passphrase (tests hand one in); None: on the terminal, if there is one"""
     _settings: Settings | None = None
 
     @property
@@ -39,6 +42,27 @@ class Context:
         """Whether output may be coloured: a terminal, and no NO_COLOR (no-color.org)."""
         isatty = getattr(self.stdout, "isatty", None)
         return bool(isatty and isatty()) and not self.environ.get("NO_COLOR")
+
+    @property
+    def terminal(self) -> bool:
+        """Whether a person is at the keyboard (standard input is a terminal)."""
+        isatty = getattr(self.stdin, "isatty", None)
+        return bool(isatty and isatty())
+
+    def secret_prompt(self) -> Optional[Callable[[str], str]]:
+        """How to ask for a passphrase (not echoed), or None when nobody can be asked."""
+        if self.ask_secret is not None:
+            return self.ask_secret
+        if not self.terminal:
+            return None
+        # getpass reads from the terminal itself, not echoing
+        return lambda prompt: getpass.getpass(prompt)
+
+    def confirm(self, question: str) -> bool:
+        """Ask a yes/no question on the terminal; anything but yes is no."""
+        print(f"{question} [y/N] ", end="", file=self.stderr, flush=True)
+        answer = self.stdin.readline() if self.stdin is not None else ""
+        return answer.strip().lower() in ("y", "yes")
 
     def out(self, text: str = "") -> None:
         write_to(self.stdout, text + "\n")

@@ -11,6 +11,7 @@ mode or a new engine plugs in at this one place.
 from __future__ import annotations
 
 import dataclasses
+import functools
 import importlib.util
 import logging
 import platform
@@ -31,6 +32,7 @@ from assistant.settings import Device, DeviceKind, Settings
 if TYPE_CHECKING:
     from assistant.audio import StreamPlayer
     from assistant.audio.devices import DeviceInfo
+    from assistant.audio.wav import AnswerWriter
     from assistant.speech.piper_speaker import PiperSpeaker
 
 log = logging.getLogger(__name__)
@@ -130,7 +132,7 @@ def open_voice_engines(
         raise
     # The model loads on its own thread while the greeting is spoken.
     model = SharedModel(model_path)
-    listener = VoskListener(model, mic)
+    listener = VoskListener(model, mic, audio_writer=_answer_writer(settings))
     closers.append(listener.close)
     engines = VoiceEngines(
         speaker=speaker,
@@ -305,11 +307,27 @@ class FallingBack:
         self.espeak.close()
 
 
-def open_transcriber(model_path: Path) -> Transcriber:
-    """A recogniser for whole recorded answers (``ritual transcribe``)."""
+def _answer_writer(settings: Settings) -> Callable[[Path], AnswerWriter]:
+    """How an answer's audio is kept: streamed to its WAV as it is heard, or, with
+    encryption on, held in memory and written encrypted when the answer ends."""
+    from assistant.audio.wav import SealedWavWriter, StreamingWavWriter
+
+    if not settings.encryption.on:
+        return StreamingWavWriter
+    from assistant.crypt import AgeSealer
+
+    sealer = AgeSealer(settings.encryption.recipients, str(settings.config_path or "config"))
+    return functools.partial(SealedWavWriter, seal=sealer.seal)
+
+
+def open_transcriber(
+    model_path: Path, read_audio: Optional[Callable[[Path], bytes]] = None
+) -> Transcriber:
+    """A recogniser for whole recorded answers (``ritual transcribe``); ``read_audio``
+    reads an answer's file (decrypting it in memory)."""
     from assistant.speech.vosk_transcriber import VoskTranscriber
 
-    return VoskTranscriber(model_path)
+    return VoskTranscriber(model_path, read_audio=read_audio)
 
 
 # -- probes, for `ritual doctor` and `ritual devices` ------------------------------------

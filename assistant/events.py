@@ -18,12 +18,19 @@ class JsonLinesEvents:
     An LED on a Pi or a test waiting to speak can follow the file as it grows.
     """
 
-    def __init__(self, stream: Optional[IO[str]]) -> None:
+    def __init__(self, stream: Optional[IO[str]], *, private: bool = False) -> None:
         self.stream = stream
+        self.private = private
+        """leave out what the user said (``heard``) and what is read back to them (a
+        ``speaking`` marked private): an encrypted journal's words stay out of files"""
 
     def __call__(self, event: Event, /, **fields: object) -> None:
         if self.stream is None:
             return
+        if self.private and (
+            event is Event.HEARD or (event is Event.SPEAKING and fields.get("private"))
+        ):
+            fields = {k: v for k, v in fields.items() if k != "text"}
         record = {"event": event.value, "time": round(time.time(), 6), **fields}
         try:
             self.stream.write(json.dumps(record, ensure_ascii=False, default=str) + "\n")

@@ -35,6 +35,7 @@ from typing import Callable, Optional, TypeVar
 from assistant.core.errors import JournalError
 from assistant.core.journal import AnswerState, Entry, entry_name
 from assistant.core.stats import EntryFacts
+from assistant.crypt import UnlockError
 from assistant.store import FILE_MODE, JournalFolder, make_private_dirs
 
 log = logging.getLogger(__name__)
@@ -296,6 +297,8 @@ class JournalIndex:
         else:
             try:
                 entry = self.read(path)
+            except UnlockError:  # the key, not this file: every encrypted file would fail
+                raise
             except Exception as e:  # a hand-edited file must never stop the others
                 problem = str(e) or e.__class__.__name__
         cursor = self.db.execute(
@@ -416,13 +419,34 @@ class JournalIndex:
 
 @contextlib.contextmanager
 def refreshed_index(
-    journal: Path, cache_dir: Path, on_many: Callable[[int], None] = lambda n: None
+    folder: JournalFolder,
+    cache_dir: Optional[Path],
+    on_many: Callable[[int], None] = lambda n: None,
 ) -> Iterator[JournalIndex]:
-    """The index of ``journal``, up to date, with a warning for each file passed over."""
-    with JournalIndex.open(JournalFolder(journal), cache_dir) as index:
+    """The index of ``folder``, up to date, with a warning for each file passed over;
+    ``cache_dir`` None: in memory, for this command only (an encrypted journal)."""
+    index = JournalIndex.open(folder, cache_dir) if cache_dir else JournalIndex(folder, None)
+    with index:
         index.refresh(on_many)
         index.warn_passed_over()
         yield index
+
+
+def remove_index(folder: JournalFolder, cache_dir: Path) -> bool:
+    """Delete the index file of ``folder`` (whether there was one): an encrypted
+    journal's index lives in memory only, and one kept from before holds plaintext."""
+    path = index_path(cache_dir, folder.root)
+    existed = path.exists()
+    _remove_database(path)
+    return existed
+
+
+def forget_removed(folder: JournalFolder, cache_dir: Path) -> None:
+    """Bring an existing index file up to date after entries were deleted, so their
+    words leave the cache now, not at the next journal command."""
+    if index_path(cache_dir, folder.root).exists():
+        with JournalIndex.open(folder, cache_dir) as index:
+            index.refresh()
 
 
 def fts_query(words: Sequence[str]) -> str:

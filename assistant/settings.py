@@ -14,7 +14,7 @@ from typing import TYPE_CHECKING, Literal, Optional, Union
 
 import yaml
 
-from assistant.core.errors import ConfigError, Problem, RitualFileError
+from assistant.core.errors import ConfigError, CryptError, Problem, RitualFileError
 from assistant.core.hands_free import KEYS as HANDS_FREE_KEYS
 from assistant.core.hands_free import HandsFree, parse_hands_free
 from assistant.core.voice_spec import (
@@ -52,6 +52,7 @@ def _user_dir(kind: str) -> Path:
         "config": platformdirs.user_config_dir,
         "data": platformdirs.user_data_dir,
         "cache": platformdirs.user_cache_dir,
+        "state": platformdirs.user_state_dir,
     }[kind]
     return Path(getter(APP))
 
@@ -62,6 +63,36 @@ class AudioSettings:
     output_device: Device = None
     keep_audio: bool = True
     """keep each answer's recording beside the entry"""
+
+
+@dataclass(frozen=True)
+class EncryptionSettings:
+    """Encryption at rest (``encryption:`` in the config): on when it has a public key."""
+
+    recipients: tuple[str, ...] = ()
+    """age public keys (``age1…``) new files are encrypted to; empty: encryption off"""
+    identity: Optional[Path] = None
+    """the passphrase-protected private key that reads the journal"""
+    passphrase_file: Optional[Path] = None
+    """for scripts: a file (0600) holding the passphrase"""
+    passphrase_env: Optional[str] = None
+    """for scripts: the environment variable holding the passphrase"""
+
+    @property
+    def on(self) -> bool:
+        return bool(self.recipients)
+
+
+@dataclass(frozen=True)
+class RetentionSettings:
+    """How long the journal keeps audio and entries (``retention:``); None: for ever."""
+
+    audio_days: Optional[int] = None
+    entries_days: Optional[int] = None
+
+    @property
+    def on(self) -> bool:
+        return self.audio_days is not None or self.entries_days is not None
 
 
 @dataclass(frozen=True)
@@ -92,6 +123,11 @@ class Settings:
     """the language ``ritual listen`` waits and offers in (its model and wake phrases)"""
     hands_free: HandsFree = field(default_factory=HandsFree)
     """wake phrases and scheduled offers, for ``ritual listen``"""
+    encryption: EncryptionSettings = field(default_factory=EncryptionSettings)
+    retention: RetentionSettings = field(default_factory=RetentionSettings)
+    state_dir: Optional[Path] = None
+    """small files kept between runs, outside the journal (answers waiting for a
+    recall later the same day); None: the platform's state folder"""
 
     @property
     def bundled_rituals_dir(self) -> Path:
@@ -106,6 +142,11 @@ class Settings:
     def speech_cache_dir(self) -> Path:
         """rendered prompts (private: 0700)"""
         return self.cache_dir / "speech"
+
+    @property
+    def recall_state_path(self) -> Path:
+        """answers of an encrypted journal waiting for a recall (0600, see recall_state)"""
+        return (self.state_dir or _user_dir("state")) / "pending-recalls.json"
 
     @property
     def catalog(self) -> RitualCatalog:
@@ -127,8 +168,13 @@ CONFIG_KEYS = {
     "keep_audio",
     "cache",
     "language",
+    "encryption",
+    "retention",
+    "state",
     *HANDS_FREE_KEYS,
 }
+ENCRYPTION_KEYS = ("recipients", "identity", "passphrase_file", "passphrase_env")
+RETENTION_KEYS = ("audio_days", "entries_days")
 
 
 def default_config_path(environ: Mapping[str, str]) -> Path:
@@ -273,6 +319,53 @@ def _language(value: object, where: str) -> str:
     return value.strip()
 
 
+def _encryption(value: object, where: str, config_folder: Path) -> EncryptionSettings:
+    default_identity = config_folder / "identity.age"
+    if value is None:
+        return EncryptionSettings(identity=default_identity)
+    if not isinstance(value, dict) or set(value) - set(ENCRYPTION_KEYS):
+        raise ConfigError(f"{where}: encryption takes {', '.join(ENCRYPTION_KEYS)}")
+    recipients = value.get("recipients") or ()
+    if isinstance(recipients, str):
+        recipients = (recipients,)
+    if not isinstance(recipients, (list, tuple)) or not all(
+        isinstance(r, str) and r.strip() for r in recipients
+    ):
+        raise ConfigError(f"{where}: encryption.recipients is a list of age public keys (age1…)")
+
+    def path_of(key: str) -> Optional[Path]:
+        text = value.get(key)
+        if text is None:
+            return None
+        if not isinstance(text, str) or not text.strip():
+            raise ConfigError(f"{where}: encryption.{key} is a file name")
+        return expand_path(text, where, base=config_folder)
+
+    env = value.get("passphrase_env")
+    if env is not None and (not isinstance(env, str) or not env.strip()):
+        raise ConfigError(f"{where}: encryption.passphrase_env is an environment variable's name")
+    return EncryptionSettings(
+        recipients=tuple(r.strip() for r in recipients),
+        identity=path_of("identity") or default_identity,
+        passphrase_file=path_of("passphrase_file"),
+        passphrase_env=env.strip() if env else None,
+    )
+
+
+def _retention(value: object, where: str) -> RetentionSettings:
+    if value is None:
+        return RetentionSettings()
+    if not isinstance(value, dict) or set(value) - set(RETENTION_KEYS):
+        raise ConfigError(f"{where}: retention takes {' and '.join(RETENTION_KEYS)}")
+    days: dict[str, Optional[int]] = {}
+    for key in RETENTION_KEYS:
+        n = value.get(key)
+        if n is not None and (isinstance(n, bool) or not isinstance(n, int) or n < 1):
+            raise ConfigError(f"{where}: retention.{key} is a whole number of days, 1 or more")
+        days[key] = n
+    return RetentionSettings(**days)
+
+
 def _hands_free(path: Path, data: Mapping[str, object]) -> HandsFree:
     """Wake phrases and the schedule, read again from the text for ``file:line``."""
     if not any(key in data for key in HANDS_FREE_KEYS):
@@ -300,7 +393,7 @@ def load_settings(
 
     # Every value of the file is checked, also those a flag or a variable overrides:
     # a mistake in the file shows up now, not on the day the flag is left out.
-    folders = ("journal", "rituals", "models_dir", "voices_dir", "cache")
+    folders = ("journal", "rituals", "models_dir", "voices_dir", "cache", "state")
     configured = {key: data.path_of(key) for key in folders}
     configured_model = data.path_of("model")
 
@@ -351,6 +444,9 @@ def load_settings(
         config_path=path if path.exists() else None,
         language=_language(data.get("language"), data.where("language")),
         hands_free=_hands_free(path, data.values) if hands_free else HandsFree(),
+        encryption=_encryption(data.get("encryption"), data.where("encryption"), path.parent),
+        retention=_retention(data.get("retention"), data.where("retention")),
+        state_dir=folder(None, "RITUAL_STATE", "state", _user_dir("state")),
         debug=debug or bool(environ.get("RITUAL_DEBUG")),
     )
 
@@ -361,9 +457,13 @@ def config_problems(path: Path, environ: Mapping[str, str]) -> list[Problem]:
         settings = load_settings(environ, config=path, hands_free=False)
         known = {r.name for r in settings.catalog.rituals()}
         parse_hands_free(path.read_text(encoding="utf-8"), str(path), known_rituals=known)
+        if settings.encryption.on:
+            from assistant.crypt import AgeSealer
+
+            AgeSealer(settings.encryption.recipients, str(path))  # each key, and pyrage here
     except RitualFileError as e:
         return list(e.problems)
-    except ConfigError as e:
+    except (ConfigError, CryptError) as e:
         where = re.match(rf"^{re.escape(str(path))}(?::(\d+))?: (.*)$", str(e), re.DOTALL)
         if where is None:
             return [Problem(str(path), 0, str(e))]

@@ -3,6 +3,13 @@
 Folders are created 0700 and files 0600: this is someone's diary. Every write
 goes to a temporary file in the same folder, is fsynced, then renamed over the
 entry, so a crash or power cut leaves either the old or the new entry.
+
+What is written passes through the folder's ``Sealer`` and what is read through
+its ``Opener`` (``assistant.crypt``): with encryption on, an entry is written as
+``….md.age``, its audio as ``….wav.age`` and its details as
+``transcript.json.age``, and only ciphertext ever reaches the disk, temporary
+files included. A file's form is told by its first bytes; when both forms of one
+file exist (a conversion cut short), the encrypted one is the one read.
 """
 
 from __future__ import annotations
@@ -16,13 +23,14 @@ import secrets
 import stat
 import tempfile
 from collections.abc import Iterator
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from datetime import date, timedelta
 from pathlib import Path, PurePath
 from typing import Optional
 
 from assistant.core.errors import JournalError
 from assistant.core.journal import (
+    SEALED_SUFFIX,
     AnswerState,
     Entry,
     EntryStatus,
@@ -32,10 +40,13 @@ from assistant.core.journal import (
     entry_name,
     entry_subdir,
     parse_entry,
+    plain_name,
     render_entry,
+    sealed_twin,
 )
 from assistant.core.ports import Details
 from assistant.core.stats import run_through
+from assistant.crypt import NO_KEY, PLAIN, Locked, Opener, Sealer, UnlockError
 
 log = logging.getLogger(__name__)
 FOLDER_MODE = 0o700
@@ -176,6 +187,10 @@ def write_output(path: Path, text: str) -> None:
 @dataclass(frozen=True)
 class JournalFolder:
     root: Path
+    sealer: Sealer = field(default=PLAIN, compare=False)
+    """how files are written (encrypted, or as they are)"""
+    opener: Opener = field(default=NO_KEY, compare=False)
+    """how files are read (NO_KEY: an encrypted file is ``Locked``)"""
 
     def reserve(self, day: date, ritual: str) -> Path:
         """Claim a new entry file for a session; a second one the same day gets -2."""
@@ -184,6 +199,9 @@ class JournalFolder:
             with journal_folder_fd(self.root, subdir) as folder:
                 for n in range(1, 1000):
                     name = entry_filename(day, ritual, n)
+                    if _exists_at(folder, name) or _exists_at(folder, name + SEALED_SUFFIX):
+                        continue  # that session's number is taken, in one form or the other
+                    name += self.sealer.suffix
                     try:
                         # O_EXCL makes the claim atomic: two sessions never share a file.
                         os.close(create_at(folder, name))
@@ -199,11 +217,10 @@ class JournalFolder:
         (a stat each, nothing read)."""
         self.check_root()
         for month in (m for y in _subfolders(self.root, 4) for m in _subfolders(y, 2)):
-            for item in _listing(month):
-                if item.name.endswith(".md") and not item.name.startswith("."):
-                    with contextlib.suppress(OSError):  # gone since it was listed
-                        if item.is_file():
-                            yield Path(item.path), item.stat()
+            for item in _entry_items(month):
+                with contextlib.suppress(OSError):  # gone since it was listed
+                    if item.is_file():
+                        yield Path(item.path), item.stat()
 
     def signatures(self) -> dict[str, tuple[int, int]]:
         """``scan`` as the index wants it, and quickly (it runs before every
@@ -213,10 +230,8 @@ class JournalFolder:
         found = {}
         for month in (m for y in _subfolders(self.root, 4) for m in _subfolders(y, 2)):
             prefix = f"{month.parent.name}/{month.name}/"
-            for item in _listing(month):
+            for item in _entry_items(month):
                 name = item.name
-                if not name.endswith(".md") or name.startswith("."):
-                    continue
                 try:
                     st = item.stat()
                 except OSError:  # gone since it was listed
@@ -224,6 +239,15 @@ class JournalFolder:
                 if stat.S_ISREG(st.st_mode):
                     found[prefix + name] = (st.st_size, st.st_mtime_ns)
         return found
+
+    def months(self) -> list[Path]:
+        """The ``YYYY/MM`` folders, oldest first."""
+        return [m for y in _subfolders(self.root, 4) for m in _subfolders(y, 2)]
+
+    def entries_in(self, month: Path) -> list[Path]:
+        """The entry files of one month's folder, in order (by their names)."""
+        named = [Path(i.path) for i in _entry_items(month) if entry_name(i.name) is not None]
+        return sorted(named, key=_entry_order)
 
     def entries(self) -> list[Path]:
         """Every entry file, oldest first."""
@@ -241,10 +265,9 @@ class JournalFolder:
         """The entry files of one day: a look into one month's folder, whatever the
         journal's size."""
         folder = self.root / entry_subdir(day)
+        prefix = f"{day.isoformat()}-"
         found = [
-            p
-            for p in folder.glob(f"{day.isoformat()}-*.md")
-            if p.is_file() and not p.name.startswith(".")
+            Path(i.path) for i in _entry_items(folder) if i.name.startswith(prefix) and _is_file(i)
         ]
         return sorted(found, key=_entry_order)
 
@@ -254,7 +277,7 @@ class JournalFolder:
             try:
                 entry = self.read(path)
             except (JournalError, UnicodeDecodeError):
-                continue
+                continue  # an encrypted entry (Locked) included: listen asks its state
             if entry.ritual == ritual and entry.status is not EntryStatus.IN_PROGRESS:
                 return True
         return False
@@ -284,13 +307,22 @@ class JournalFolder:
 
     def read(self, path: Path) -> Entry:
         """The entry at ``path``; hand edits it cannot use are logged as warnings."""
+        return parse_entry(self.read_text(path), str(path), warn=log.warning)
+
+    def read_bytes(self, path: Path) -> bytes:
+        """A file of the journal as it was before it was written: decrypted if it is
+        encrypted (which may unlock the key, once)."""
         try:
-            text = path.read_text(encoding="utf-8")
+            data = path.read_bytes()
         except OSError as e:
             raise JournalError(f"cannot read {path} ({e.strerror})") from None
+        return self.opener.open(data, str(path))
+
+    def read_text(self, path: Path) -> str:
+        try:
+            return self.read_bytes(path).decode("utf-8")
         except UnicodeDecodeError:
             raise JournalError(f"{path}: not a text file (UTF-8 expected)") from None
-        return parse_entry(text, str(path), warn=log.warning)
 
     def read_all(self) -> Iterator[tuple[Path, Entry]]:
         """Entries that parse, oldest first.
@@ -310,6 +342,11 @@ class JournalFolder:
             if path.stat().st_size == 0:
                 return None
             return self.read(path)
+        except Locked:  # an encrypted entry, read where the key is not unlocked: not odd
+            log.debug("%s is encrypted: passed over without the key", path)
+            return None
+        except UnlockError:  # not about this file: about every encrypted one
+            raise
         except Exception as e:  # any oddity of a hand-edited file: never stop a ritual for it
             log.warning("passing over %s: %s", path, str(e) or e.__class__.__name__)
             return None
@@ -349,6 +386,25 @@ class JournalFolder:
             month_start = (month_start - timedelta(days=1)).replace(day=1)
 
 
+def _entry_items(folder: Path) -> list[os.DirEntry[str]]:
+    """The files in ``folder`` named like entries (``.md``, ``.md.age``), the encrypted
+    one alone when a file is there in both forms (a conversion cut short)."""
+    items = [
+        i
+        for i in _listing(folder)
+        if not i.name.startswith(".") and plain_name(i.name).endswith(".md")
+    ]
+    sealed = {i.name for i in items if i.name.endswith(SEALED_SUFFIX)}
+    return [i for i in items if i.name + SEALED_SUFFIX not in sealed]
+
+
+def _is_file(item: os.DirEntry[str]) -> bool:
+    try:
+        return item.is_file()
+    except OSError:
+        return False
+
+
 def _listing(folder: Path) -> list[os.DirEntry[str]]:
     try:
         with os.scandir(folder) as items:
@@ -375,7 +431,7 @@ def _named_for(filename: str, ritual: str) -> bool:
 
 
 def _entry_order(path: Path) -> tuple[str, int]:
-    stem = path.stem
+    stem = plain_name(path.name)[:-3]
     day, _, rest = stem[:10], stem[10:11], stem[11:]
     head, _, n = rest.rpartition("-")
     return (day, int(n) if head and n.isdigit() else 1)
@@ -422,16 +478,29 @@ class EntryFile:
             return self.folder.root, PurePath(os.path.relpath(parent, root))
         return self.path.parent, PurePath()
 
+    @property
+    def sealer(self) -> Sealer:
+        return self.folder.sealer
+
     def save(self, entry: Entry) -> Path:
         if self._path is None:
             self._path = self.folder.reserve(entry.day, entry.ritual)
         root, subdir = self._place()
+        data = self.sealer.seal(render_entry(entry).encode("utf-8"))
+        # An entry rewritten (``transcribe``) takes the journal's form now.
+        earlier, target = self.path, self.path.with_name(self._named(self.path.name))
         try:
             with journal_folder_fd(root, subdir) as folder:
-                replace_at(folder, self.path.name, render_entry(entry).encode("utf-8"))
+                replace_at(folder, target.name, data)
+                if target != earlier:
+                    _remove_at(folder, earlier.name)
         except OSError as e:
-            raise JournalError(f"cannot save {self.path} ({_reason(e)})") from None
+            raise JournalError(f"cannot save {target} ({_reason(e)})") from None
+        self._path = target
         return self.path
+
+    def _named(self, name: str) -> str:
+        return plain_name(name) + self.sealer.suffix
 
     @property
     def audio_dir(self) -> Path:
@@ -450,23 +519,43 @@ class EntryFile:
             self._audio_refused = True
             log.warning("not keeping audio in %s (%s)", self.audio_dir, _reason(e))
             return None
-        return self.audio_dir / audio_filename(index, name)
+        return self.audio_dir / self._named(audio_filename(index, name))
 
     def save_details(self, details: Details) -> None:
         """Keep the recogniser's raw text and word timings beside the entry."""
         root, subdir = self._place()
+        name = self._named(TRANSCRIPT_FILE)
         text = json.dumps(details, ensure_ascii=False, indent=1) + "\n"
         try:
             with journal_folder_fd(root, subdir / audio_dirname(self.path.name)) as folder:
-                replace_at(folder, TRANSCRIPT_FILE, text.encode("utf-8"))
+                replace_at(folder, name, self.sealer.seal(text.encode("utf-8")))
+                # the other form (plaintext kept from before encryption was on) goes
+                _remove_at(folder, str(sealed_twin(PurePath(name))))
         except OSError as e:
-            raise JournalError(
-                f"cannot save {self.audio_dir / TRANSCRIPT_FILE} ({_reason(e)})"
-            ) from None
+            raise JournalError(f"cannot save {self.audio_dir / name} ({_reason(e)})") from None
 
     def read_details(self) -> object:
         """What ``save_details`` kept, or {} when there is nothing readable."""
-        try:
-            return json.loads((self.audio_dir / TRANSCRIPT_FILE).read_text(encoding="utf-8"))
-        except (OSError, ValueError):
-            return {}
+        for name in (TRANSCRIPT_FILE + SEALED_SUFFIX, TRANSCRIPT_FILE):
+            path = self.audio_dir / name
+            if not path.is_file():
+                continue
+            try:
+                return json.loads(self.folder.read_bytes(path).decode("utf-8"))
+            except (JournalError, ValueError) as e:
+                log.warning("passing over %s: %s", path, e)
+                return {}
+        return {}
+
+
+def _exists_at(folder: int, name: str) -> bool:
+    try:
+        os.stat(name, dir_fd=folder, follow_symlinks=False)
+    except FileNotFoundError:
+        return False
+    return True
+
+
+def _remove_at(folder: int, name: str) -> None:
+    with contextlib.suppress(FileNotFoundError):
+        os.unlink(name, dir_fd=folder)

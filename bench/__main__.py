@@ -46,7 +46,14 @@ def _measure(work: Path, args: argparse.Namespace) -> dict[str, Any]:
         part = bench_journal(work / "journal", args.runs, log=_log)
         details["journal"] = part.pop("details")
         results.update(part)
-    if args.only == "journal":  # needs no speech engine
+    if args.only in (None, "crypt"):
+        from bench.crypt import bench_crypt
+
+        _log("encryption at rest: an entry's save, a search of ten encrypted years")
+        part = bench_crypt(work / "crypt", args.runs, log=_log)
+        details["crypt"] = part.pop("details")
+        results.update(part)
+    if args.only in ("journal", "crypt"):  # need no speech engine
         results["details"] = details
         return results
     # Imported here: the tests' helpers import pytest, and studio needs PulseAudio.
@@ -136,7 +143,7 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--out", type=Path, default=RESULTS, help="results file")
     parser.add_argument(
         "--only",
-        choices=("ritual", "listener", "wake", "listen", "pi", "journal", "voice"),
+        choices=("ritual", "listener", "wake", "listen", "pi", "journal", "voice", "crypt"),
         help="run one part (its keys in the results file are replaced, the others kept)",
     )
     parser.add_argument(
@@ -146,7 +153,7 @@ def main(argv: list[str] | None = None) -> int:
         "--keep", action="store_true", help="keep the work folder (journals, events, answers)"
     )
     args = parser.parse_args(argv)
-    why = _missing() if args.only != "journal" else None
+    why = _missing() if args.only not in ("journal", "crypt") else None
     if why:
         _log(f"bench: {why}")
         return 1

@@ -44,25 +44,36 @@ def isolated_env(home: Path, **extra: str) -> dict[str, str]:
         "XDG_CONFIG_HOME": str(home / "config"),
         "XDG_DATA_HOME": str(home / "data"),
         "XDG_CACHE_HOME": str(home / "cache"),
+        "XDG_STATE_HOME": str(home / "state"),
         "PATH": os.environ.get("PATH", ""),
     }
     env.update(extra)
     return env
 
 
-def run_cli(*args: str, env: Mapping[str, str], stdin: str = "", terminal: bool = False) -> Result:
+def run_cli(
+    *args: str,
+    env: Mapping[str, str],
+    stdin: str = "",
+    terminal: bool = False,
+    typing: bool = False,
+    passphrase: Optional[str] = None,
+) -> Result:
     """Run ``ritual ARGS`` in this process with its own streams and environment;
-    ``terminal``: stdout says it is a terminal."""
+    ``terminal``: stdout says it is a terminal; ``typing``: stdin does (someone types
+    ``stdin``); ``passphrase``: what is typed when a passphrase is asked for."""
     out, err = _Terminal() if terminal else io.StringIO(), io.StringIO()
     context = Context(
         environ=env,
         settings_factory=lambda: load_settings(env),
-        stdin=_Input(stdin),
+        stdin=_Terminal(stdin) if typing else _Input(stdin),
         stdout=out,
         stderr=err,
+        ask_secret=None if passphrase is None else (lambda prompt: passphrase),
     )
     saved = {
-        k: os.environ.get(k) for k in ("XDG_CONFIG_HOME", "XDG_DATA_HOME", "XDG_CACHE_HOME", "HOME")
+        k: os.environ.get(k)
+        for k in ("XDG_CONFIG_HOME", "XDG_DATA_HOME", "XDG_CACHE_HOME", "XDG_STATE_HOME", "HOME")
     }
     # platformdirs reads the process environment; point it at the test's folders.
     os.environ.update({k: env[k] for k in saved if k in env})

@@ -6,14 +6,14 @@ Only 16-bit PCM, which is what espeak-ng, Vosk and our recordings use.
 from __future__ import annotations
 
 import contextlib
+import io
 import os
 import secrets
 import struct
-import tempfile
 import wave
 from dataclasses import dataclass
 from pathlib import Path
-from typing import BinaryIO
+from typing import BinaryIO, Callable, Protocol
 
 from assistant.audio import RATE, SAMPLE_WIDTH
 
@@ -38,9 +38,19 @@ class WavAudio:
 def read_wav(path: Path) -> WavAudio:
     """Read a 16-bit PCM WAV file (raises ValueError for anything else)."""
     with wave.open(str(path), "rb") as w:
-        if w.getsampwidth() != SAMPLE_WIDTH:
-            raise ValueError(f"{path}: {8 * w.getsampwidth()}-bit audio; 16-bit PCM expected")
-        return WavAudio(w.readframes(w.getnframes()), w.getframerate(), w.getnchannels())
+        return _pcm16(w, str(path))
+
+
+def wav_from_bytes(data: bytes, where: str) -> WavAudio:
+    """A 16-bit PCM WAV file's audio from its bytes (an encrypted file, decrypted in memory)."""
+    with wave.open(io.BytesIO(data), "rb") as w:
+        return _pcm16(w, where)
+
+
+def _pcm16(w: wave.Wave_read, where: str) -> WavAudio:
+    if w.getsampwidth() != SAMPLE_WIDTH:
+        raise ValueError(f"{where}: {8 * w.getsampwidth()}-bit audio; 16-bit PCM expected")
+    return WavAudio(w.readframes(w.getnframes()), w.getframerate(), w.getnchannels())
 
 
 def wav_header(data_bytes: int, rate: int, channels: int = 1) -> bytes:
@@ -56,18 +66,7 @@ def wav_header(data_bytes: int, rate: int, channels: int = 1) -> bytes:
 
 def write_wav(path: Path, frames: bytes, rate: int, channels: int = 1) -> None:
     """Write a WAV file atomically: a temp file in the same folder, fsync, rename."""
-    fd, tmp = tempfile.mkstemp(dir=path.parent, prefix=f".{path.name}.", suffix=".tmp")
-    try:
-        with os.fdopen(fd, "wb") as f:
-            f.write(wav_header(len(frames), rate, channels))
-            f.write(frames)
-            f.flush()
-            os.fsync(f.fileno())
-        os.replace(tmp, path)
-    except BaseException:
-        with contextlib.suppress(OSError):
-            os.unlink(tmp)
-        raise
+    write_bytes(path, wav_header(len(frames), rate, channels) + frames)
 
 
 _NOFOLLOW = getattr(os, "O_NOFOLLOW", 0)
@@ -96,6 +95,19 @@ def _create_in_place(path: Path) -> int:
         return fd
     finally:
         os.close(folder)
+
+
+class AnswerWriter(Protocol):
+    """Where the listener puts an answer's audio as it is heard."""
+
+    path: Path
+
+    @property
+    def seconds(self) -> float: ...
+
+    def write(self, chunk: bytes) -> None: ...
+
+    def close(self) -> None: ...
 
 
 class StreamingWavWriter:
@@ -151,6 +163,74 @@ class StreamingWavWriter:
 
     def __exit__(self, *exc: object) -> None:
         self.close()
+
+
+class SealedWavWriter:
+    """An answer's WAV kept in memory while it is spoken, and written encrypted, in
+    one atomic write, when the answer ends (``close``): no plaintext audio ever
+    reaches the disk. The cost: the answer's audio in memory (32 kB a second, about
+    4 MB for a two-minute answer, twice that for a moment at ``close``), and a
+    crash mid-answer loses that answer's audio (its words so far are saved as usual).
+    """
+
+    def __init__(self, path: Path, seal: Callable[[bytes], bytes], rate: int = RATE) -> None:
+        self.path = path
+        self.rate = rate
+        self._seal = seal
+        self._frames: bytearray | None = bytearray()
+
+    @property
+    def data_bytes(self) -> int:
+        return len(self._frames or b"")
+
+    @property
+    def seconds(self) -> float:
+        return self.data_bytes / (SAMPLE_WIDTH * self.rate)
+
+    def write(self, chunk: bytes) -> None:
+        if self._frames is None:
+            raise ValueError(f"{self.path} is closed")
+        self._frames += chunk
+
+    def close(self) -> None:
+        if self._frames is None:
+            return
+        frames, self._frames = self._frames, None
+        sealed = self._seal(wav_header(len(frames), self.rate) + bytes(frames))
+        frames[:] = b"\0" * len(frames)  # not left lying in freed memory longer than needed
+        write_bytes(self.path, sealed, follow_folder=False)
+
+    def __enter__(self) -> SealedWavWriter:
+        return self
+
+    def __exit__(self, *exc: object) -> None:
+        self.close()
+
+
+def write_bytes(path: Path, data: bytes, *, follow_folder: bool = True) -> None:
+    """Write ``path`` (0600) whole or not at all: made under a fresh name (O_EXCL,
+    O_NOFOLLOW) in its folder, fsynced, then renamed over ``path``, so a link at
+    ``path`` is replaced, never written through. ``follow_folder`` False (a folder
+    inside the journal): the folder itself must not be a symlink either."""
+    nofollow = 0 if follow_folder else _NOFOLLOW
+    folder = os.open(path.parent, os.O_RDONLY | getattr(os, "O_DIRECTORY", 0) | nofollow)
+    try:
+        tmp = f".{path.name}.{secrets.token_hex(4)}.tmp"
+        fd = os.open(
+            tmp, os.O_WRONLY | os.O_CREAT | os.O_EXCL | _NOFOLLOW, FILE_MODE, dir_fd=folder
+        )
+        try:
+            with os.fdopen(fd, "wb") as f:
+                f.write(data)
+                f.flush()
+                os.fsync(f.fileno())
+            os.replace(tmp, path.name, src_dir_fd=folder, dst_dir_fd=folder)
+        except BaseException:
+            with contextlib.suppress(OSError):
+                os.unlink(tmp, dir_fd=folder)
+            raise
+    finally:
+        os.close(folder)
 
 
 class WavSource:

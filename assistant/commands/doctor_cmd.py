@@ -61,6 +61,7 @@ def run(args: argparse.Namespace, ctx: Context) -> int:
         check_model,
         check_mic,
         check_journal,
+        check_encryption,
         lambda _: check_service(ctx.environ),
     ]
     failed = 0
@@ -201,3 +202,25 @@ def check_journal(settings: Settings) -> Check:
             "choose another with --journal or RITUAL_JOURNAL",
         )
     return Check(True, "journal", f"{folder} will be created on the first ritual (mode 0700)")
+
+
+def check_encryption(settings: Settings) -> Check:
+    """Off is fine; on, it must work here (a ritual would refuse to start) and the key
+    that reads the journal should be where the config says (it is not needed to write)."""
+    encryption = settings.encryption
+    if not encryption.on:
+        return Check(True, "encryption", "off (optional: `ritual key init`)")
+    from assistant.core.errors import CryptError
+    from assistant.journal_access import sealer_for
+
+    try:
+        sealer_for(settings)
+    except CryptError as e:
+        return Check(False, "encryption", str(e))
+    where = encryption.identity
+    key = (
+        f"the key that reads it: {where}"
+        if where is not None and where.exists()
+        else f"the key that reads it is not on this machine ({where}): writing needs none"
+    )
+    return Check(True, "encryption", f"on, to {len(encryption.recipients)} key(s); {key}")

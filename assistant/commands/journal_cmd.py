@@ -1,4 +1,5 @@
-"""``ritual journal list | show | search | stats | reindex | export``.
+"""``ritual journal list | show | search | stats | reindex | export`` (and, in
+``journal_privacy``, ``encrypt | decrypt | delete | retention``).
 
 Listing, searching and statistics read the journal's index (``journal_index``),
 brought up to date from the files first; ``show`` reads the day's folder itself.
@@ -11,13 +12,14 @@ import time
 from datetime import date, timedelta
 from typing import Any
 
-from assistant.commands import journal_stats
+from assistant.commands import journal_privacy, journal_stats
 from assistant.commands.arguments import path_argument
 from assistant.commands.journal_stats import reading_note
 from assistant.context import Context
 from assistant.core.errors import UsageError
 from assistant.core.export import FORMATS, export_jrnl, export_json, export_markdown
-from assistant.journal_index import MARK, JournalIndex, fts_query, refreshed_index
+from assistant.journal_access import is_encrypted, journal_index, reading_folder
+from assistant.journal_index import MARK, JournalIndex, fts_query, remove_index
 from assistant.store import JournalFolder, write_output
 
 BOLD_RED = ("\x1b[1;31m", "\x1b[0m")
@@ -58,6 +60,7 @@ def register(sub: Any, common: argparse.ArgumentParser) -> None:
     search.add_argument("--limit", type=int, default=20, metavar="N", help="at most N (20)")
     search.set_defaults(func=search_entries)
     journal_stats.register(actions, common, filters)
+    journal_privacy.register(actions, common)
     reindex = actions.add_parser(
         "reindex", parents=[common], help="build the journal's index again from the files"
     )
@@ -88,10 +91,13 @@ def _day_option(text: str) -> date:
         raise argparse.ArgumentTypeError(str(e)) from None
 
 
+def folder_for(ctx: Context) -> JournalFolder:
+    """The journal as the journal commands read it (unlocking the key if need be)."""
+    return reading_folder(ctx.settings, ctx.environ, ctx.secret_prompt())
+
+
 def list_entries(args: argparse.Namespace, ctx: Context) -> int:
-    with refreshed_index(
-        ctx.settings.journal_dir, ctx.settings.cache_dir, reading_note(ctx)
-    ) as index:
+    with journal_index(ctx.settings, folder_for(ctx), reading_note(ctx)) as index:
         entries = index.entries(ritual=args.ritual, since=args.since, until=args.until)
     if not entries:
         ctx.out(f"No entries yet in {ctx.settings.journal_dir}.")
@@ -106,7 +112,7 @@ def list_entries(args: argparse.Namespace, ctx: Context) -> int:
 
 
 def show_entries(args: argparse.Namespace, ctx: Context) -> int:
-    folder = JournalFolder(ctx.settings.journal_dir)
+    folder = folder_for(ctx)
     if args.on_this_day:
         return _on_this_day(folder, _day(args.day) if args.day else date.today(), ctx)
     day = _day(args.day) if args.day else folder.latest_day()
@@ -146,7 +152,7 @@ def _print_day(folder: JournalFolder, day: date, ctx: Context, heading: str = ""
         ctx.out(heading + "\n")
     for _, path in sorted(entries):
         ctx.out(f"<!-- {path} -->")
-        ctx.out(path.read_text(encoding="utf-8", errors="replace"))
+        ctx.out(folder.read_text(path))
     return bool(entries)
 
 
@@ -154,9 +160,7 @@ def search_entries(args: argparse.Namespace, ctx: Context) -> int:
     query = fts_query(args.words)
     if not query:
         raise UsageError("nothing to search for")
-    with refreshed_index(
-        ctx.settings.journal_dir, ctx.settings.cache_dir, reading_note(ctx)
-    ) as index:
+    with journal_index(ctx.settings, folder_for(ctx), reading_note(ctx)) as index:
         hits = index.search(
             query, ritual=args.ritual, since=args.since, until=args.until, limit=args.limit
         )
@@ -173,9 +177,15 @@ def search_entries(args: argparse.Namespace, ctx: Context) -> int:
 
 
 def reindex_journal(args: argparse.Namespace, ctx: Context) -> int:
-    folder = JournalFolder(ctx.settings.journal_dir)
+    folder = folder_for(ctx)
     started = time.perf_counter()
-    with JournalIndex.open(folder, ctx.settings.cache_dir) as index:
+    cache = ctx.settings.cache_dir
+    if is_encrypted(ctx.settings, folder):  # indexed in memory only: nothing to keep
+        remove_index(folder, cache)
+        index = JournalIndex(folder, None)
+    else:
+        index = JournalIndex.open(folder, cache)
+    with index:
         index.rebuild(reading_note(ctx))
         index.warn_passed_over()
         passed = len(index.passed_over())
@@ -191,7 +201,7 @@ def reindex_journal(args: argparse.Namespace, ctx: Context) -> int:
 
 
 def export_entries(args: argparse.Namespace, ctx: Context) -> int:
-    entries = [e for _, e in JournalFolder(ctx.settings.journal_dir).read_all()]
+    entries = [e for _, e in folder_for(ctx).read_all()]
     render = {"md": export_markdown, "json": export_json, "jrnl": export_jrnl}[args.format]
     text = render(entries)
     if args.output:

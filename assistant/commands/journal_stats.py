@@ -23,7 +23,7 @@ from assistant.core.stats import (
     sparkline,
     trend_word,
 )
-from assistant.journal_index import refreshed_index
+from assistant.journal_access import journal_index
 
 PLOT_FORMATS = (".png", ".svg")
 
@@ -62,9 +62,9 @@ def show_stats(args: argparse.Namespace, ctx: Context) -> int:
         raise UsageError(f"--plot draws a .png or an .svg file, not {args.plot.name}")
     if not 1 <= args.weeks <= 520:
         raise UsageError("--weeks is from 1 to 520")
-    with refreshed_index(
-        ctx.settings.journal_dir, ctx.settings.cache_dir, reading_note(ctx)
-    ) as index:
+    from assistant.commands.journal_cmd import folder_for
+
+    with journal_index(ctx.settings, folder_for(ctx), reading_note(ctx)) as index:
         facts = [
             f
             for f in index.facts(ritual=args.ritual)

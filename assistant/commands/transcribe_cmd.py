@@ -25,9 +25,11 @@ def register(sub: Any, common: argparse.ArgumentParser) -> None:
 
 def run(args: argparse.Namespace, ctx: Context) -> int:
     from assistant.app import transcribe_entries
+    from assistant.commands.journal_cmd import folder_for
 
     changed = transcribe_entries(
         ctx.settings,
+        folder_for(ctx),
         list(args.entries),
         environ=ctx.environ,
         warn=lambda path, message: ctx.err(f"{path}: {message}"),

@@ -520,7 +520,7 @@ class Conductor:
 
     # -- speaking --------------------------------------------------------------------
     def _say(self, text: str, *, private: bool = False) -> None:
-        self.events(Event.SPEAKING, text=text)
+        self.events(Event.SPEAKING, text=text, **({"private": True} if private else {}))
         self.speaker.say(text, private=private)
 
     def _fill(self, text: str) -> str:

@@ -57,6 +57,11 @@ class JournalError(RitualError):
     """The journal folder or an entry cannot be read or written."""
 
 
+class CryptError(RitualError):
+    """Encryption at rest: a key, a passphrase or an encrypted file is missing or wrong,
+    or encryption is not available on this machine."""
+
+
 class ModelError(RitualError):
     """A speech model is missing, broken, or could not be installed."""
 

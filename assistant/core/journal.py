@@ -128,7 +128,24 @@ def entry_filename(day: date, ritual: str, n: int = 1) -> str:
     return f"{day.isoformat()}-{ritual}{suffix}.md"
 
 
-_ENTRY_NAME = re.compile(r"^(\d{4}-\d{2}-\d{2})-(.+?)(?:-(\d+))?\.md$")
+_ENTRY_NAME = re.compile(r"^(\d{4}-\d{2}-\d{2})-(.+?)(?:-(\d+))?\.md(?:\.age)?$")
+
+SEALED_SUFFIX = ".age"
+"""added to the name of a file kept encrypted (``.md.age``, ``.wav.age``,
+``transcript.json.age``), as the age tool does; what a file holds is told by its
+first bytes, the name only says what to expect"""
+
+
+def plain_name(filename: str) -> str:
+    """The name of a file without the suffix of an encrypted one."""
+    return filename[: -len(SEALED_SUFFIX)] if filename.endswith(SEALED_SUFFIX) else filename
+
+
+def sealed_twin(path: PurePath) -> PurePath:
+    """The other form of a file's name: ``x.wav`` for ``x.wav.age`` and the reverse."""
+    name = path.name
+    twin = plain_name(name) if name.endswith(SEALED_SUFFIX) else name + SEALED_SUFFIX
+    return path.with_name(twin)
 
 
 @dataclass(frozen=True)
@@ -141,7 +158,8 @@ class EntryName:
 
 
 def entry_name(filename: str) -> Optional[EntryName]:
-    """Read back ``entry_filename``; None for a file not named like an entry.
+    """Read back ``entry_filename`` (or its encrypted form, ``.md.age``); None for a
+    file not named like an entry.
 
     A ritual whose id ends in ``-<digits>`` reads as a later session of a shorter
     id; the front matter says which it is (streaks, the one user, go by names)."""
@@ -160,8 +178,10 @@ def entry_subdir(day: date) -> PurePath:
 
 
 def audio_dirname(entry_name: str) -> str:
-    """The folder beside an entry that holds its audio: the entry's name without .md."""
-    return entry_name[:-3] if entry_name.endswith(".md") else entry_name
+    """The folder beside an entry that holds its audio: the entry's name without
+    .md (or .md.age: an entry keeps its folder when it is encrypted)."""
+    name = plain_name(entry_name)
+    return name[:-3] if name.endswith(".md") else name
 
 
 def audio_filename(index: int, answer_id: str) -> str:

@@ -12,9 +12,18 @@ from dataclasses import replace
 from pathlib import Path
 from typing import Callable, Optional
 
-from assistant.core.journal import Answer, AnswerState, Entry, details_key
+from assistant.core.journal import Answer, AnswerState, Entry, details_key, sealed_twin
 from assistant.core.ports import Details, Transcriber
 from assistant.core.transcript import details_of
+
+
+def kept_file(path: Path) -> Path:
+    """``path``, or its other form when only that is there: an entry names its audio
+    as it was written, and encrypting or decrypting the journal renames the file."""
+    if path.exists():
+        return path
+    twin = Path(sealed_twin(path))
+    return twin if twin.exists() else path
 
 
 def has_audio(entry: Entry) -> bool:
@@ -32,7 +41,7 @@ def retranscribe(
     def redo(files: tuple[str, ...], key: str) -> Optional[str]:
         texts = []
         for name in files:
-            wav = base / name
+            wav = kept_file(base / name)
             if not wav.is_file():
                 warn(f"the audio {name} is missing; that answer is left as it was")
                 return None

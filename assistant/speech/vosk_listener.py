@@ -26,10 +26,10 @@ import time
 from collections import OrderedDict
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Any
+from typing import Any, Callable
 
 from assistant.audio import RATE, SAMPLE_WIDTH, AudioSource, seconds_of
-from assistant.audio.wav import StreamingWavWriter
+from assistant.audio.wav import AnswerWriter, StreamingWavWriter
 from assistant.core.endpoint import AnswerEndpoint, EndedBy
 from assistant.core.errors import AudioError, ModelError
 from assistant.core.ports import InputLost, ListenInterrupted, ListenRequest, Utterance, Word
@@ -205,9 +205,16 @@ class VoskListener:
     """A Listener on a Vosk model and an AudioSource (a mic, or a WAV file)."""
 
     def __init__(
-        self, model: SharedModel | Path, source: AudioSource, *, warm_up: bool = True
+        self,
+        model: SharedModel | Path,
+        source: AudioSource,
+        *,
+        warm_up: bool = True,
+        audio_writer: Callable[[Path], AnswerWriter] = StreamingWavWriter,
     ) -> None:
         self.shared = model if isinstance(model, SharedModel) else SharedModel(model)
+        self.audio_writer = audio_writer
+        """keeps an answer's audio: streamed to disk, or (encrypted) held until its end"""
         self.model_path = self.shared.path
         self.model_name = self.shared.name
         self.source = source
@@ -292,7 +299,7 @@ class VoskListener:
         writer = None
         if request.audio_path is not None:
             try:
-                writer = StreamingWavWriter(request.audio_path)
+                writer = self.audio_writer(request.audio_path)
             except OSError as e:
                 # A full disk, or a planted symlink for a folder: the words matter
                 # more than the recording, so listen on without keeping it.
@@ -310,9 +317,7 @@ class VoskListener:
             utterance.audio.unlink()
         return dataclasses.replace(utterance, audio=None)
 
-    def _hear(
-        self, request: ListenRequest, grammar: Any, writer: StreamingWavWriter | None
-    ) -> Utterance:
+    def _hear(self, request: ListenRequest, grammar: Any, writer: AnswerWriter | None) -> Utterance:
         hearing = _Hearing(self._open, grammar, request, offset=self._fed)
         audio = writer.path if writer is not None else None
         ended_by: EndedBy | None = None
@@ -347,7 +352,7 @@ class VoskListener:
         self.shared.close()
 
 
-def _keep(writer: StreamingWavWriter, chunk: bytes) -> StreamingWavWriter | None:
+def _keep(writer: AnswerWriter, chunk: bytes) -> AnswerWriter | None:
     """Write a chunk of the answer's audio; on a full disk stop keeping audio, but
     go on listening: the transcript matters more, and the file so far stays valid."""
     try:
@@ -359,7 +364,7 @@ def _keep(writer: StreamingWavWriter, chunk: bytes) -> StreamingWavWriter | None
     return writer
 
 
-def _close(writer: StreamingWavWriter) -> None:
+def _close(writer: AnswerWriter) -> None:
     try:
         writer.close()
     except OSError as e:

@@ -4,11 +4,11 @@ from __future__ import annotations
 
 import json
 from pathlib import Path
-from typing import Any
+from typing import Any, Callable, Optional
 
 from assistant.audio import RATE
 from assistant.audio.resample import to_mono_16k
-from assistant.audio.wav import read_wav
+from assistant.audio.wav import read_wav, wav_from_bytes
 from assistant.core.endpoint import EndedBy
 from assistant.core.ports import Utterance, Word
 from assistant.core.transcript import tidy_transcript
@@ -21,7 +21,11 @@ CHUNK_BYTES = 8000
 class VoskTranscriber:
     """A Transcriber: one model, one recogniser, reset between files."""
 
-    def __init__(self, model_path: Path) -> None:
+    def __init__(
+        self, model_path: Path, *, read_audio: Optional[Callable[[Path], bytes]] = None
+    ) -> None:
+        self.read_audio = read_audio
+        """reads an answer's audio file (decrypting it in memory); None: as it is"""
         vosk = import_vosk()
         self.model = load_vosk_model(model_path)
         self.model_name = model_path.name
@@ -29,7 +33,11 @@ class VoskTranscriber:
         self.recognizer.SetWords(True)
 
     def transcribe(self, wav: Path) -> Utterance:
-        audio = read_wav(wav)
+        audio = (
+            read_wav(wav)
+            if self.read_audio is None
+            else wav_from_bytes(self.read_audio(wav), str(wav))
+        )
         frames = to_mono_16k(audio.frames, audio.rate, audio.channels)
         sentences: list[dict[str, Any]] = []
         for start in range(0, len(frames), CHUNK_BYTES):

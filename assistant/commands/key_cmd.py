@@ -1,0 +1,145 @@
+"""``ritual key init | show``: the age identity that encrypts the journal.
+
+``init`` makes an X25519 identity, keeps it in a file encrypted with a passphrase
+(beside the config file, unless ``encryption.identity`` says otherwise), and turns
+encryption on by adding its public key to the config.
+"""
+
+from __future__ import annotations
+
+import argparse
+import re
+from pathlib import Path
+from typing import Any
+
+import yaml
+
+from assistant.context import Context
+from assistant.core.errors import ConfigError, CryptError
+
+
+def register(sub: Any, common: argparse.ArgumentParser) -> None:
+    p = sub.add_parser("key", parents=[common], help="the key that encrypts the journal")
+    actions = p.add_subparsers(dest="action", metavar="ACTION", required=True)
+    init = actions.add_parser(
+        "init",
+        parents=[common],
+        help="make a key protected by a passphrase and encrypt new entries to it",
+        description="Make an age identity (X25519) protected by a passphrase, and set the "
+        "config to encrypt new entries, audio and transcripts to its public key. Make it "
+        "on the machine that will read the journal: unlocking costs that machine's memory.",
+    )
+    init.set_defaults(func=init_key)
+    show = actions.add_parser("show", parents=[common], help="print the public key entries go to")
+    show.set_defaults(func=show_key)
+
+
+def _config_path(args: argparse.Namespace, ctx: Context) -> Path:
+    from assistant.settings import default_config_path
+
+    config = getattr(args, "config", None)
+    return Path(config).expanduser() if config else default_config_path(ctx.environ)
+
+
+def init_key(args: argparse.Namespace, ctx: Context) -> int:
+    from assistant.crypt import check_passphrase, create_identity, passphrase_source, unavailable
+    from assistant.store import atomic_write, make_private_dirs
+
+    settings = ctx.settings
+    encryption = settings.encryption
+    config = _config_path(args, ctx)
+    if encryption.on:
+        raise CryptError(
+            f"encryption is already on in {config} (to {', '.join(encryption.recipients)}); "
+            "nothing was changed. To start again with a new key, remove encryption: "
+            "recipients: there first (entries encrypted to the old key need the old one)"
+        )
+    problem = unavailable()
+    if problem:
+        raise CryptError(problem)
+    identity = encryption.identity
+    assert identity is not None
+    if identity.exists():
+        raise CryptError(
+            f"{identity} already exists; it was left as it is. To encrypt to it, put its "
+            "public key (age1…) under encryption: recipients: in the config"
+        )
+    ask = ctx.secret_prompt()
+    source = passphrase_source(
+        file=encryption.passphrase_file,
+        env=encryption.passphrase_env,
+        environ=ctx.environ,
+        ask=ask,
+        prompt="A passphrase for the journal's key: ",
+    )
+    passphrase = source()
+    check_passphrase(passphrase)
+    if encryption.passphrase_file is None and not (
+        encryption.passphrase_env and ctx.environ.get(encryption.passphrase_env)
+    ):
+        assert ask is not None  # the source asked on the terminal
+        if ask("The same passphrase again: ") != passphrase:
+            raise CryptError("the two passphrases differ; nothing was made")
+    text = read_config_text(config)
+    with_recipient(text, "age1" + "q" * 58, config)  # the config can take a key: checked first
+    ctx.err("Making the key (protecting it takes a second or two) …")
+    public = create_identity(identity, passphrase)
+    make_private_dirs(config.parent)
+    atomic_write(config, with_recipient(text, public, config))
+    ctx.out(
+        f"Made the key {identity}\n"
+        f"Its public key, now in {config}:\n  {public}\n"
+        "New entries, recordings and transcripts are written encrypted to it; reading "
+        "them asks for the passphrase. Keep a copy of the key file somewhere safe and "
+        "remember the passphrase: without both, the journal cannot be read, by anyone.\n"
+        "To encrypt the entries already there: ritual journal encrypt"
+    )
+    return 0
+
+
+def show_key(args: argparse.Namespace, ctx: Context) -> int:
+    encryption = ctx.settings.encryption
+    if not encryption.on:
+        ctx.out("Encryption is off (run `ritual key init` to turn it on).")
+        return 0
+    ctx.out("\n".join(encryption.recipients))
+    ctx.err(f"(the key that reads the journal: {encryption.identity})")
+    return 0
+
+
+def read_config_text(config: Path) -> str:
+    try:
+        return config.read_text(encoding="utf-8")
+    except FileNotFoundError:
+        return ""
+    except (OSError, UnicodeDecodeError) as e:
+        raise ConfigError(f"{config}: cannot read the config file ({e})") from None
+
+
+def with_recipient(text: str, public: str, config: Path) -> str:
+    """The config's text with ``public`` under ``encryption: recipients:``, the rest
+    of the file (comments too) as it was; checked by reading it back."""
+    lines = text.splitlines(keepends=True)
+    heading = next(
+        (n for n, line in enumerate(lines) if re.match(r"^encryption:\s*(#.*)?$", line)), None
+    )
+    if heading is None:
+        block = f"encryption:\n  recipients:\n    - {public}\n"
+        new = text + ("" if not text or text.endswith("\n") else "\n") + block
+    else:
+        following = next((line for line in lines[heading + 1 :] if line.strip()), "  ")
+        indent = following[: len(following) - len(following.lstrip())] or "  "
+        new = "".join(
+            [*lines[: heading + 1], f"{indent}recipients: [{public}]\n", *lines[heading + 1 :]]
+        )
+    try:
+        data = yaml.safe_load(new) or {}
+        found = data["encryption"]["recipients"]
+    except (yaml.YAMLError, KeyError, TypeError):
+        found = None
+    if not isinstance(found, list) or public not in found:
+        raise ConfigError(
+            f"{config}: cannot add the public key to the config by itself; add it by "
+            f"hand:\nencryption:\n  recipients:\n    - {public}"
+        )
+    return new
