@@ -14,6 +14,7 @@ import hashlib
 import json
 import logging
 import os
+import stat
 import threading
 from collections import deque
 from collections.abc import Iterable, Sequence
@@ -176,3 +177,51 @@ def trim_quiet_ends(path: Path) -> None:
     first -= first % audio.channels
     last += (-last) % audio.channels
     write_wav(path, samples[first:last].tobytes(), audio.rate, audio.channels)
+
+
+MEMORY_FILESYSTEMS = ("tmpfs", "ramfs")
+
+
+def _in_memory(folder: Path) -> bool:
+    """Whether ``folder`` lies on a filesystem kept in memory (never on a disk)."""
+    try:
+        mounts = Path("/proc/self/mounts").read_text().splitlines()
+    except OSError:
+        return False
+    best, kind = "", ""
+    target = str(folder.resolve())
+    for line in mounts:
+        fields = line.split()
+        if len(fields) < 3 or len(fields[1]) < len(best):
+            continue
+        point = fields[1]
+        if target == point or target.startswith(point.rstrip("/") + "/"):
+            best, kind = point, fields[2]  # the deepest mount holding the folder
+    return kind in MEMORY_FILESYSTEMS
+
+
+def private_folder(fallback: Path, environ: Optional[dict[str, str]] = None) -> Path:
+    """Where a prompt holding the user's own words is rendered for the moment it is
+    played: a private folder in memory ($XDG_RUNTIME_DIR, else /dev/shm), so that not
+    even a deleted file of it reaches the disk; ``fallback`` (the private speech
+    cache) where there is none."""
+    env = os.environ if environ is None else environ
+    candidates = []
+    if env.get("XDG_RUNTIME_DIR"):
+        candidates.append(Path(env["XDG_RUNTIME_DIR"]) / "ritual")
+    candidates.append(Path("/dev/shm") / f"ritual-{os.getuid()}")
+    for folder in candidates:
+        if not folder.parent.is_dir() or not _in_memory(folder.parent):
+            continue
+        try:
+            os.mkdir(folder, 0o700)
+        except FileExistsError:
+            pass
+        except OSError:
+            continue
+        info = os.lstat(folder)
+        # /dev/shm is shared: the folder must be ours, a real folder, private.
+        if stat.S_ISDIR(info.st_mode) and info.st_uid == os.getuid():
+            os.chmod(folder, 0o700)
+            return folder
+    return fallback

@@ -30,7 +30,7 @@ from assistant.audio.wav import read_wav
 from assistant.core.errors import SpeechError
 from assistant.core.voice_spec import Engine, VoiceSpec
 from assistant.speech import pyttsx3_worker
-from assistant.speech.prompt_cache import Prefetcher, PromptCache
+from assistant.speech.prompt_cache import Prefetcher, PromptCache, private_folder
 
 log = logging.getLogger(__name__)
 
@@ -93,9 +93,11 @@ class Pyttsx3Speaker:
         if not private:
             self.player.play(self.render(text))
             return
-        # The user's own words: rendered for this once, played, and gone. Under a
-        # name no prompt has, so that no cached prompt is ever taken for it.
-        path = self.cache.folder / f".private-{os.getpid()}-{threading.get_ident()}.wav"
+        # The user's own words: rendered for this once, in memory where there is a
+        # place for it, played, and gone. Under a name no prompt has, so that no
+        # cached prompt is ever taken for it.
+        folder = private_folder(self.cache.folder)
+        path = folder / f".private-{os.getpid()}-{threading.get_ident()}.wav"
         try:
             self.cache.store(text, lambda tmp: self._synthesize(text, tmp), into=path)
             self.player.play(path)

@@ -185,3 +185,21 @@ def test_private_prompts_leave_nothing_in_the_cache(tmp_path: Path) -> None:
     voice.say("This morning you said: call my sister.", private=True)
     assert len(player.played) == 1 and voice.synth_calls == 1
     assert list(tmp_path.rglob("*.wav")) == []
+
+
+def test_a_private_prompt_is_rendered_in_memory_where_there_is_a_place(tmp_path: Path) -> None:
+    from assistant.speech.prompt_cache import _in_memory, private_folder
+
+    if private_folder(tmp_path / "cache") == tmp_path / "cache":
+        pytest.skip("no memory-backed folder here (no XDG_RUNTIME_DIR, no tmpfs /dev/shm)")
+    played: list[tuple[Path, bool]] = []
+
+    class Checking:
+        def play(self, path: Path) -> None:
+            played.append((path, path.is_file()))
+
+    voice = speaker(tmp_path / "cache", Checking())  # type: ignore[arg-type]
+    voice.say("Last week you said: I miss the sea.", private=True)
+    [(path, existed)] = played
+    assert existed and _in_memory(path.parent) and not path.exists()
+    assert list(tmp_path.rglob("*.wav")) == []
