@@ -145,10 +145,14 @@ def conduct(
 ) -> tuple[Entry, Path]:
     """Run ``ritual`` on ``session``'s engines, kept in the journal.
 
-    Retention goes first. With encryption on, the ritual writes encrypted and never
-    holds the key: what it will read back later today comes from the recall state."""
+    Retention and the speech cache's tidying go first. With encryption on, the
+    ritual writes encrypted and never holds the key: what it will read back later
+    today comes from the recall state."""
+    from assistant.engines import tidy_speech_cache
+
     folder = ritual_folder(settings)
     apply_retention(settings, folder, session.clock.now().date())
+    tidy_speech_cache(settings)
     entry_file = EntryFile(folder, keep_audio=session.keep_audio)
     sink: EntrySink = entry_file
     answers: AnswerLookup = folder

@@ -361,6 +361,14 @@ def open_renderer(
     )
 
 
+def tidy_speech_cache(settings: Settings) -> None:
+    """Delete the prompts no ritual has played for a month (greetings that named a
+    day long gone, a voice no longer used)."""
+    from assistant.speech import prompt_cache
+
+    prompt_cache.prune(settings.speech_cache_dir)
+
+
 def time_speech(voice: VoiceSpec, language: str, folder: Path) -> float:
     """Render a short prompt into ``folder`` (played nowhere); the seconds it took."""
     from assistant.speech.pyttsx3_speaker import Pyttsx3Speaker

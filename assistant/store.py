@@ -276,8 +276,10 @@ class JournalFolder:
         for path in self.entries_on(day):
             try:
                 entry = self.read(path)
-            except (JournalError, UnicodeDecodeError):
-                continue  # an encrypted entry (Locked) included: listen asks its state
+            except (JournalError, UnicodeDecodeError, OSError):
+                # an encrypted entry (Locked) included: listen asks its state. An
+                # unreadable file must not stop a companion that runs for months.
+                continue
             if entry.ritual == ritual and entry.status is not EntryStatus.IN_PROGRESS:
                 return True
         return False

@@ -13,7 +13,9 @@ from pathlib import Path
 import numpy as np
 
 from assistant.audio.wav import read_wav, write_wav
+from assistant.speech import prompt_cache
 from assistant.speech.prompt_cache import Prefetcher, PromptCache
+from tests.cli import isolated_env, run_cli
 
 
 def tone(path: Path, seconds: float = 0.5, quiet: float = 0.3) -> None:
@@ -135,3 +137,46 @@ def test_close_ends_the_thread(tmp_path: Path) -> None:
     ahead.close()
     assert not any(t.name == "test-ahead-close" for t in threading.enumerate())
     assert len(render.order) <= 2
+
+
+def test_prompts_unused_for_a_month_are_pruned_and_using_one_keeps_it(tmp_path: Path) -> None:
+    cache = PromptCache(tmp_path, ["espeak", "en-us", None, None])
+    used, forgotten, fresh = (cache.store(t, tone) for t in ("Used.", "Forgotten.", "Fresh."))
+    half_done = tmp_path / ".abc.123.456.tmp.wav"
+    tone(half_done)
+    other_voice = PromptCache(tmp_path, ["piper", "joe"]).store("Forgotten.", tone)
+    not_a_prompt = tmp_path / "notes.txt"
+    not_a_prompt.write_text("kept")
+    long_ago = time.time() - 40 * prompt_cache.DAY
+    for path in (used, forgotten, half_done, other_voice, not_a_prompt):
+        os.utime(path, (long_ago, long_ago))
+    os.utime(fresh, (time.time() - 2 * prompt_cache.DAY,) * 2)
+
+    assert cache.lookup("Used.") == used  # played today: its month starts again
+    assert prompt_cache.prune(tmp_path) == 3
+    assert sorted(p.name for p in tmp_path.iterdir()) == sorted(
+        [used.name, fresh.name, not_a_prompt.name]
+    )
+    assert cache.lookup("Forgotten.") is None
+
+
+def test_pruning_a_missing_or_unreadable_cache_does_nothing(tmp_path: Path) -> None:
+    assert prompt_cache.prune(tmp_path / "never-made") == 0
+    link = tmp_path / "link.wav"
+    link.symlink_to(tmp_path / "elsewhere.wav")
+    os.utime(link, (0, 0), follow_symlinks=False)
+    assert prompt_cache.prune(tmp_path) == 0
+    assert link.is_symlink()
+
+
+def test_every_ritual_tidies_the_speech_cache_first(tmp_path: Path) -> None:
+    speech = tmp_path / "cache" / "speech"
+    speech.mkdir(parents=True)
+    stale = speech / ("0" * 32 + ".wav")
+    tone(stale)
+    os.utime(stale, (0, 0))
+    env = isolated_env(tmp_path, RITUAL_CACHE=str(tmp_path / "cache"))
+    ran = run_cli("run", "morning", "--text", "--journal", str(tmp_path / "j"), env=env,
+                  stdin="fine\n" * 12)  # fmt: skip
+    assert ran.status == 0, ran.stderr
+    assert not stale.exists()

@@ -16,6 +16,7 @@ import logging
 import os
 import stat
 import threading
+import time
 from collections import deque
 from collections.abc import Iterable, Sequence
 from pathlib import Path
@@ -32,6 +33,10 @@ QUIET = 33
 """int16 amplitude below which a sample is silence (about -60 dBFS)"""
 KEPT_QUIET = 0.05
 """seconds of the quiet ends kept, so no sound starts or stops abruptly"""
+UNUSED_DAYS = 30
+"""a prompt not played for this long is deleted: greetings name the date and the
+weekday, so without this the cache would grow by a few dated prompts every day"""
+DAY = 86400.0
 
 
 class PromptCache:
@@ -48,8 +53,20 @@ class PromptCache:
         return self.folder / f"{digest}.wav"
 
     def lookup(self, text: str) -> Optional[Path]:
+        """The prompt's file when it is cached. Its mtime is when it was last
+        used (updated at most once a day, to spare an SD card), which ``prune``
+        goes by."""
         path = self.path(text)
-        return path if path.is_file() else None
+        try:
+            info = path.stat()
+        except OSError:
+            return None
+        if not stat.S_ISREG(info.st_mode):
+            return None
+        if time.time() - info.st_mtime > DAY:
+            with contextlib.suppress(OSError):
+                os.utime(path)
+        return path
 
     def store(
         self, text: str, render: Callable[[Path], None], *, into: Optional[Path] = None
@@ -76,6 +93,33 @@ class PromptCache:
             with contextlib.suppress(OSError):
                 tmp.unlink()
         return path
+
+
+def prune(folder: Path, *, unused_days: float = UNUSED_DAYS) -> int:
+    """Delete the prompts in ``folder`` not used for ``unused_days`` (every voice's:
+    they share the folder), and renders left half-done by a killed process. Returns
+    how many files went; a folder that cannot be read is left as it is."""
+    now = time.time()
+    gone = 0
+    try:
+        names = os.scandir(folder)
+    except OSError:
+        return 0
+    with names:
+        for item in names:
+            if not item.name.endswith(".wav"):
+                continue
+            try:
+                info = item.stat(follow_symlinks=False)
+                limit = DAY if item.name.startswith(".") else unused_days * DAY
+                if stat.S_ISREG(info.st_mode) and now - info.st_mtime > limit:
+                    os.unlink(item.path)
+                    gone += 1
+            except OSError:
+                continue  # another process took it first, or it is not ours to delete
+    if gone:
+        log.info("speech cache: deleted %d prompts not used for %d days", gone, unused_days)
+    return gone
 
 
 class Prefetcher:
