@@ -60,7 +60,7 @@ def unavailable() -> Optional[str]:
                 f"encryption is not available on 32-bit ARM (this machine is {machine}): "
                 "the pyrage package has no build for it. A 64-bit Raspberry Pi OS has one"
             )
-        return "encryption needs the pyrage package: pip install 'ritual[crypt]'"
+        return "encryption needs the pyrage package: run ./setup --crypt in ritual's folder"
     return None
 
 

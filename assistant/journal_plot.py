@@ -1,6 +1,6 @@
 """``ritual journal stats --plot FILE``: the streak calendar and the mood, drawn.
 
-matplotlib is an optional extra (``pip install 'ritual[plot]'``), imported only
+matplotlib is an optional extra (``./setup --plot``), imported only
 here and only when a picture is asked for; its object API is used without pyplot,
 so no window, display or GUI backend is ever involved.
 """
@@ -36,7 +36,8 @@ def _figure() -> Any:
         from matplotlib.figure import Figure
     except ImportError:
         raise RitualError(
-            "--plot needs matplotlib: pip install 'ritual[plot]' (or pip install matplotlib)"
+            "--plot needs matplotlib: run ./setup --plot in ritual's folder "
+            "(or pip install matplotlib)"
         ) from None
     return Figure(figsize=(11, 6.5), layout="constrained")
 

@@ -130,7 +130,7 @@ def _voice(model: Path, work: Path, args: argparse.Namespace) -> dict[str, Any]:
     from bench.voice import bench_voice
 
     if importlib.util.find_spec("piper") is None:
-        why = "Piper is missing: run ./setup test (pip install 'ritual[piper]')"
+        why = "Piper is missing: run ./setup test (or ./setup --piper)"
         _log(f"voice figures skipped: {why}")
         return {"details": {"voice": {"skipped": why}}}
     _log("voice: Piper against espeak-ng (first sound, prepare, Pi-class, intelligibility)")

@@ -26,6 +26,8 @@ def bench_pi_class(
 ) -> dict[str, Any]:
     silences = _silences()
     answers = _answers(work / "answers", silences)
+    firsts: list[float] = []
+    laters: list[float] = []
     latencies, overflows = [], 0
     with cpu_quota(PI_CORES) as enter:
         for n in range(runs + 1):  # the first fills the speech cache: not counted
@@ -42,6 +44,8 @@ def bench_pi_class(
             if n:
                 found = [t.latency_ms for t in turns(run, silences)]
                 latencies += found
+                firsts += found[:1]
+                laters += found[1:]
                 log(f"  pi-class ritual {n}: turns {[round(t) for t in found]} ms")
         listened = run_listen(
             studio, model, work / "listen", rituals=max(5, runs), idle=False, preexec=enter, log=log
@@ -54,6 +58,11 @@ def bench_pi_class(
         "details": {
             "pi_class": {
                 "cores": PI_CORES,
+                # A fresh process's first answer is Vosk's first utterance on a new
+                # recogniser, which expands its share of the decoding graph as it
+                # goes (2-3 CPU s on the Korean model, a few times a later answer's).
+                "first_turn_ms": summary(firsts),
+                "later_turns_ms": summary(laters),
                 "wake_misses": listened.misses,
                 "listen_rituals": listened.rituals,
             }

@@ -330,7 +330,7 @@ def bench_voice(studio: Studio, work: Path, runs: int, log: Log) -> dict[str, An
     try:
         import pocketsphinx  # noqa: F401
     except ImportError:
-        log("  no intelligibility figures: pip install 'ritual[bench]' (pocketsphinx)")
+        log("  no intelligibility figures: ./setup --bench (pocketsphinx)")
     else:
         log("  intelligibility: pocketsphinx on the bundled prompts")
         part = intelligibility(work / "wer", log)

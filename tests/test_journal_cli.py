@@ -108,7 +108,9 @@ def test_stats_for_the_crafted_journal(journal: Path) -> None:
 
 @pytest.mark.parametrize("suffix", [".png", ".svg"])
 def test_stats_plot_draws_a_real_picture(journal: Path, suffix: str) -> None:
-    pytest.importorskip("matplotlib", reason="--plot needs matplotlib (pip install 'ritual[plot]')")
+    pytest.importorskip(
+        "matplotlib", reason="--plot needs matplotlib (./setup --plot; ./setup test does)"
+    )
     picture = journal.parent / f"journal{suffix}"
     done = journal_cli(journal, "stats", "--until", "2026-11-30", "--plot", str(picture))
     assert done.status == 0, done.stderr

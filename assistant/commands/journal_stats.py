@@ -2,7 +2,7 @@
 
 The figures come from ``core.stats``; the entries from the journal's index. With
 ``--plot FILE.png|.svg`` the calendar and the mood are drawn with matplotlib
-(the optional extra ``ritual[plot]``).
+(the optional extra ``plot``: ``./setup --plot``).
 """
 
 from __future__ import annotations

@@ -26,7 +26,7 @@ def register(
         parents=[common],
         help="Piper voices: list, install, remove, path",
         description="Manage the Piper neural voices ritual can speak with "
-        "(voice: {engine: piper} in the config or a ritual; needs pip install 'ritual[piper]').",
+        "(voice: {engine: piper} in the config or a ritual; needs ./setup --piper).",
     )
     actions = voices.add_subparsers(dest="voices_action", metavar="ACTION", required=True)
 

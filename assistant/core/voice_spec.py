@@ -17,7 +17,7 @@ class Engine(Vocabulary):
     ESPEAK = "espeak"
     """espeak-ng through pyttsx3: always there, robotic (the default and the fallback)"""
     PIPER = "piper"
-    """Piper neural voices: warm, optional (``pip install 'ritual[piper]'``)"""
+    """Piper neural voices: warm, optional (``./setup --piper``)"""
 
 
 ENGINE_NAMES: tuple[str, ...] = tuple(e.value for e in Engine)

@@ -260,7 +260,10 @@ class PiperWorker:
                 f"{self.python} -m pip install 'piper-tts>=1.8'"
             )
         if status == piper_worker.NO_PIPER:
-            return f"Piper is not installed ({said}). Install it with: pip install 'ritual[piper]'"
+            return (
+                f"Piper is not installed ({said}). "
+                "Install it with ./setup --piper in ritual's folder"
+            )
         if status == piper_worker.BAD_VOICE:
             return f"the Piper voice {self.voice.model} cannot be loaded ({said})"
         if self._closing:

@@ -287,15 +287,17 @@ class VoskListener:
 
     # -- listening ----------------------------------------------------------------------
     def listen(self, request: ListenRequest) -> Utterance:
+        try:
+            self.source.drain()  # half-duplex: what came in while we spoke is our own voice
+        except AudioError as e:
+            raise InputLost(str(e), Utterance(ended_by=EndedBy.INPUT_LOST)) from None
+        # Only then wait for a model still loading (seconds on a Raspberry Pi): what
+        # the user says meanwhile waits in the mic's queue and is heard, not dropped.
         self.wait_loaded()
         grammar = self._grammar(request.commands, request.expected)
         self._open.Reset()
         if grammar is not None:
             grammar.Reset()
-        try:
-            self.source.drain()  # half-duplex: what came in while we spoke is our own voice
-        except AudioError as e:
-            raise InputLost(str(e), Utterance(ended_by=EndedBy.INPUT_LOST)) from None
         writer = None
         if request.audio_path is not None:
             try:

@@ -5,12 +5,10 @@ model that has no ``[unk]`` word (the small Korean one): any speech is forced on
 the grammar. So a wake needs all of:
 
 - the whole result is exactly one phrase (unrelated speech comes out as runs of
-  several phrases or decoys, seldom as exactly one);
+  several phrase words, seldom as exactly one phrase);
 - it is said on its own: the first thing heard after the room was quiet, and
   followed by a pause (the middle of a conversation can map onto a phrase too);
 - every word of it is heard with at least ``min_conf`` confidence;
-- ``decoys``, common short words added to the grammar, give unrelated speech
-  something else to map onto;
 - nothing woke it in the last ``refractory`` seconds.
 
 A loudness gate (audio/loudness.py) feeds the recogniser only what stands out
@@ -33,7 +31,6 @@ from typing import Any, Callable, Optional
 
 from assistant.audio import RATE, AudioSource, seconds_of
 from assistant.audio.loudness import LoudnessGate
-from assistant.core.language import for_language
 from assistant.core.voice_commands import normalize
 from assistant.speech.vosk_model import SharedModel, import_vosk, quiet_audio
 
@@ -53,14 +50,6 @@ WEAK_CONF = 0.9
 REFRACTORY_SECONDS = 3.0
 UNKNOWN = "[unk]"
 
-DECOYS: dict[str, tuple[str, ...]] = {"ko": (), "en": ()}
-"""common words that unrelated speech maps onto instead of a wake phrase (a model
-without ``[unk]`` has nothing else to map it onto)"""
-
-
-def decoys_for(language: str) -> tuple[str, ...]:
-    return for_language(DECOYS, language) or ()
-
 
 class VoskWakeListener:
     """A WakeListener (see core/companion.py) on a shared Vosk model and a microphone."""
@@ -71,7 +60,6 @@ class VoskWakeListener:
         source: AudioSource,
         phrases: Mapping[str, str],
         *,
-        decoys: tuple[str, ...] = (),
         min_conf: float = MIN_CONF,
         refractory: float = REFRACTORY_SECONDS,
     ) -> None:
@@ -79,7 +67,6 @@ class VoskWakeListener:
         self.source = source
         self.phrases = {normalize(p): ritual for p, ritual in phrases.items()}
         """normalized phrase -> ritual"""
-        self.decoys = tuple(d for d in decoys if normalize(d) not in self.phrases)
         self.min_conf = min_conf
         self.refractory = refractory
         self.heard_seconds = 0.0
@@ -99,7 +86,9 @@ class VoskWakeListener:
     def _build(self) -> Any:
         if self._recogniser is None:
             vosk = import_vosk()
-            grammar = [*self.phrases, *self.decoys, UNKNOWN]
+            # No filler words ("decoys"): measured, they need pruning per phrase
+            # set and cost misses; saying the phrase on its own does their job.
+            grammar = [*self.phrases, UNKNOWN]
             # ensure_ascii=False: Vosk's JSON reader does not decode \uXXXX escapes.
             self._recogniser = vosk.KaldiRecognizer(
                 self.model.get(), RATE, json.dumps(grammar, ensure_ascii=False)

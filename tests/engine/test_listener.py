@@ -11,13 +11,16 @@ from __future__ import annotations
 import os
 import stat
 import threading
+import time
 import wave
 from pathlib import Path
 from typing import Optional
 
 import pytest
 
-from assistant.audio.wav import WavSource
+from assistant.audio import RATE, SAMPLE_WIDTH
+from assistant.audio.resample import to_mono_16k
+from assistant.audio.wav import WavSource, read_wav
 from assistant.core.endpoint import EndpointRules
 from assistant.core.errors import AudioError
 from assistant.core.ports import InputLost, ListenRequest, Utterance
@@ -246,3 +249,49 @@ def test_a_microphone_that_goes_away_keeps_what_was_heard(
 def test_virtual_audio_is_available() -> None:
     # A marker that CI really runs the device tests (they skip, with the reason, elsewhere).
     assert missing_tools() is None
+
+
+class LiveSource:
+    """A WAV file arriving in real time from the moment this is made (the end of a
+    prompt), as from a microphone: ``drain`` drops what has arrived so far."""
+
+    def __init__(self, path: Path) -> None:
+        audio = read_wav(path)
+        self._data = to_mono_16k(audio.frames, audio.rate, audio.channels)
+        self._started = time.monotonic()
+        self._pos = 0
+        self.drained_at: Optional[float] = None
+        """seconds after the prompt ended that the listener dropped what it had heard"""
+
+    def _arrived(self) -> int:
+        seconds = time.monotonic() - self._started
+        return min(len(self._data), int(seconds * RATE) * SAMPLE_WIDTH)
+
+    def drain(self) -> None:
+        self._pos = max(self._pos, self._arrived())
+        self.drained_at = time.monotonic() - self._started
+
+    def read(self, timeout: float) -> Optional[bytes]:
+        if self._pos >= len(self._data):
+            return None
+        deadline = time.monotonic() + timeout
+        while self._arrived() <= self._pos and time.monotonic() < deadline:
+            time.sleep(0.01)
+        chunk = self._data[self._pos : self._arrived()]
+        self._pos += len(chunk)
+        return chunk
+
+
+def test_what_is_said_while_the_model_still_loads_is_heard(ko_model: Path, sounds: Path) -> None:
+    """On a slow machine the model may still be loading when a question ends; someone
+    who answers at once must not lose the start of the answer."""
+    wav, _ = answer_wav(sounds / "at-once.wav", "중지", lead=0.1, tail=3.0)
+    source = LiveSource(wav)
+    ears = VoskListener(ko_model, source)  # loads from now on, about a second
+    try:
+        heard = ears.listen(ListenRequest(step="test", commands=COMMANDS, rules=EndpointRules()))
+        assert heard.command == Command.STOP, heard
+        assert ears.load_seconds is not None and source.drained_at is not None
+        assert source.drained_at < ears.load_seconds  # it was heard while loading
+    finally:
+        ears.close()

@@ -12,7 +12,7 @@ import pytest
 from assistant.audio.wav import WavSource
 from assistant.core.hands_free import DEFAULT_WAKE
 from assistant.speech.vosk_model import SharedModel
-from assistant.speech.vosk_wake import VoskWakeListener, decoys_for
+from assistant.speech.vosk_wake import VoskWakeListener
 from tests.engine.sounds import SPEEDS, phrase_audio, talk, wav_of
 
 pytestmark = pytest.mark.engine
@@ -25,7 +25,7 @@ def detector(
 ) -> Iterator[VoskWakeListener]:
     quiet = wav_of(tmp_path_factory.mktemp("quiet") / "q.wav", np.zeros(16000))
     model = SharedModel(ko_model)
-    yield VoskWakeListener(model, WavSource(quiet), PHRASES, decoys=decoys_for("ko"))
+    yield VoskWakeListener(model, WavSource(quiet), PHRASES)
     model.close()
 
 
