@@ -28,6 +28,7 @@ def bench_pi_class(
     answers = _answers(work / "answers", silences)
     firsts: list[float] = []
     laters: list[float] = []
+    parts: dict[str, list[float]] = {"to_heard": [], "heard_to_speaking": [], "to_sound": []}
     latencies, overflows = [], 0
     with cpu_quota(PI_CORES) as enter:
         for n in range(runs + 1):  # the first fills the speech cache: not counted
@@ -42,7 +43,12 @@ def bench_pi_class(
                 raise RuntimeError(f"ritual failed under the quota:\n{run.stderr}")
             overflows += mic_overflows(run.stderr)
             if n:
-                found = [t.latency_ms for t in turns(run, silences)]
+                measured = turns(run, silences)
+                found = [t.latency_ms for t in measured]
+                for t in measured[1:]:
+                    parts["to_heard"].append(t.to_heard_ms)
+                    parts["heard_to_speaking"].append(t.heard_to_speaking_ms)
+                    parts["to_sound"].append(t.speaking_to_sound_ms)
                 latencies += found
                 firsts += found[:1]
                 laters += found[1:]
@@ -63,6 +69,11 @@ def bench_pi_class(
                 # goes (2-3 CPU s on the Korean model, a few times a later answer's).
                 "first_turn_ms": summary(firsts),
                 "later_turns_ms": summary(laters),
+                "later_turn_parts_ms": {
+                    "last_speech_to_heard_minus_silence": summary(parts["to_heard"]),
+                    "heard_to_speaking": summary(parts["heard_to_speaking"]),
+                    "speaking_to_first_sound": summary(parts["to_sound"]),
+                },
                 "wake_misses": listened.misses,
                 "listen_rituals": listened.rituals,
             }

@@ -13,7 +13,13 @@ sentence comes out as several of them; so a sentence is a command only when the
 grammar heard exactly one phrase (or the open recogniser itself heard exactly a
 command phrase). The grammar recogniser is only run on a sentence once it has
 closed, and only when its words are short enough to be a command: a second
-decode of every answer would cost a fifth more CPU (bench/README.md)."""
+decode of every answer would cost a fifth more CPU (bench/README.md).
+
+The room between sentences is not decoded: once a sentence has closed and the
+room has been quiet for ``SKIP_AFTER`` seconds, audio goes to the recogniser only
+when a loudness gate opens again (with the half second before it). Decoding a
+room's noise costs Vosk as much as a fifth of real time; on a slow CPU (a
+Raspberry Pi) that is what kept the next prompt waiting after an answer."""
 
 from __future__ import annotations
 
@@ -29,6 +35,7 @@ from pathlib import Path
 from typing import Any, Callable
 
 from assistant.audio import RATE, SAMPLE_WIDTH, AudioSource, seconds_of
+from assistant.audio.loudness import LoudnessGate
 from assistant.audio.wav import AnswerWriter, StreamingWavWriter
 from assistant.core.endpoint import AnswerEndpoint, EndedBy
 from assistant.core.errors import AudioError, ModelError
@@ -59,6 +66,11 @@ GRAMMAR_TAIL = 0.3
 """seconds of audio after the last word given to the grammar recogniser"""
 KEPT_SECONDS = 8.0
 """recent audio kept for judging the sentence in progress (a command is short)"""
+SKIP_AFTER = 0.8
+"""seconds of quiet after a closed sentence before the room is no longer decoded
+(by then the gate's idea of the room's floor is made of this pause, not of speech)"""
+GATE_HANGOVER = 0.3
+"""seconds the gate stays open after the last loud block, between sentences"""
 GRAMMAR_CACHE = 8
 """grammar recognisers kept, one per set of command phrases (sets recur)"""
 UNKNOWN = "[unk]"
@@ -113,7 +125,14 @@ class _Hearing:
     """One answer being heard: the open and the grammar recogniser fed alike, each
     closed sentence judged (answer or command), the end decided by the endpoint."""
 
-    def __init__(self, recogniser: Any, grammar: Any, request: ListenRequest, offset: float):
+    def __init__(
+        self,
+        recogniser: Any,
+        grammar: Any,
+        request: ListenRequest,
+        offset: float,
+        gate: LoudnessGate,
+    ):
         self.open = recogniser
         self.grammar = grammar
         self.commands = request.commands
@@ -126,6 +145,13 @@ class _Hearing:
         """the last KEPT_SECONDS of audio of the sentence in progress"""
         self.recent_start = 0.0
         """where ``recent`` starts, in seconds of this answer"""
+        self.gate = gate
+        self.skipping = False
+        """the room between sentences is not being decoded"""
+        self.skipped = 0.0
+        """seconds of this answer not given to the recogniser (its clock lags by that)"""
+        self.fed = 0.0
+        """seconds of this answer given to the recogniser"""
 
     def feed(self, chunk: bytes) -> EndedBy | None:
         """Hear a chunk; why the answer is over, or None."""
@@ -135,6 +161,19 @@ class _Hearing:
         if excess > 0:
             del self.recent[:excess]
             self.recent_start += seconds_of(bytes(excess))
+        passed = self.gate.process(chunk)
+        if not self.skipping and self._between_sentences():
+            self.skipping = True
+            self.gate.reset()  # what it holds from now on is what the recogniser missed
+        elif self.skipping and passed:
+            # The room stands out again: the held half second and this chunk are heard.
+            self.skipping = False
+            self.skipped -= seconds_of(passed) - seconds_of(chunk)
+            chunk = passed
+        if self.skipping:
+            self.skipped += seconds_of(chunk)
+            return self.endpoint.decide(self.answer.seconds)
+        self.fed += seconds_of(chunk)
         if self.open.AcceptWaveform(chunk):
             self.close_sentence(self.open.Result())
         else:
@@ -144,15 +183,26 @@ class _Hearing:
                 self.close_sentence(self.open.FinalResult())
         return self.endpoint.decide(self.answer.seconds)
 
+    def _between_sentences(self) -> bool:
+        endpoint = self.endpoint
+        return (
+            endpoint.last_speech is not None
+            and not endpoint.in_sentence
+            and not self.gate.open
+            and self.answer.seconds - endpoint.last_speech >= SKIP_AFTER
+        )
+
     def close_sentence(self, result: str) -> None:
         """The open recogniser closed a sentence: judge it over the same audio."""
         parsed = json.loads(result)
         text = str(parsed.get("text", ""))
+        # Nothing is skipped while a sentence is open: its words all lag by the same.
+        lag = self.offset - self.skipped
         words = [
             Word(
                 text=str(w["word"]),
-                start=round(float(w["start"]) - self.offset, 3),
-                end=round(float(w["end"]) - self.offset, 3),
+                start=round(float(w["start"]) - lag, 3),
+                end=round(float(w["end"]) - lag, 3),
                 conf=round(float(w["conf"]), 3),
             )
             for w in parsed.get("result", [])
@@ -227,6 +277,8 @@ class VoskListener:
         self._fed = 0.0
         """seconds of audio the open recogniser has had: its word times count from
         its creation, across Reset()s"""
+        self._gate = LoudnessGate(hangover=GATE_HANGOVER)
+        """how loud the room is, kept from one answer to the next"""
         self._error: ModelError | None = None
         self._loaded = threading.Event()
         self._thread = threading.Thread(target=self._load, name="vosk-load", daemon=True)
@@ -251,6 +303,12 @@ class VoskListener:
             self._error = ModelError(f"cannot load the speech model {self.model_path} ({e})")
         finally:
             self._loaded.set()
+
+    @property
+    def decoded_seconds(self) -> float:
+        """Seconds of audio the recogniser has decoded since it was made (the room
+        between sentences is not)."""
+        return self._fed
 
     def wait_loaded(self, timeout: float | None = None) -> None:
         """Block until the model is ready; raise its ModelError if it failed."""
@@ -320,7 +378,8 @@ class VoskListener:
         return dataclasses.replace(utterance, audio=None)
 
     def _hear(self, request: ListenRequest, grammar: Any, writer: AnswerWriter | None) -> Utterance:
-        hearing = _Hearing(self._open, grammar, request, offset=self._fed)
+        self._gate.reset()  # the room's floor is kept: ritual only spoke meanwhile
+        hearing = _Hearing(self._open, grammar, request, offset=self._fed, gate=self._gate)
         audio = writer.path if writer is not None else None
         ended_by: EndedBy | None = None
         try:
@@ -343,7 +402,7 @@ class VoskListener:
             hearing.finish(EndedBy.INTERRUPTED)
             raise ListenInterrupted(hearing.answer.utterance(EndedBy.INTERRUPTED, audio)) from None
         finally:
-            self._fed += hearing.answer.seconds
+            self._fed += hearing.fed
         return hearing.answer.utterance(hearing.finish(ended_by), audio)
 
     def close(self) -> None:

@@ -26,7 +26,7 @@ from assistant.core.errors import AudioError
 from assistant.core.ports import InputLost, ListenRequest, Utterance
 from assistant.core.voice_commands import Command
 from assistant.speech.vosk_listener import VoskListener
-from tests.engine.sounds import NoSound, answer_wav, loud_seconds, noise_wav
+from tests.engine.sounds import NoSound, answer_wav, loud_seconds, noise_wav, spoken
 from tests.engine.virtual_audio import VirtualAudio, missing_tools
 
 pytestmark = pytest.mark.engine
@@ -103,6 +103,24 @@ def test_two_sentences_with_a_short_pause_are_one_answer(
     heard = hear(listener, wav, silence=3.0)
     assert heard.ended_by == "silence" and heard.command is None
     assert heard.text.count(".") == 2  # a full stop per sentence
+
+
+def test_the_room_between_sentences_is_not_decoded_and_nothing_said_is_lost(
+    listener: VoskListener, sounds: Path
+) -> None:
+    gap, lead = 2.5, 0.8
+    wav, _ = answer_wav(sounds / "apart.wav", SENTENCE, SECOND, lead=lead, gap=gap, tail=5.0)
+    before = listener.decoded_seconds
+    heard = hear(listener, wav, silence=4.0)
+    assert heard.ended_by == "silence" and heard.command is None
+    sentences = [s["text"] for s in heard.extra["sentences"]]  # type: ignore[index, union-attr]
+    assert len(sentences) == 2 and all(sentences), sentences
+    # Word times stay those of the answer, though the recogniser skipped the room.
+    second_starts = lead + len(spoken(SENTENCE)) / RATE + gap
+    second = next(w for w in heard.words if w.start > second_starts - 1.0)
+    assert second.start == pytest.approx(second_starts, abs=0.4)
+    decoded = listener.decoded_seconds - before
+    assert decoded < heard.seconds - 2.0  # most of the gap and of the silence after
 
 
 def test_silence_only_is_no_speech(listener: VoskListener, sounds: Path) -> None:
