@@ -142,20 +142,23 @@ def test_close_ends_the_thread(tmp_path: Path) -> None:
 def test_prompts_unused_for_a_month_are_pruned_and_using_one_keeps_it(tmp_path: Path) -> None:
     cache = PromptCache(tmp_path, ["espeak", "en-us", None, None])
     used, forgotten, fresh = (cache.store(t, tone) for t in ("Used.", "Forgotten.", "Fresh."))
-    half_done = tmp_path / ".abc.123.456.tmp.wav"
+    half_done = tmp_path / f".{'ab' * 16}.123.456.tmp.wav"
     tone(half_done)
+    read_back = tmp_path / ".private-123-456.wav"
+    tone(read_back)
     other_voice = PromptCache(tmp_path, ["piper", "joe"]).store("Forgotten.", tone)
-    not_a_prompt = tmp_path / "notes.txt"
-    not_a_prompt.write_text("kept")
+    not_ours = [tmp_path / "notes.txt", tmp_path / "song.wav", tmp_path / f"{'AB' * 16}.wav"]
+    for path in not_ours:
+        path.write_text("kept")
     long_ago = time.time() - 40 * prompt_cache.DAY
-    for path in (used, forgotten, half_done, other_voice, not_a_prompt):
+    for path in (used, forgotten, half_done, read_back, other_voice, *not_ours):
         os.utime(path, (long_ago, long_ago))
     os.utime(fresh, (time.time() - 2 * prompt_cache.DAY,) * 2)
 
     assert cache.lookup("Used.") == used  # played today: its month starts again
-    assert prompt_cache.prune(tmp_path) == 3
+    assert prompt_cache.prune(tmp_path) == 4
     assert sorted(p.name for p in tmp_path.iterdir()) == sorted(
-        [used.name, fresh.name, not_a_prompt.name]
+        [used.name, fresh.name, *(p.name for p in not_ours)]
     )
     assert cache.lookup("Forgotten.") is None
 

@@ -14,6 +14,7 @@ import hashlib
 import json
 import logging
 import os
+import re
 import stat
 import threading
 import time
@@ -37,6 +38,10 @@ UNUSED_DAYS = 30
 """a prompt not played for this long is deleted: greetings name the date and the
 weekday, so without this the cache would grow by a few dated prompts every day"""
 DAY = 86400.0
+OURS = re.compile(
+    r"(?P<prompt>[0-9a-f]{32})\.wav|\.[0-9a-f]{32}\.\d+\.\d+\.tmp\.wav|\.private-\d+-\d+\.wav"
+)
+"""the names of rendered prompts, of renders in progress, and of read-backs"""
 
 
 class PromptCache:
@@ -102,21 +107,21 @@ def prune(folder: Path, *, unused_days: float = UNUSED_DAYS) -> int:
     now = time.time()
     gone = 0
     try:
-        names = os.scandir(folder)
-    except OSError:
-        return 0
-    with names:
-        for item in names:
-            if not item.name.endswith(".wav"):
-                continue
-            try:
-                info = item.stat(follow_symlinks=False)
-                limit = DAY if item.name.startswith(".") else unused_days * DAY
-                if stat.S_ISREG(info.st_mode) and now - info.st_mtime > limit:
-                    os.unlink(item.path)
-                    gone += 1
-            except OSError:
-                continue  # another process took it first, or it is not ours to delete
+        with os.scandir(folder) as items:
+            for item in items:
+                ours = OURS.fullmatch(item.name)
+                if ours is None:
+                    continue  # only names this module gives: never a file of the user's
+                try:
+                    info = item.stat(follow_symlinks=False)
+                    limit = unused_days * DAY if ours.group("prompt") else DAY
+                    if stat.S_ISREG(info.st_mode) and now - info.st_mtime > limit:
+                        os.unlink(item.path)
+                        gone += 1
+                except OSError:
+                    continue  # another process took it first
+    except OSError as e:
+        log.debug("speech cache not tidied: %s", e)
     if gone:
         log.info("speech cache: deleted %d prompts not used for %d days", gone, unused_days)
     return gone

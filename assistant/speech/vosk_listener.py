@@ -66,9 +66,14 @@ GRAMMAR_TAIL = 0.3
 """seconds of audio after the last word given to the grammar recogniser"""
 KEPT_SECONDS = 8.0
 """recent audio kept for judging the sentence in progress (a command is short)"""
-SKIP_AFTER = 0.8
-"""seconds of quiet after a closed sentence before the room is no longer decoded
-(by then the gate's idea of the room's floor is made of this pause, not of speech)"""
+SKIP_AFTER = 1.0
+"""seconds after the last speech and the last loud block before the room is no
+longer decoded: the partial text lags the voice by up to 0.8 s, so a short word
+after a pause gets the time to show as a sentence; and by then the gate's idea
+of the room's floor (a quarter of its window) is made of this pause, not speech"""
+GATE_RISE_DB = 6.0
+"""how far above the room's floor a block must be to be decoded between
+sentences: lower than the wake gate's (a mumbled second sentence must be heard)"""
 GATE_HANGOVER = 0.3
 """seconds the gate stays open after the last loud block, between sentences"""
 GRAMMAR_CACHE = 8
@@ -152,6 +157,8 @@ class _Hearing:
         """seconds of this answer not given to the recogniser (its clock lags by that)"""
         self.fed = 0.0
         """seconds of this answer given to the recogniser"""
+        self.loud_at = 0.0
+        """answer time of the last block the gate let through"""
 
     def feed(self, chunk: bytes) -> EndedBy | None:
         """Hear a chunk; why the answer is over, or None."""
@@ -162,6 +169,8 @@ class _Hearing:
             del self.recent[:excess]
             self.recent_start += seconds_of(bytes(excess))
         passed = self.gate.process(chunk)
+        if self.gate.open:
+            self.loud_at = self.answer.seconds
         if not self.skipping and self._between_sentences():
             self.skipping = True
             self.gate.reset()  # what it holds from now on is what the recogniser missed
@@ -189,14 +198,15 @@ class _Hearing:
             endpoint.last_speech is not None
             and not endpoint.in_sentence
             and not self.gate.open
-            and self.answer.seconds - endpoint.last_speech >= SKIP_AFTER
+            and self.answer.seconds - max(endpoint.last_speech, self.loud_at) >= SKIP_AFTER
         )
 
     def close_sentence(self, result: str) -> None:
         """The open recogniser closed a sentence: judge it over the same audio."""
         parsed = json.loads(result)
         text = str(parsed.get("text", ""))
-        # Nothing is skipped while a sentence is open: its words all lag by the same.
+        # Nothing is skipped while a sentence is open, nor within SKIP_AFTER of a
+        # sound (a word not yet in the partial text): its words all lag by the same.
         lag = self.offset - self.skipped
         words = [
             Word(
@@ -277,7 +287,7 @@ class VoskListener:
         self._fed = 0.0
         """seconds of audio the open recogniser has had: its word times count from
         its creation, across Reset()s"""
-        self._gate = LoudnessGate(hangover=GATE_HANGOVER)
+        self._gate = LoudnessGate(rise_db=GATE_RISE_DB, hangover=GATE_HANGOVER)
         """how loud the room is, kept from one answer to the next"""
         self._error: ModelError | None = None
         self._loaded = threading.Event()

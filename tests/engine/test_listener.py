@@ -123,6 +123,24 @@ def test_the_room_between_sentences_is_not_decoded_and_nothing_said_is_lost(
     assert decoded < heard.seconds - 2.0  # most of the gap and of the silence after
 
 
+def test_a_short_word_after_a_pause_is_waited_for(listener: VoskListener, sounds: Path) -> None:
+    """The partial text lags the voice: a word said after a pause must still count
+    as speech (the silence is counted from it), and keep its own time."""
+    gap, lead, word = 1.6, 0.8, "좋아요"
+    wav, spoken_seconds = answer_wav(sounds / "then.wav", SENTENCE, word, lead=lead, gap=gap,
+                                     tail=5.0)  # fmt: skip
+    word_end = lead + spoken_seconds
+    listener.source = WavSource(wav)
+    no_commands = ListenRequest(step="test", commands={}, rules=EndpointRules(silence=3.0))
+    heard = listener.listen(no_commands)
+    assert heard.ended_by == "silence"
+    assert len(heard.extra["sentences"]) == 2  # type: ignore[arg-type]
+    last = heard.words[-1]
+    assert last.end == pytest.approx(word_end, abs=0.5)
+    # Vosk puts a word's end a little early; the silence is counted from there.
+    assert heard.seconds >= last.end + 3.0 - 0.11
+
+
 def test_silence_only_is_no_speech(listener: VoskListener, sounds: Path) -> None:
     wav = noise_wav(sounds / "quiet.wav", seconds=12.0)
     heard = hear(listener, wav, no_speech_seconds=5.0)
