@@ -81,3 +81,16 @@ def test_an_unwritable_events_file_is_a_clear_error(tmp_path: Path) -> None:
         "--events", str(tmp_path / "missing" / "e.jsonl"), env=isolated_env(tmp_path),
     )  # fmt: skip
     assert result.status == 1 and "cannot write events to" in result.stderr
+
+
+def test_check_takes_a_ritual_by_name_as_run_does(tmp_path: Path) -> None:
+    rituals = tmp_path / "config" / "ritual" / "rituals"
+    rituals.mkdir(parents=True)
+    (rituals / "late.yaml").write_text('title: Late\nsteps:\n  - ask: "Hi?"\n    silence: 9999\n')
+    env = isolated_env(tmp_path)
+    named = run_cli("check", "late", env=env)
+    assert named.status == 1
+    assert f"{rituals / 'late.yaml'}:4: silence must be" in named.stderr
+    assert run_cli("check", "morning", env=env).stdout.strip() == "1 file(s) OK"
+    missing = run_cli("check", "nowhere", env=env)
+    assert missing.status == 1 and "nowhere: no such file" in missing.stderr

@@ -1,6 +1,7 @@
 """``ritual check [FILE...]``: validate ritual files and the config, every problem as file:line.
 
-With no FILE: the config file in use, then every ritual ``ritual list`` shows.
+With no FILE: the config file in use, then every ritual ``ritual list`` shows. A
+FILE may also be a ritual's name, as ``ritual run`` takes it.
 """
 
 from __future__ import annotations
@@ -28,7 +29,7 @@ def register(sub: Any, common: argparse.ArgumentParser) -> None:
         description="Validate ritual files, reframes.yaml and the config file (wake phrases, "
         "schedule and the rest). With no FILE: the config in use and every ritual found.",
     )
-    p.add_argument("files", nargs="*", type=path_argument, metavar="FILE")
+    p.add_argument("files", nargs="*", type=path_argument, metavar="FILE|NAME")
     p.set_defaults(func=run)
 
 
@@ -76,8 +77,18 @@ def _problems(path: Path, args: argparse.Namespace, ctx: Context) -> list[Proble
     return [p for e in check_rituals([path]) for p in e.problems]
 
 
+def _named(path: Path, ctx: Context) -> Path:
+    """A FILE that is not there but could be a ritual's name ("morning") is that ritual."""
+    if path.exists() or path.suffix or len(path.parts) > 1:
+        return path
+    try:
+        return ctx.settings.catalog.find(str(path))
+    except RitualError:
+        return path  # reported as a missing file, as typed
+
+
 def run(args: argparse.Namespace, ctx: Context) -> int:
-    files = list(args.files) or _everything(args, ctx)
+    files = [_named(f, ctx) for f in args.files] or _everything(args, ctx)
     bad = 0
     for path in files:
         problems = _problems(path, args, ctx)
