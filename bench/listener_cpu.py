@@ -66,8 +66,11 @@ def bench_listener(model: Path, work: Path, runs: int, log: Any = print) -> dict
                 for kind, values in cpu.items()
             },
             "recording_seconds": SECONDS,
-            # Dither is off in the model copy: every kind must hear the same words,
-            # or they did not do the same work.
-            "same_transcript_everywhere": len(set().union(*texts.values())) == 1,
+            # Dither is off in the model copy: ours must hear the same words with
+            # and without command phrases (the grammar recogniser only judges).
+            # The bare loop also decodes the room between sentences, which ours
+            # skips, so its words may differ.
+            "same_words_with_and_without_commands": texts["ours"] == texts["ours-no-commands"],
+            "same_words_as_the_bare_loop": texts["ours"] == texts["bare"],
         },
     }
