@@ -37,14 +37,19 @@ from assistant.core.prompts import prompts_ahead, upcoming_values
 from assistant.core.retranscribe import has_audio, merge_details, retranscribe
 from assistant.core.ritual import Ritual
 from assistant.core.voice_spec import VoiceSpec
-from assistant.deletion import expired, remove
 from assistant.events import JsonLinesEvents
-from assistant.journal_access import ritual_folder, sealer_for
-from assistant.journal_index import forget_removed
+from assistant.journal.access import ritual_folder, sealer_for
+from assistant.journal.deletion import expired, remove
+from assistant.journal.folder import EntryFile, JournalFolder
+from assistant.journal.index import forget_removed
+from assistant.journal.recall_state import (
+    KeptForRecall,
+    PendingRecalls,
+    RecallWithoutKey,
+    recalled_soon,
+)
 from assistant.modelstore.lookup import complete_model
-from assistant.recall_state import KeptForRecall, PendingRecalls, RecallWithoutKey, recalled_soon
 from assistant.settings import Settings
-from assistant.store import EntryFile, JournalFolder
 from assistant.text_mode import TextListener, TextSpeaker
 
 if TYPE_CHECKING:

@@ -314,7 +314,7 @@ def _answer_writer(settings: Settings) -> Callable[[Path], AnswerWriter]:
 
     if not settings.encryption.on:
         return StreamingWavWriter
-    from assistant.crypt import AgeSealer
+    from assistant.journal.crypt import AgeSealer
 
     sealer = AgeSealer(settings.encryption.recipients, str(settings.config_path or "config"))
     return functools.partial(SealedWavWriter, seal=sealer.seal)

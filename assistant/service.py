@@ -22,6 +22,7 @@ from pathlib import Path
 from typing import Optional
 
 from assistant.core.errors import RitualError
+from assistant.safe_files import make_private_dirs, replace_file
 
 UNIT_NAME = "ritual-listen.service"
 SOUND_SERVERS = "pipewire.socket pipewire-pulse.socket pulseaudio.socket wireplumber.service"
@@ -161,10 +162,8 @@ def install(environ: Mapping[str, str], options: Sequence[str]) -> list[str]:
     folder = user_unit_dir(environ)
     path = folder / UNIT_NAME
     try:
-        folder.mkdir(parents=True, exist_ok=True)
-        tmp = path.with_name(f".{UNIT_NAME}.tmp")
-        tmp.write_text(unit_text(listen_command(options)), encoding="utf-8")
-        os.replace(tmp, path)
+        make_private_dirs(folder)
+        replace_file(path, unit_text(listen_command(options)))
     except OSError as e:
         raise RitualError(f"cannot write {path} ({e.strerror})") from None
     said = [f"wrote {path}"]

@@ -458,7 +458,7 @@ def config_problems(path: Path, environ: Mapping[str, str]) -> list[Problem]:
         known = {r.name for r in settings.catalog.rituals()}
         parse_hands_free(path.read_text(encoding="utf-8"), str(path), known_rituals=known)
         if settings.encryption.on:
-            from assistant.crypt import AgeSealer
+            from assistant.journal.crypt import AgeSealer
 
             AgeSealer(settings.encryption.recipients, str(path))  # each key, and pyrage here
     except RitualFileError as e:

@@ -36,7 +36,7 @@ PI_CORES = 0.3
 
 
 def bench_crypt(work: Path, runs: int, log: Callable[[str], None] = print) -> dict[str, Any]:
-    from assistant.crypt import KeyRing, create_identity, unlock
+    from assistant.journal.crypt import KeyRing, create_identity, unlock
 
     home = work / "home"
     env = {**_env(home), "RITUAL_BENCH_PASSPHRASE": PASSPHRASE}
@@ -99,8 +99,8 @@ def _save_overhead(
 ) -> tuple[list[float], list[float], list[float]]:
     import random
 
-    from assistant.crypt import AgeSealer
-    from assistant.store import EntryFile, JournalFolder
+    from assistant.journal.crypt import AgeSealer
+    from assistant.journal.folder import EntryFile, JournalFolder
 
     entry = make_entry(random.Random(1), date.today(), "evening")
     entry = entry.__class__(**{**entry.__dict__, "started": datetime.now(timezone.utc)})

@@ -84,8 +84,8 @@ def _evening(
 
 
 def bench_journal(work: Path, runs: int, log: Callable[[str], None] = print) -> dict[str, Any]:
-    from assistant.journal_index import JournalIndex
-    from assistant.store import JournalFolder
+    from assistant.journal.folder import JournalFolder
+    from assistant.journal.index import JournalIndex
 
     home = work / "home"
     env = _env(home)

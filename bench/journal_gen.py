@@ -29,7 +29,7 @@ from assistant.core.journal import (
     entry_subdir,
     render_entry,
 )
-from assistant.store import make_private_dirs
+from assistant.safe_files import make_private_dirs
 
 TZ = timezone(timedelta(hours=1))
 QUESTIONS = {

@@ -17,7 +17,8 @@ from assistant.audio.wav import SealedWavWriter, wav_from_bytes
 from assistant.core.errors import ConfigError, CryptError
 from assistant.core.journal import Answer, Entry, render_entry
 from assistant.core.ports import Event
-from assistant.crypt import (
+from assistant.events import JsonLinesEvents
+from assistant.journal.crypt import (
     AGE_MAGIC,
     AgeSealer,
     KeyRing,
@@ -26,10 +27,9 @@ from assistant.crypt import (
     is_sealed,
     read_passphrase_file,
 )
-from assistant.events import JsonLinesEvents
-from assistant.recall_state import PendingRecalls, recalled_soon
+from assistant.journal.folder import EntryFile, JournalFolder
+from assistant.journal.recall_state import PendingRecalls, recalled_soon
 from assistant.settings import load_settings
-from assistant.store import EntryFile, JournalFolder
 from tests.cli import isolated_env
 
 pyrage = pytest.importorskip("pyrage", reason="encryption needs pyrage (pip install '.[test]')")

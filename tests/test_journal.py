@@ -21,7 +21,8 @@ from assistant.core.journal import (
     parse_entry,
     render_entry,
 )
-from assistant.store import EntryFile, JournalFolder, atomic_write
+from assistant.journal.folder import EntryFile, JournalFolder
+from assistant.safe_files import replace_file as atomic_write
 from tests.cli import ROOT
 
 GOLDEN = ROOT / "tests" / "data" / "golden"

@@ -8,7 +8,7 @@ from pathlib import Path
 
 import pytest
 
-from assistant.store import JournalFolder
+from assistant.journal.folder import JournalFolder
 from tests.cli import Result, isolated_env, run_cli
 from tests.test_journal_index import write
 

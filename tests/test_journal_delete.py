@@ -9,9 +9,9 @@ from pathlib import Path
 
 import pytest
 
-from assistant.journal_index import index_path
-from assistant.recall_state import PendingRecalls
-from assistant.store import JournalFolder
+from assistant.journal.folder import JournalFolder
+from assistant.journal.index import index_path
+from assistant.journal.recall_state import PendingRecalls
 from tests.cli import Result, isolated_env, run_cli
 from tests.test_journal_index import write
 

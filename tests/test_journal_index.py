@@ -13,8 +13,8 @@ from pathlib import Path
 import pytest
 
 from assistant.core.journal import Answer, Entry, EntryStatus, render_entry
-from assistant.journal_index import JournalIndex, fts_query, index_path
-from assistant.store import EntryFile, JournalFolder
+from assistant.journal.folder import EntryFile, JournalFolder
+from assistant.journal.index import JournalIndex, fts_query, index_path
 
 TZ = timezone(timedelta(hours=9))
 

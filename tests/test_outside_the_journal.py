@@ -14,7 +14,7 @@ import pytest
 from assistant.audio.wav import StreamingWavWriter, read_wav
 from assistant.core.errors import JournalError
 from assistant.core.journal import Entry, audio_dirname
-from assistant.store import EntryFile, JournalFolder
+from assistant.journal.folder import EntryFile, JournalFolder
 from tests.cli import isolated_env, run_cli
 from tests.test_cli import run_typed
 

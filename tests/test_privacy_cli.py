@@ -14,7 +14,7 @@ from pathlib import Path
 
 import pytest
 
-from assistant.crypt import AGE_MAGIC
+from assistant.journal.crypt import AGE_MAGIC
 from tests.cli import ROOT, Result, isolated_env, run_cli
 
 pytest.importorskip("pyrage", reason="encryption needs pyrage (pip install '.[test]')")
@@ -92,7 +92,7 @@ def test_a_typed_ritual_leaves_no_plaintext_anywhere_and_the_evening_still_reads
     assert evening.returncode == 0, evening.stderr
     assert f"your intention was: be {INTENTION}" in evening.stdout
     assert files_holding(tmp_path, INTENTION) == []  # read back, and gone
-    from assistant.recall_state import PendingRecalls
+    from assistant.journal.recall_state import PendingRecalls
 
     state = PendingRecalls(tmp_path / "home" / "state" / "ritual" / "pending-recalls.json")
     assert state.done("morning", date.today()) and state.done("evening", date.today())
@@ -167,10 +167,10 @@ def test_wrong_missing_cut_short_and_foreign_each_say_what_is_wrong(
 def test_encrypt_and_decrypt_in_place_finish_after_being_cut_short(
     home: dict[str, str],
 ) -> None:
-    from assistant.convert import encrypt_journal
-    from assistant.crypt import AgeSealer
+    from assistant.journal.convert import encrypt_journal
+    from assistant.journal.crypt import AgeSealer
+    from assistant.journal.folder import JournalFolder
     from assistant.settings import load_settings
-    from assistant.store import JournalFolder
 
     config = Path(home["XDG_CONFIG_HOME"]) / "ritual" / "config.yaml"
     keyed = config.read_text()

@@ -5,10 +5,8 @@ Only 16-bit PCM, which is what espeak-ng, Vosk and our recordings use.
 
 from __future__ import annotations
 
-import contextlib
 import io
 import os
-import secrets
 import struct
 import wave
 from dataclasses import dataclass
@@ -16,10 +14,9 @@ from pathlib import Path
 from typing import BinaryIO, Callable, Protocol
 
 from assistant.audio import RATE, SAMPLE_WIDTH
+from assistant.safe_files import open_new_in_place, replace_file
 
 HEADER_BYTES = 44
-FILE_MODE = 0o600
-"""answers are someone's diary"""
 
 
 @dataclass(frozen=True)
@@ -66,35 +63,7 @@ def wav_header(data_bytes: int, rate: int, channels: int = 1) -> bytes:
 
 def write_wav(path: Path, frames: bytes, rate: int, channels: int = 1) -> None:
     """Write a WAV file atomically: a temp file in the same folder, fsync, rename."""
-    write_bytes(path, wav_header(len(frames), rate, channels) + frames)
-
-
-_NOFOLLOW = getattr(os, "O_NOFOLLOW", 0)
-
-
-def _create_in_place(path: Path) -> int:
-    """A new, private file at ``path``, open for writing.
-
-    The folder is opened without following a symlink, and the file is made under a
-    fresh name (O_EXCL, O_NOFOLLOW) and renamed over ``path``: a symlink or a hard
-    link planted there is replaced, never written through.
-    """
-    folder = os.open(path.parent, os.O_RDONLY | getattr(os, "O_DIRECTORY", 0) | _NOFOLLOW)
-    try:
-        tmp = f".{path.name}.{secrets.token_hex(4)}.tmp"
-        fd = os.open(
-            tmp, os.O_WRONLY | os.O_CREAT | os.O_EXCL | _NOFOLLOW, FILE_MODE, dir_fd=folder
-        )
-        try:
-            os.replace(tmp, path.name, src_dir_fd=folder, dst_dir_fd=folder)
-        except BaseException:
-            os.close(fd)
-            with contextlib.suppress(OSError):
-                os.unlink(tmp, dir_fd=folder)
-            raise
-        return fd
-    finally:
-        os.close(folder)
+    replace_file(path, wav_header(len(frames), rate, channels) + frames)
 
 
 class AnswerWriter(Protocol):
@@ -122,7 +91,7 @@ class StreamingWavWriter:
         self.path = path
         self.rate = rate
         self.data_bytes = 0
-        fd = _create_in_place(path)
+        fd = open_new_in_place(path, follow_folder=False)
         self._file: BinaryIO | None = os.fdopen(fd, "wb")
         try:
             self._file.write(wav_header(0, rate))
@@ -198,39 +167,13 @@ class SealedWavWriter:
         frames, self._frames = self._frames, None
         sealed = self._seal(wav_header(len(frames), self.rate) + bytes(frames))
         frames[:] = b"\0" * len(frames)  # not left lying in freed memory longer than needed
-        write_bytes(self.path, sealed, follow_folder=False)
+        replace_file(self.path, sealed, follow_folder=False)
 
     def __enter__(self) -> SealedWavWriter:
         return self
 
     def __exit__(self, *exc: object) -> None:
         self.close()
-
-
-def write_bytes(path: Path, data: bytes, *, follow_folder: bool = True) -> None:
-    """Write ``path`` (0600) whole or not at all: made under a fresh name (O_EXCL,
-    O_NOFOLLOW) in its folder, fsynced, then renamed over ``path``, so a link at
-    ``path`` is replaced, never written through. ``follow_folder`` False (a folder
-    inside the journal): the folder itself must not be a symlink either."""
-    nofollow = 0 if follow_folder else _NOFOLLOW
-    folder = os.open(path.parent, os.O_RDONLY | getattr(os, "O_DIRECTORY", 0) | nofollow)
-    try:
-        tmp = f".{path.name}.{secrets.token_hex(4)}.tmp"
-        fd = os.open(
-            tmp, os.O_WRONLY | os.O_CREAT | os.O_EXCL | _NOFOLLOW, FILE_MODE, dir_fd=folder
-        )
-        try:
-            with os.fdopen(fd, "wb") as f:
-                f.write(data)
-                f.flush()
-                os.fsync(f.fileno())
-            os.replace(tmp, path.name, src_dir_fd=folder, dst_dir_fd=folder)
-        except BaseException:
-            with contextlib.suppress(OSError):
-                os.unlink(tmp, dir_fd=folder)
-            raise
-    finally:
-        os.close(folder)
 
 
 class WavSource:

@@ -211,7 +211,7 @@ def check_encryption(settings: Settings) -> Check:
     if not encryption.on:
         return Check(True, "encryption", "off (optional: `ritual key init`)")
     from assistant.core.errors import CryptError
-    from assistant.journal_access import sealer_for
+    from assistant.journal.access import sealer_for
 
     try:
         sealer_for(settings)

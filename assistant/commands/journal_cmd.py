@@ -18,9 +18,9 @@ from assistant.commands.journal_stats import reading_note
 from assistant.context import Context
 from assistant.core.errors import UsageError
 from assistant.core.export import FORMATS, export_jrnl, export_json, export_markdown
-from assistant.journal_access import is_encrypted, journal_index, reading_folder
-from assistant.journal_index import MARK, JournalIndex, fts_query, remove_index
-from assistant.store import JournalFolder, write_output
+from assistant.journal.access import is_encrypted, journal_index, reading_folder
+from assistant.journal.folder import JournalFolder, write_output
+from assistant.journal.index import MARK, JournalIndex, fts_query, remove_index
 
 BOLD_RED = ("\x1b[1;31m", "\x1b[0m")
 

@@ -1,7 +1,7 @@
 """``ritual journal encrypt | decrypt | delete | retention``.
 
-Converting the journal in place (``assistant.convert``), deleting entries or their
-audio (``assistant.deletion``), and applying ``retention:`` on request, with
+Converting the journal in place (``assistant.journal.convert``), deleting entries or their
+audio (``assistant.journal.deletion``), and applying ``retention:`` on request, with
 ``--dry-run`` to see what would go.
 """
 
@@ -15,11 +15,11 @@ from typing import TYPE_CHECKING, Any
 from assistant.context import Context
 from assistant.core.errors import CryptError, UsageError
 from assistant.core.journal import entry_name
-from assistant.deletion import Removal, contained_entry, expired, on_day, removal, remove
-from assistant.store import JournalFolder
+from assistant.journal.deletion import Removal, contained_entry, expired, on_day, removal, remove
+from assistant.journal.folder import JournalFolder
 
 if TYPE_CHECKING:
-    from assistant.convert import Converted
+    from assistant.journal.convert import Converted
 
 
 def register(actions: Any, common: argparse.ArgumentParser) -> None:
@@ -68,9 +68,9 @@ def register(actions: Any, common: argparse.ArgumentParser) -> None:
 
 
 def encrypt_entries(args: argparse.Namespace, ctx: Context) -> int:
-    from assistant.convert import encrypt_journal
-    from assistant.journal_access import sealer_for
-    from assistant.journal_index import remove_index
+    from assistant.journal.access import sealer_for
+    from assistant.journal.convert import encrypt_journal
+    from assistant.journal.index import remove_index
 
     settings = ctx.settings
     if not settings.encryption.on:
@@ -91,7 +91,7 @@ def encrypt_entries(args: argparse.Namespace, ctx: Context) -> int:
 
 def decrypt_entries(args: argparse.Namespace, ctx: Context) -> int:
     from assistant.commands.journal_cmd import folder_for
-    from assistant.convert import decrypt_journal
+    from assistant.journal.convert import decrypt_journal
 
     settings = ctx.settings
     folder = folder_for(ctx)
@@ -166,8 +166,8 @@ def _as_day(text: str, parse: Any) -> date | None:
 
 def _remove(ctx: Context, folder: JournalFolder, removals: list[Removal]) -> None:
     """Delete, then take the deleted entries out of the index and the recall state."""
-    from assistant.journal_index import forget_removed
-    from assistant.recall_state import PendingRecalls
+    from assistant.journal.index import forget_removed
+    from assistant.journal.recall_state import PendingRecalls
 
     remove(removals)
     forget_removed(folder, ctx.settings.cache_dir)

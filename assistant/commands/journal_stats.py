@@ -23,7 +23,7 @@ from assistant.core.stats import (
     sparkline,
     trend_word,
 )
-from assistant.journal_access import journal_index
+from assistant.journal.access import journal_index
 
 PLOT_FORMATS = (".png", ".svg")
 
@@ -77,7 +77,7 @@ def show_stats(args: argparse.Namespace, ctx: Context) -> int:
     today = args.until or date.today()
     ctx.out(stats_text(facts, today, weeks=args.weeks, mood=args.mood, colour=ctx.colour))
     if args.plot is not None:
-        from assistant.journal_plot import plot_journal
+        from assistant.journal.plot import plot_journal
 
         plot_journal(facts, today, mood=args.mood, out=args.plot)
         ctx.err(f"Drew {args.plot}")

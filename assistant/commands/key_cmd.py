@@ -42,8 +42,13 @@ def _config_path(args: argparse.Namespace, ctx: Context) -> Path:
 
 
 def init_key(args: argparse.Namespace, ctx: Context) -> int:
-    from assistant.crypt import check_passphrase, create_identity, passphrase_source, unavailable
-    from assistant.store import atomic_write, make_private_dirs
+    from assistant.journal.crypt import (
+        check_passphrase,
+        create_identity,
+        passphrase_source,
+        unavailable,
+    )
+    from assistant.safe_files import make_private_dirs, replace_file
 
     settings = ctx.settings
     encryption = settings.encryption
@@ -85,7 +90,7 @@ def init_key(args: argparse.Namespace, ctx: Context) -> int:
     ctx.err("Making the key (protecting it takes a second or two) …")
     public = create_identity(identity, passphrase)
     make_private_dirs(config.parent)
-    atomic_write(config, with_recipient(text, public, config))
+    replace_file(config, with_recipient(text, public, config))
     ctx.out(
         f"Made the key {identity}\n"
         f"Its public key, now in {config}:\n  {public}\n"

@@ -17,8 +17,8 @@ from assistant.commands.signals import stopping_on_signals
 from assistant.context import Context
 from assistant.core.errors import RitualError
 from assistant.core.hands_free import WEEKDAYS
+from assistant.safe_files import make_private_dirs
 from assistant.settings import Settings
-from assistant.store import make_private_dirs
 
 LOCK_FILE = "listen.lock"
 

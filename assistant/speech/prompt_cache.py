@@ -24,6 +24,7 @@ from pathlib import Path
 from typing import Callable, Optional
 
 from assistant.core.errors import SpeechError
+from assistant.safe_files import filled_in_place, make_private_dirs
 
 log = logging.getLogger(__name__)
 
@@ -80,23 +81,16 @@ class PromptCache:
         (under its cache name, or ``into``)."""
         path = into or self.path(text)
         try:
-            self.folder.mkdir(mode=0o700, parents=True, exist_ok=True)
-            os.chmod(self.folder, 0o700)
+            make_private_dirs(self.folder)
         except OSError as e:
             raise SpeechError(
                 f"cannot create the speech cache {self.folder} ({e.strerror})"
             ) from None
-        # Rendered beside its final name, then renamed: a half-written file is never
-        # taken for a cached prompt. The thread id: the prefetcher may render too.
-        tmp = path.with_name(f".{path.stem}.{os.getpid()}.{threading.get_ident()}.tmp.wav")
-        try:
+        # Rendered beside its final name under a fresh one (the prefetcher may render
+        # too), then renamed: a half-written file is never taken for a cached prompt.
+        with filled_in_place(path) as tmp:
             render(tmp)
             trim_quiet_ends(tmp)
-            os.chmod(tmp, 0o600)
-            os.replace(tmp, path)
-        finally:
-            with contextlib.suppress(OSError):
-                tmp.unlink()
         return path
 
 

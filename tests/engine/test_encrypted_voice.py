@@ -17,8 +17,8 @@ from pathlib import Path
 import pytest
 
 from assistant.audio.wav import wav_from_bytes, write_wav
-from assistant.crypt import KeyRing, is_sealed
-from assistant.store import JournalFolder
+from assistant.journal.crypt import KeyRing, is_sealed
+from assistant.journal.folder import JournalFolder
 from tests.engine.sounds import answer_wav, loud_seconds
 from tests.engine.test_voice_ritual import ROOT, run_ritual
 from tests.engine.virtual_audio import VirtualAudio

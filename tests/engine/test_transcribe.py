@@ -12,7 +12,7 @@ from pathlib import Path
 import pytest
 
 from assistant.core.journal import Answer, Entry, EntryStatus, parse_entry
-from assistant.store import EntryFile, JournalFolder
+from assistant.journal.folder import EntryFile, JournalFolder
 from tests.cli import isolated_env, run_cli
 
 pytestmark = pytest.mark.engine

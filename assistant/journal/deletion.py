@@ -21,8 +21,8 @@ from typing import Optional
 
 from assistant.core.errors import JournalError
 from assistant.core.journal import audio_dirname, entry_name, plain_name, sealed_twin
+from assistant.journal.folder import JournalFolder
 from assistant.settings import RetentionSettings
-from assistant.store import JournalFolder
 
 log = logging.getLogger(__name__)
 

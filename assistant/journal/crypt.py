@@ -16,13 +16,10 @@ Python before 3.10, and there every command that does not need it still works.
 
 from __future__ import annotations
 
-import contextlib
-import os
 import platform
 import stat
 import struct
 import sys
-import tempfile
 from collections.abc import Mapping, Sequence
 from datetime import datetime
 from pathlib import Path
@@ -31,10 +28,10 @@ from typing import Any, Callable, Optional, Protocol
 
 from assistant.core.errors import CryptError
 from assistant.core.journal import SEALED_SUFFIX
+from assistant.safe_files import add_file, make_private_dirs
 
 AGE_MAGIC = b"age-encryption.org/v1\n"
 AGE_ARMOR = b"-----BEGIN AGE ENCRYPTED FILE-----"
-FILE_MODE = 0o600
 
 
 def is_sealed(data: bytes) -> bool:
@@ -232,24 +229,13 @@ def create_identity(path: Path, passphrase: str) -> str:
 
 def write_new_file(path: Path, data: bytes) -> None:
     """Write ``path`` (0600) whole or not at all, never over an existing file."""
-    from assistant.store import make_private_dirs
-
-    make_private_dirs(path.parent)
-    fd, tmp = tempfile.mkstemp(prefix=f".{path.name}.", suffix=".tmp", dir=path.parent)
     try:
-        with os.fdopen(fd, "wb") as f:
-            f.write(data)
-            f.flush()
-            os.fsync(f.fileno())
-        os.chmod(tmp, FILE_MODE)
-        os.link(tmp, path)  # fails when path exists: nothing is overwritten
+        make_private_dirs(path.parent)
+        add_file(path, data)
     except FileExistsError:
         raise CryptError(f"{path} already exists; it was left as it is") from None
     except OSError as e:
         raise CryptError(f"cannot write {path} ({e.strerror})") from None
-    finally:
-        with contextlib.suppress(OSError):
-            os.unlink(tmp)
 
 
 def unlock(path: Path, passphrase: Callable[[], str]) -> list[Any]:

@@ -5,7 +5,7 @@ goes to a temporary file in the same folder, is fsynced, then renamed over the
 entry, so a crash or power cut leaves either the old or the new entry.
 
 What is written passes through the folder's ``Sealer`` and what is read through
-its ``Opener`` (``assistant.crypt``): with encryption on, an entry is written as
+its ``Opener`` (``assistant.journal.crypt``): with encryption on, an entry is written as
 ``….md.age``, its audio as ``….wav.age`` and its details as
 ``transcript.json.age``, and only ciphertext ever reaches the disk, temporary
 files included. A file's form is told by its first bytes; when both forms of one
@@ -19,9 +19,7 @@ import errno
 import json
 import logging
 import os
-import secrets
 import stat
-import tempfile
 from collections.abc import Iterator
 from dataclasses import dataclass, field
 from datetime import date, timedelta
@@ -46,118 +44,17 @@ from assistant.core.journal import (
 )
 from assistant.core.ports import Details
 from assistant.core.stats import run_through
-from assistant.crypt import NO_KEY, PLAIN, Locked, Opener, Sealer, UnlockError
+from assistant.journal.crypt import NO_KEY, PLAIN, Locked, Opener, Sealer, UnlockError
+from assistant.safe_files import (
+    create_at,
+    exists_at,
+    folder_fd,
+    remove_at,
+    replace_at,
+    replace_file,
+)
 
 log = logging.getLogger(__name__)
-FOLDER_MODE = 0o700
-FILE_MODE = 0o600
-
-
-def make_private_dirs(path: Path) -> None:
-    """Create ``path`` and missing parents, each new one 0700 (existing ones untouched)."""
-    missing = []
-    for folder in (path, *path.parents):
-        if folder.exists():
-            break
-        missing.append(folder)
-    for folder in reversed(missing):
-        try:
-            folder.mkdir(mode=FOLDER_MODE)
-        except FileExistsError:
-            continue
-        except OSError as e:
-            raise JournalError(f"cannot create the folder {folder} ({e.strerror})") from None
-        os.chmod(folder, FOLDER_MODE)  # mkdir's mode is narrowed by the umask, never widened
-
-
-def _fsync_dir(folder: Path) -> None:
-    with contextlib.suppress(OSError):  # not every filesystem lets a folder be opened
-        fd = os.open(folder, os.O_RDONLY)
-        try:
-            os.fsync(fd)
-        finally:
-            os.close(fd)
-
-
-def atomic_write(path: Path, text: str) -> None:
-    """Replace ``path`` with ``text``: temp file, fsync, rename, fsync the folder."""
-    fd, tmp = tempfile.mkstemp(prefix=f".{path.name}.", suffix=".tmp", dir=path.parent)
-    try:
-        with os.fdopen(fd, "w", encoding="utf-8") as f:
-            f.write(text)
-            f.flush()
-            os.fsync(f.fileno())
-        os.chmod(tmp, FILE_MODE)
-        os.replace(tmp, path)
-    except BaseException:
-        with contextlib.suppress(OSError):
-            os.unlink(tmp)
-        raise
-    _fsync_dir(path.parent)
-
-
-# -- writing inside the journal, never outside it ------------------------------------
-#
-# The journal's root is the user's choice and may be a symlink (to a synced folder,
-# say). Below it, every folder is opened with O_NOFOLLOW relative to its parent, and
-# every file is created with O_EXCL | O_NOFOLLOW and renamed into place, so a
-# symlink or a hard link planted anywhere in the journal is never written through.
-
-_NOFOLLOW = getattr(os, "O_NOFOLLOW", 0)
-_DIRECTORY = os.O_RDONLY | getattr(os, "O_DIRECTORY", 0)
-_NEW_FILE = os.O_WRONLY | os.O_CREAT | os.O_EXCL | _NOFOLLOW
-
-
-@contextlib.contextmanager
-def journal_folder_fd(root: Path, relative: PurePath) -> Iterator[int]:
-    """An open descriptor of the folder ``root/relative``, made (0700) where missing.
-
-    Raises OSError (ELOOP, ENOTDIR) when a part below ``root`` is a symlink or not
-    a folder: nothing is written through it.
-    """
-    make_private_dirs(root)
-    fd = os.open(root, _DIRECTORY)
-    try:
-        for part in relative.parts:
-            if part in ("", ".", ".."):
-                raise OSError(errno.EPERM, f"'{part}' in a journal path", str(relative))
-            try:
-                os.mkdir(part, FOLDER_MODE, dir_fd=fd)
-                made = True
-            except FileExistsError:
-                made = False
-            child = os.open(part, _DIRECTORY | _NOFOLLOW, dir_fd=fd)
-            os.close(fd)
-            fd = child
-            if made:
-                os.fchmod(fd, FOLDER_MODE)  # mkdir's mode is narrowed by the umask
-        yield fd
-    finally:
-        os.close(fd)
-
-
-def create_at(folder: int, name: str) -> int:
-    """A new, private file ``name`` in the open folder: never an existing one, never a link."""
-    return os.open(name, _NEW_FILE, FILE_MODE, dir_fd=folder)
-
-
-def replace_at(folder: int, name: str, data: bytes) -> None:
-    """Atomically replace ``name`` in the open folder with ``data`` (a new file renamed
-    over it: a symlink or hard link at ``name`` is replaced, not written through)."""
-    tmp = f".{name}.{secrets.token_hex(4)}.tmp"
-    fd = create_at(folder, tmp)
-    try:
-        with os.fdopen(fd, "wb") as f:
-            f.write(data)
-            f.flush()
-            os.fsync(f.fileno())
-        os.replace(tmp, name, src_dir_fd=folder, dst_dir_fd=folder)
-    except BaseException:
-        with contextlib.suppress(OSError):
-            os.unlink(tmp, dir_fd=folder)
-        raise
-    with contextlib.suppress(OSError):
-        os.fsync(folder)
 
 
 def write_output(path: Path, text: str) -> None:
@@ -172,7 +69,7 @@ def write_output(path: Path, text: str) -> None:
         raise JournalError(f"cannot write {path} ({e.strerror})") from None
     try:
         if stat.S_ISREG(kind):
-            atomic_write(Path(os.path.realpath(path)), text)
+            replace_file(Path(os.path.realpath(path)), text)
         elif stat.S_ISFIFO(kind) or stat.S_ISCHR(kind):
             fd = os.open(path, os.O_WRONLY | getattr(os, "O_NOCTTY", 0))
             with os.fdopen(fd, "w", encoding="utf-8") as f:
@@ -196,10 +93,10 @@ class JournalFolder:
         """Claim a new entry file for a session; a second one the same day gets -2."""
         subdir = entry_subdir(day)
         try:
-            with journal_folder_fd(self.root, subdir) as folder:
+            with folder_fd(self.root, subdir) as folder:
                 for n in range(1, 1000):
                     name = entry_filename(day, ritual, n)
-                    if _exists_at(folder, name) or _exists_at(folder, name + SEALED_SUFFIX):
+                    if exists_at(folder, name) or exists_at(folder, name + SEALED_SUFFIX):
                         continue  # that session's number is taken, in one form or the other
                     name += self.sealer.suffix
                     try:
@@ -454,7 +351,7 @@ class EntryFile:
 
     Implements ``EntrySink``. A new session's file (``path`` None) is claimed on
     its first save, when the day is known; an existing entry is named by its path.
-    Every write stays inside the journal (see ``journal_folder_fd``); an entry
+    Every write stays inside the journal (see ``safe_files.folder_fd``); an entry
     named outside the journal (``ritual transcribe FILE``) is kept within its own folder.
     """
 
@@ -492,10 +389,10 @@ class EntryFile:
         # An entry rewritten (``transcribe``) takes the journal's form now.
         earlier, target = self.path, self.path.with_name(self._named(self.path.name))
         try:
-            with journal_folder_fd(root, subdir) as folder:
+            with folder_fd(root, subdir) as folder:
                 replace_at(folder, target.name, data)
                 if target != earlier:
-                    _remove_at(folder, earlier.name)
+                    remove_at(folder, earlier.name)
         except OSError as e:
             raise JournalError(f"cannot save {target} ({_reason(e)})") from None
         self._path = target
@@ -515,7 +412,7 @@ class EntryFile:
             return None
         root, subdir = self._place()
         try:
-            with journal_folder_fd(root, subdir / audio_dirname(self.path.name)):
+            with folder_fd(root, subdir / audio_dirname(self.path.name)):
                 pass
         except OSError as e:
             self._audio_refused = True
@@ -529,10 +426,10 @@ class EntryFile:
         name = self._named(TRANSCRIPT_FILE)
         text = json.dumps(details, ensure_ascii=False, indent=1) + "\n"
         try:
-            with journal_folder_fd(root, subdir / audio_dirname(self.path.name)) as folder:
+            with folder_fd(root, subdir / audio_dirname(self.path.name)) as folder:
                 replace_at(folder, name, self.sealer.seal(text.encode("utf-8")))
                 # the other form (plaintext kept from before encryption was on) goes
-                _remove_at(folder, str(sealed_twin(PurePath(name))))
+                remove_at(folder, str(sealed_twin(PurePath(name))))
         except OSError as e:
             raise JournalError(f"cannot save {self.audio_dir / name} ({_reason(e)})") from None
 
@@ -548,16 +445,3 @@ class EntryFile:
                 log.warning("passing over %s: %s", path, e)
                 return {}
         return {}
-
-
-def _exists_at(folder: int, name: str) -> bool:
-    try:
-        os.stat(name, dir_fd=folder, follow_symlinks=False)
-    except FileNotFoundError:
-        return False
-    return True
-
-
-def _remove_at(folder: int, name: str) -> None:
-    with contextlib.suppress(FileNotFoundError):
-        os.unlink(name, dir_fd=folder)

@@ -17,10 +17,10 @@ from collections.abc import Iterator, Mapping
 from typing import Callable, Optional
 
 from assistant.core.journal import SEALED_SUFFIX
-from assistant.crypt import NO_KEY, PLAIN, AgeSealer, KeyRing, Sealer, passphrase_source
-from assistant.journal_index import JournalIndex, refreshed_index, remove_index
+from assistant.journal.crypt import NO_KEY, PLAIN, AgeSealer, KeyRing, Sealer, passphrase_source
+from assistant.journal.folder import JournalFolder
+from assistant.journal.index import JournalIndex, refreshed_index, remove_index
 from assistant.settings import Settings
-from assistant.store import JournalFolder
 
 
 def sealer_for(settings: Settings) -> Sealer:

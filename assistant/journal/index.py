@@ -35,8 +35,9 @@ from typing import Callable, Optional, TypeVar
 from assistant.core.errors import JournalError
 from assistant.core.journal import AnswerState, Entry, entry_name
 from assistant.core.stats import EntryFacts
-from assistant.crypt import UnlockError
-from assistant.store import FILE_MODE, JournalFolder, make_private_dirs
+from assistant.journal.crypt import UnlockError
+from assistant.journal.folder import JournalFolder
+from assistant.safe_files import FILE_MODE, make_private_dirs
 
 log = logging.getLogger(__name__)
 

@@ -31,7 +31,8 @@ from typing import Any, Callable, Optional
 from assistant.core.journal import AnswerState, Entry, EntryStatus
 from assistant.core.ports import Details
 from assistant.core.ritual import Recall, Ritual
-from assistant.store import EntryFile, JournalFolder, atomic_write, make_private_dirs
+from assistant.journal.folder import EntryFile, JournalFolder
+from assistant.safe_files import make_private_dirs, replace_file
 
 log = logging.getLogger(__name__)
 
@@ -40,7 +41,6 @@ KEEP_DAYS = 2
 yesterday are kept): enough for a recall of today or yesterday"""
 SOON = ("today", "yesterday", "latest")
 """the recalls the state can serve; a week, a month or a year ago needs the key"""
-FILE_MODE = 0o600
 
 
 def recalled_soon(rituals: Iterable[Ritual]) -> frozenset[tuple[str, str]]:
@@ -84,7 +84,7 @@ class PendingRecalls:
                     os.unlink(self.path)
                 return
             make_private_dirs(self.path.parent)
-            atomic_write(self.path, json.dumps(state, ensure_ascii=False) + "\n")
+            replace_file(self.path, json.dumps(state, ensure_ascii=False) + "\n")
         except OSError as e:  # a recall is a kindness, not worth stopping a ritual for
             log.warning("cannot keep the recall state in %s (%s)", self.path, e.strerror)
 

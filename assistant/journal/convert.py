@@ -34,8 +34,9 @@ from assistant.core.journal import (
     plain_name,
     sealed_twin,
 )
-from assistant.crypt import Opener, Sealer, is_sealed
-from assistant.store import TRANSCRIPT_FILE, JournalFolder, journal_folder_fd, replace_at
+from assistant.journal.crypt import Opener, Sealer, is_sealed
+from assistant.journal.folder import TRANSCRIPT_FILE, JournalFolder
+from assistant.safe_files import folder_fd, replace_at
 
 log = logging.getLogger(__name__)
 
@@ -142,7 +143,7 @@ def _replace_with(folder: JournalFolder, path: Path, target: Path, data: bytes) 
     file below a symlink, which is passed over."""
     relative = PurePath(os.path.relpath(path.parent, folder.root))
     try:
-        with journal_folder_fd(folder.root, relative) as fd:
+        with folder_fd(folder.root, relative) as fd:
             replace_at(fd, target.name, data)
             with contextlib.suppress(FileNotFoundError):
                 os.unlink(path.name, dir_fd=fd)
