@@ -9,16 +9,16 @@ from __future__ import annotations
 
 import argparse
 import time
-from datetime import date, timedelta
+from datetime import date
 from typing import Any
 
 from assistant.commands import journal_privacy, journal_stats
 from assistant.commands.arguments import path_argument
-from assistant.commands.journal_stats import reading_note
+from assistant.commands.journal_common import day_option, folder_for, parse_day, reading_note
 from assistant.context import Context
 from assistant.core.errors import UsageError
 from assistant.core.export import FORMATS, export_jrnl, export_json, export_markdown
-from assistant.journal.access import is_encrypted, journal_index, reading_folder
+from assistant.journal.access import is_encrypted, journal_index
 from assistant.journal.folder import JournalFolder, write_output
 from assistant.journal.index import MARK, JournalIndex, fts_query, remove_index
 
@@ -32,8 +32,8 @@ def register(sub: Any, common: argparse.ArgumentParser) -> None:
     actions = p.add_subparsers(dest="action", metavar="ACTION", required=True)
     filters = argparse.ArgumentParser(add_help=False)
     filters.add_argument("--ritual", metavar="NAME", help="only this ritual's entries")
-    filters.add_argument("--since", type=_day_option, metavar="DATE", help="from this day on")
-    filters.add_argument("--until", type=_day_option, metavar="DATE", help="up to this day")
+    filters.add_argument("--since", type=day_option, metavar="DATE", help="from this day on")
+    filters.add_argument("--until", type=day_option, metavar="DATE", help="up to this day")
 
     listing = actions.add_parser(
         "list", parents=[common, filters], help="every entry, oldest first"
@@ -73,29 +73,6 @@ def register(sub: Any, common: argparse.ArgumentParser) -> None:
     export.set_defaults(func=export_entries)
 
 
-def _day(text: str) -> date:
-    today = date.today()
-    named = {"today": today, "yesterday": today - timedelta(days=1)}
-    if text in named:
-        return named[text]
-    try:
-        return date.fromisoformat(text)
-    except ValueError:
-        raise UsageError(f"'{text}' is not a date; use YYYY-MM-DD, today or yesterday") from None
-
-
-def _day_option(text: str) -> date:
-    try:
-        return _day(text)
-    except UsageError as e:
-        raise argparse.ArgumentTypeError(str(e)) from None
-
-
-def folder_for(ctx: Context) -> JournalFolder:
-    """The journal as the journal commands read it (unlocking the key if need be)."""
-    return reading_folder(ctx.settings, ctx.environ, ctx.secret_prompt())
-
-
 def list_entries(args: argparse.Namespace, ctx: Context) -> int:
     with journal_index(ctx.settings, folder_for(ctx), reading_note(ctx)) as index:
         entries = index.entries(ritual=args.ritual, since=args.since, until=args.until)
@@ -114,8 +91,8 @@ def list_entries(args: argparse.Namespace, ctx: Context) -> int:
 def show_entries(args: argparse.Namespace, ctx: Context) -> int:
     folder = folder_for(ctx)
     if args.on_this_day:
-        return _on_this_day(folder, _day(args.day) if args.day else date.today(), ctx)
-    day = _day(args.day) if args.day else folder.latest_day()
+        return _on_this_day(folder, parse_day(args.day) if args.day else date.today(), ctx)
+    day = parse_day(args.day) if args.day else folder.latest_day()
     if day is None:
         ctx.out(f"No entries yet in {ctx.settings.journal_dir}.")
         return 0

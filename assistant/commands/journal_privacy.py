@@ -12,6 +12,7 @@ from datetime import date
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
+from assistant.commands.journal_common import folder_for, parse_day
 from assistant.context import Context
 from assistant.core.errors import CryptError, UsageError
 from assistant.core.journal import entry_name
@@ -90,7 +91,6 @@ def encrypt_entries(args: argparse.Namespace, ctx: Context) -> int:
 
 
 def decrypt_entries(args: argparse.Namespace, ctx: Context) -> int:
-    from assistant.commands.journal_cmd import folder_for
     from assistant.journal.convert import decrypt_journal
 
     settings = ctx.settings
@@ -117,11 +117,10 @@ def _converted(verb: str, done: Converted, journal: Path) -> str:
 
 
 def delete_entries(args: argparse.Namespace, ctx: Context) -> int:
-    from assistant.commands.journal_cmd import _day
 
     folder = JournalFolder(ctx.settings.journal_dir)
     target: str = args.target
-    day = _as_day(target, _day)
+    day = _as_day(target, parse_day)
     if day is not None:
         paths = on_day(folder, day, args.ritual)
         if not paths:

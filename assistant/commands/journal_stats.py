@@ -10,8 +10,9 @@ from __future__ import annotations
 import argparse
 from datetime import date
 from pathlib import Path
-from typing import Any, Callable
+from typing import Any
 
+from assistant.commands.journal_common import folder_for, reading_note
 from assistant.context import Context
 from assistant.core.errors import UsageError
 from assistant.core.stats import (
@@ -52,18 +53,11 @@ def register(actions: Any, common: argparse.ArgumentParser, filters: Any) -> Non
     stats.set_defaults(func=show_stats)
 
 
-def reading_note(ctx: Context) -> Callable[[int], None]:
-    """What to say before the index reads many entries (the first time): it takes a moment."""
-    return lambda n: ctx.err(f"Reading {n} entries into the journal's index (once) …")
-
-
 def show_stats(args: argparse.Namespace, ctx: Context) -> int:
     if args.plot is not None and args.plot.suffix.lower() not in PLOT_FORMATS:
         raise UsageError(f"--plot draws a .png or an .svg file, not {args.plot.name}")
     if not 1 <= args.weeks <= 520:
         raise UsageError("--weeks is from 1 to 520")
-    from assistant.commands.journal_cmd import folder_for
-
     with journal_index(ctx.settings, folder_for(ctx), reading_note(ctx)) as index:
         facts = [
             f

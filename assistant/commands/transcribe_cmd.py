@@ -25,7 +25,7 @@ def register(sub: Any, common: argparse.ArgumentParser) -> None:
 
 def run(args: argparse.Namespace, ctx: Context) -> int:
     from assistant.app import transcribe_entries
-    from assistant.commands.journal_cmd import folder_for
+    from assistant.commands.journal_common import folder_for
 
     changed = transcribe_entries(
         ctx.settings,

@@ -1,0 +1,41 @@
+"""What the journal commands share: reading a day, opening the journal for reading,
+the note said before the index reads many entries."""
+
+from __future__ import annotations
+
+import argparse
+from datetime import date, timedelta
+from typing import Callable
+
+from assistant.context import Context
+from assistant.core.errors import UsageError
+from assistant.journal.access import reading_folder
+from assistant.journal.folder import JournalFolder
+
+
+def parse_day(text: str) -> date:
+    today = date.today()
+    named = {"today": today, "yesterday": today - timedelta(days=1)}
+    if text in named:
+        return named[text]
+    try:
+        return date.fromisoformat(text)
+    except ValueError:
+        raise UsageError(f"'{text}' is not a date; use YYYY-MM-DD, today or yesterday") from None
+
+
+def day_option(text: str) -> date:
+    try:
+        return parse_day(text)
+    except UsageError as e:
+        raise argparse.ArgumentTypeError(str(e)) from None
+
+
+def folder_for(ctx: Context) -> JournalFolder:
+    """The journal as the journal commands read it (unlocking the key if need be)."""
+    return reading_folder(ctx.settings, ctx.environ, ctx.secret_prompt())
+
+
+def reading_note(ctx: Context) -> Callable[[int], None]:
+    """What to say before the index reads many entries (the first time): it takes a moment."""
+    return lambda n: ctx.err(f"Reading {n} entries into the journal's index (once) …")
