@@ -11,7 +11,6 @@ mode or a new engine plugs in at this one place.
 from __future__ import annotations
 
 import dataclasses
-import functools
 import importlib.util
 import logging
 import platform
@@ -32,7 +31,6 @@ from assistant.settings import Device, DeviceKind, Settings
 if TYPE_CHECKING:
     from assistant.audio import StreamPlayer
     from assistant.audio.devices import DeviceInfo
-    from assistant.audio.wav import AnswerWriter
     from assistant.speech.piper_speaker import PiperSpeaker
 
 log = logging.getLogger(__name__)
@@ -132,7 +130,7 @@ def open_voice_engines(
         raise
     # The model loads on its own thread while the greeting is spoken.
     model = SharedModel(model_path)
-    listener = VoskListener(model, mic, audio_writer=_answer_writer(settings))
+    listener = VoskListener(model, mic)
     closers.append(listener.close)
     engines = VoiceEngines(
         speaker=speaker,
@@ -305,19 +303,6 @@ class FallingBack:
     def close(self) -> None:
         self.piper.close()
         self.espeak.close()
-
-
-def _answer_writer(settings: Settings) -> Callable[[Path], AnswerWriter]:
-    """How an answer's audio is kept: streamed to its WAV as it is heard, or, with
-    encryption on, held in memory and written encrypted when the answer ends."""
-    from assistant.audio.wav import SealedWavWriter, StreamingWavWriter
-
-    if not settings.encryption.on:
-        return StreamingWavWriter
-    from assistant.journal.crypt import AgeSealer
-
-    sealer = AgeSealer(settings.encryption.recipients, str(settings.config_path or "config"))
-    return functools.partial(SealedWavWriter, seal=sealer.seal)
 
 
 def open_transcriber(

@@ -16,6 +16,7 @@ import time
 from pathlib import Path
 
 from assistant.audio.wav import read_wav
+from assistant.journal.answer_audio import StreamingAnswerAudio
 
 CHUNK_BYTES = 1600
 """0.05 s of 16 kHz int16: the mic's block, in every kind"""
@@ -75,7 +76,7 @@ def ours(model_path: str, data: bytes, *, commands: bool) -> tuple[float, str]:
             step="bench",
             commands=only(commands_for("ko"), NAVIGATION) if commands else {},
             rules=EndpointRules(FOREVER, FOREVER, FOREVER),
-            audio_path=Path(tmp) / "answer.wav",
+            audio=StreamingAnswerAudio(Path(tmp) / "answer.wav"),
         )
         started = time.process_time()
         heard = listener.listen(request)

@@ -97,6 +97,24 @@ class FixedClock:
 
 
 @dataclass
+class MemoryRecording:
+    """An answer's audio kept in memory; ``kept`` says what the listener decided."""
+
+    path: Path
+    chunks: list[bytes] = field(default_factory=list)
+    kept: Optional[bool] = None
+
+    def write(self, chunk: bytes) -> None:
+        self.chunks.append(chunk)
+
+    def close(self) -> None:
+        self.kept = True
+
+    def discard(self) -> None:
+        self.kept = False
+
+
+@dataclass
 class MemorySink:
     """Keeps every saved version of the entry, as a journal file would."""
 
@@ -109,10 +127,10 @@ class MemorySink:
         self.saved.append(entry)
         return Path("/journal/entry.md")
 
-    def audio_path(self, index: int, name: str) -> Optional[Path]:
+    def open_audio(self, index: int, name: str) -> Optional[MemoryRecording]:
         if self.audio_root is None:
             return None
-        return self.audio_root / f"{index:02d}-{name}.wav"
+        return MemoryRecording(self.audio_root / f"{index:02d}-{name}.wav")
 
     def save_details(self, details: Details) -> None:
         self.details.append(dict(details))

@@ -379,7 +379,7 @@ steps:
     c.run()
     request = listener.requests[0]
     assert (request.rules.silence, request.rules.max_seconds, request.step) == (5, 60, "only")
-    assert request.audio_path == tmp_path / "01-only.wav"
+    assert request.audio is not None and request.audio.path == tmp_path / "01-only.wav"
     assert "stop" in request.commands and "keep" not in request.commands
 
 
@@ -439,7 +439,7 @@ def test_a_retaken_answer_never_overwrites_kept_audio(tmp_path: Path) -> None:
     first = Utterance(text="First take.", audio=audio)
     c, _, listener, *_ = conduct(TWO_QUESTIONS, [first, "back", "Second take.", "ok"], sink=sink)
     c.run()
-    paths = [r.audio_path for r in listener.requests if r.step == "one"]
+    paths = [r.audio.path for r in listener.requests if r.step == "one" and r.audio]
     assert paths == [tmp_path / "01-one.wav", tmp_path / "01-one-2.wav"]
 
 

@@ -13,11 +13,12 @@ from pathlib import Path
 
 import pytest
 
-from assistant.audio.wav import SealedWavWriter, wav_from_bytes
+from assistant.audio.wav import wav_from_bytes
 from assistant.core.errors import ConfigError, CryptError
 from assistant.core.journal import Answer, Entry, render_entry
 from assistant.core.ports import Event
 from assistant.events import JsonLinesEvents
+from assistant.journal.answer_audio import SealedAnswerAudio
 from assistant.journal.crypt import (
     AGE_MAGIC,
     AgeSealer,
@@ -241,7 +242,7 @@ def test_an_answers_audio_is_held_in_memory_and_written_encrypted_at_its_end(
 ) -> None:
     (tmp_path / "audio").mkdir()
     path = tmp_path / "audio" / "01-feeling.wav.age"
-    writer = SealedWavWriter(path, seal=AgeSealer([plain_key[1]]).seal)
+    writer = SealedAnswerAudio(path, seal=AgeSealer([plain_key[1]]).seal)
     samples = bytes(range(256)) * 100
     for start in range(0, len(samples), 3200):
         writer.write(samples[start : start + 3200])

@@ -11,9 +11,10 @@ from pathlib import Path
 
 import pytest
 
-from assistant.audio.wav import StreamingWavWriter, read_wav
+from assistant.audio.wav import read_wav
 from assistant.core.errors import JournalError
 from assistant.core.journal import Entry, audio_dirname
+from assistant.journal.answer_audio import StreamingAnswerAudio
 from assistant.journal.folder import EntryFile, JournalFolder
 from tests.cli import isolated_env, run_cli
 from tests.test_cli import run_typed
@@ -121,10 +122,10 @@ def test_a_symlink_planted_at_an_answers_wav_is_replaced_not_followed(tmp_path: 
     victim = outside / "victim.txt"
     victim.write_text("keep me\n")
     victim.chmod(0o644)
-    wav = sink.audio_path(1, "feeling")
+    wav = sink.audio_file(1, "feeling")
     assert wav is not None
     wav.symlink_to(victim)
-    with StreamingWavWriter(wav) as writer:
+    with StreamingAnswerAudio(wav) as writer:
         writer.write(b"\x01\x00" * 1600)
     assert victim.read_text() == "keep me\n" and stat.S_IMODE(victim.stat().st_mode) == 0o644
     assert not wav.is_symlink() and read_wav(wav).seconds == pytest.approx(0.1)
@@ -135,10 +136,10 @@ def test_a_hard_link_planted_at_an_answers_wav_is_not_written_through(tmp_path: 
     sink, outside = started_entry(tmp_path)
     victim = outside / "victim.txt"
     victim.write_text("keep me\n")
-    wav = sink.audio_path(1, "feeling")
+    wav = sink.audio_file(1, "feeling")
     assert wav is not None
     os.link(victim, wav)
-    with StreamingWavWriter(wav) as writer:
+    with StreamingAnswerAudio(wav) as writer:
         writer.write(b"\x01\x00" * 160)
     assert victim.read_text() == "keep me\n"
 
@@ -148,13 +149,13 @@ def test_a_symlinked_audio_folder_is_refused_and_nothing_lands_outside(
 ) -> None:
     sink, outside = started_entry(tmp_path)
     (sink.path.parent / audio_dirname(sink.path.name)).symlink_to(outside)
-    assert sink.audio_path(1, "feeling") is None  # the answer is still heard, not kept
+    assert sink.audio_file(1, "feeling") is None  # the answer is still heard, not kept
     assert "not keeping audio" in caplog.text
     with pytest.raises(JournalError, match="symlink"):
         sink.save_details({"feeling": [{"text": "x"}]})
     # Even when the store is bypassed, the writer will not open a symlinked folder.
     with pytest.raises(OSError):
-        StreamingWavWriter(sink.path.parent / audio_dirname(sink.path.name) / "01-x.wav")
+        StreamingAnswerAudio(sink.path.parent / audio_dirname(sink.path.name) / "01-x.wav")
     assert list(outside.iterdir()) == []
 
 

@@ -11,7 +11,8 @@ import numpy as np
 import pytest
 
 from assistant.audio.resample import StreamResampler, downmix, resample
-from assistant.audio.wav import StreamingWavWriter, WavSource, read_wav, write_wav
+from assistant.audio.wav import WavSource, read_wav, write_wav
+from assistant.journal.answer_audio import StreamingAnswerAudio
 
 
 def tone(seconds: float, rate: int, hz: float = 440.0) -> bytes:
@@ -21,7 +22,7 @@ def tone(seconds: float, rate: int, hz: float = 440.0) -> bytes:
 
 def test_a_streamed_answer_is_a_valid_wav_after_every_chunk(tmp_path: Path) -> None:
     path = tmp_path / "01-feel.wav"
-    writer = StreamingWavWriter(path)
+    writer = StreamingAnswerAudio(path)
     chunk = tone(0.1, 16000)
     for n in range(1, 4):
         writer.write(chunk)
@@ -36,7 +37,7 @@ def test_a_streamed_answer_is_a_valid_wav_after_every_chunk(tmp_path: Path) -> N
 
 
 def test_an_empty_stream_is_a_valid_empty_wav(tmp_path: Path) -> None:
-    with StreamingWavWriter(tmp_path / "none.wav") as writer:
+    with StreamingAnswerAudio(tmp_path / "none.wav") as writer:
         pass
     assert read_wav(writer.path).frames == b""
 

@@ -12,10 +12,11 @@ from collections.abc import Iterable
 from pathlib import Path
 from typing import Protocol
 
-RATE = 16000
+from assistant.wav_format import ANSWER_RATE
+from assistant.wav_format import SAMPLE_WIDTH as SAMPLE_WIDTH
+
+RATE = ANSWER_RATE
 """Hertz: the rate of every stream handed to the recogniser and every kept answer"""
-SAMPLE_WIDTH = 2
-"""bytes per sample (int16)"""
 
 
 def seconds_of(data: bytes, rate: int = RATE) -> float:

@@ -445,7 +445,7 @@ class Conductor:
             step=listening.id,
             commands=only(self.commands, allowed),
             rules=EndpointRules(listening.silence, listening.max_seconds, self.no_speech_seconds),
-            audio_path=self.sink.audio_path(index, name) if keep_audio else None,
+            audio=self.sink.open_audio(index, name) if keep_audio else None,
             on_ready=lambda: self.events(Event.LISTENING, step=listening.id),
             expected=scale_words(self.ritual.language, scale.low, scale.high) if scale else (),
         )

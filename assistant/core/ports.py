@@ -47,6 +47,24 @@ class Word:
     """0..1"""
 
 
+class AnswerAudio(Protocol):
+    """An answer's recording on its way into the journal: the listener writes what
+    it hears and says at the end whether it is kept. Where and how it is stored
+    (streamed, or encrypted when the answer ends) is the journal's business."""
+
+    path: Path
+    """where the recording will be, for the entry and its details"""
+
+    def write(self, chunk: bytes) -> None:
+        """Add 16 kHz mono int16 audio. Raises OSError (a full disk)."""
+
+    def close(self) -> None:
+        """Keep what was written. Raises OSError."""
+
+    def discard(self) -> None:
+        """Keep nothing: no answer was given (only a command, or silence)."""
+
+
 @dataclass(frozen=True)
 class ListenRequest:
     """What the conductor wants heard next."""
@@ -57,8 +75,8 @@ class ListenRequest:
     """only the commands that make sense right now"""
     rules: EndpointRules = field(default_factory=EndpointRules)
     """when the answer is over"""
-    audio_path: Optional[Path] = None
-    """where to keep the answer's audio (16 kHz mono WAV), None to keep none"""
+    audio: Optional[AnswerAudio] = None
+    """where the answer's audio goes (16 kHz mono int16), None to keep none"""
     on_ready: Callable[[], None] = lambda: None
     """called once the listener is really listening (after the half-duplex tail)"""
     expected: tuple[str, ...] = ()
@@ -185,8 +203,9 @@ class EntrySink(Protocol):
     def save(self, entry: Entry) -> Path:
         """Write the whole entry (atomically) and return its path."""
 
-    def audio_path(self, index: int, name: str) -> Optional[Path]:
-        """Where to keep the audio of the index-th question, or None to keep none."""
+    def open_audio(self, index: int, name: str) -> Optional[AnswerAudio]:
+        """A new recording for the audio of the index-th question, or None to keep
+        none (audio is not kept, or cannot be here: the answer is still heard)."""
 
     def save_details(self, details: Details) -> None:
         """Keep the recogniser's raw text and word timings beside the entry."""

@@ -42,8 +42,9 @@ from assistant.core.journal import (
     render_entry,
     sealed_twin,
 )
-from assistant.core.ports import Details
+from assistant.core.ports import AnswerAudio, Details
 from assistant.core.stats import run_through
+from assistant.journal.answer_audio import SealedAnswerAudio, StreamingAnswerAudio
 from assistant.journal.crypt import NO_KEY, PLAIN, Locked, Opener, Sealer, UnlockError
 from assistant.safe_files import (
     create_at,
@@ -405,9 +406,24 @@ class EntryFile:
     def audio_dir(self) -> Path:
         return self.path.parent / audio_dirname(self.path.name)
 
-    def audio_path(self, index: int, name: str) -> Optional[Path]:
-        """Where an answer's audio goes, in a real folder inside the journal; None
-        when audio is not kept, or its folder cannot be used (the answer is still heard)."""
+    def open_audio(self, index: int, name: str) -> Optional[AnswerAudio]:
+        """A new recording for an answer, in a real folder inside the journal,
+        streamed to its WAV as heard or, with encryption on, written encrypted when
+        the answer ends; None when audio is not kept, or cannot be here (a full
+        disk, a symlinked folder: the answer is still heard)."""
+        path = self.audio_file(index, name)
+        if path is None:
+            return None
+        try:
+            if self.sealer.suffix:
+                return SealedAnswerAudio(path, seal=self.sealer.seal)
+            return StreamingAnswerAudio(path)
+        except OSError as e:
+            log.warning("not keeping the audio in %s (%s)", path, _reason(e))
+            return None
+
+    def audio_file(self, index: int, name: str) -> Optional[Path]:
+        """Where the recording of an answer goes (its folder made), or None."""
         if not self.keep_audio or self._audio_refused:
             return None
         root, subdir = self._place()

@@ -29,7 +29,7 @@ from pathlib import Path
 from typing import Any, Callable, Optional
 
 from assistant.core.journal import AnswerState, Entry, EntryStatus
-from assistant.core.ports import Details
+from assistant.core.ports import AnswerAudio, Details
 from assistant.core.ritual import Recall, Ritual
 from assistant.journal.folder import EntryFile, JournalFolder
 from assistant.safe_files import make_private_dirs, replace_file
@@ -169,8 +169,8 @@ class KeptForRecall:
             self.pending.mark_done(entry.ritual, entry.day)
         return path
 
-    def audio_path(self, index: int, name: str) -> Optional[Path]:
-        return self.sink.audio_path(index, name)
+    def open_audio(self, index: int, name: str) -> Optional[AnswerAudio]:
+        return self.sink.open_audio(index, name)
 
     def save_details(self, details: Details) -> None:
         self.sink.save_details(details)

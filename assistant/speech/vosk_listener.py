@@ -32,14 +32,20 @@ import time
 from collections import OrderedDict
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Any, Callable
+from typing import Any
 
 from assistant.audio import RATE, SAMPLE_WIDTH, AudioSource, seconds_of
 from assistant.audio.loudness import LoudnessGate
-from assistant.audio.wav import AnswerWriter, StreamingWavWriter
 from assistant.core.endpoint import AnswerEndpoint, EndedBy
 from assistant.core.errors import AudioError, ModelError
-from assistant.core.ports import InputLost, ListenInterrupted, ListenRequest, Utterance, Word
+from assistant.core.ports import (
+    AnswerAudio,
+    InputLost,
+    ListenInterrupted,
+    ListenRequest,
+    Utterance,
+    Word,
+)
 from assistant.core.transcript import tidy_transcript
 from assistant.core.voice_commands import Command, CommandSet, match_command, normalize
 from assistant.speech.vosk_model import SharedModel, import_vosk, quiet_audio
@@ -270,11 +276,8 @@ class VoskListener:
         source: AudioSource,
         *,
         warm_up: bool = True,
-        audio_writer: Callable[[Path], AnswerWriter] = StreamingWavWriter,
     ) -> None:
         self.shared = model if isinstance(model, SharedModel) else SharedModel(model)
-        self.audio_writer = audio_writer
-        """keeps an answer's audio: streamed to disk, or (encrypted) held until its end"""
         self.model_path = self.shared.path
         self.model_name = self.shared.name
         self.source = source
@@ -366,28 +369,25 @@ class VoskListener:
         self._open.Reset()
         if grammar is not None:
             grammar.Reset()
-        writer = None
-        if request.audio_path is not None:
-            try:
-                writer = self.audio_writer(request.audio_path)
-            except OSError as e:
-                # A full disk, or a planted symlink for a folder: the words matter
-                # more than the recording, so listen on without keeping it.
-                log.warning("not keeping the audio in %s (%s)", request.audio_path, e.strerror)
+        recording = request.audio
         try:
             request.on_ready()
-            utterance = self._hear(request, grammar, writer)
-        finally:
-            if writer is not None:
-                _close(writer)
-        if utterance.text or utterance.audio is None:
+            utterance = self._hear(request, grammar, recording)
+        except BaseException:
+            if recording is not None:
+                _close(recording)
+            raise
+        if recording is None:
+            return utterance
+        if utterance.text:
+            _close(recording)
             return utterance
         # Only a command, or silence: there is no answer whose audio the diary keeps.
         with contextlib.suppress(OSError):
-            utterance.audio.unlink()
+            recording.discard()
         return dataclasses.replace(utterance, audio=None)
 
-    def _hear(self, request: ListenRequest, grammar: Any, writer: AnswerWriter | None) -> Utterance:
+    def _hear(self, request: ListenRequest, grammar: Any, writer: AnswerAudio | None) -> Utterance:
         self._gate.reset()  # the room's floor is kept: ritual only spoke meanwhile
         hearing = _Hearing(self._open, grammar, request, offset=self._fed, gate=self._gate)
         audio = writer.path if writer is not None else None
@@ -423,7 +423,7 @@ class VoskListener:
         self.shared.close()
 
 
-def _keep(writer: AnswerWriter, chunk: bytes) -> AnswerWriter | None:
+def _keep(writer: AnswerAudio, chunk: bytes) -> AnswerAudio | None:
     """Write a chunk of the answer's audio; on a full disk stop keeping audio, but
     go on listening: the transcript matters more, and the file so far stays valid."""
     try:
@@ -435,7 +435,7 @@ def _keep(writer: AnswerWriter, chunk: bytes) -> AnswerWriter | None:
     return writer
 
 
-def _close(writer: AnswerWriter) -> None:
+def _close(writer: AnswerAudio) -> None:
     try:
         writer.close()
     except OSError as e:

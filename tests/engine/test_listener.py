@@ -25,6 +25,7 @@ from assistant.core.endpoint import EndpointRules
 from assistant.core.errors import AudioError
 from assistant.core.ports import InputLost, ListenRequest, Utterance
 from assistant.core.voice_commands import Command
+from assistant.journal.answer_audio import StreamingAnswerAudio
 from assistant.speech.vosk_listener import VoskListener
 from tests.engine.sounds import NoSound, answer_wav, loud_seconds, noise_wav, spoken
 from tests.engine.virtual_audio import VirtualAudio, missing_tools
@@ -46,7 +47,10 @@ def hear(
 ) -> Utterance:
     listener.source = WavSource(wav)
     request = ListenRequest(
-        step="test", commands=COMMANDS, rules=EndpointRules(**rules), audio_path=audio_path
+        step="test",
+        commands=COMMANDS,
+        rules=EndpointRules(**rules),
+        audio=StreamingAnswerAudio(audio_path) if audio_path else None,
     )
     return listener.listen(request)
 
@@ -261,7 +265,7 @@ def test_a_microphone_that_goes_away_keeps_what_was_heard(
             step="lost",
             commands=COMMANDS,
             rules=EndpointRules(silence=30.0),
-            audio_path=tmp_path / "lost.wav",
+            audio=StreamingAnswerAudio(tmp_path / "lost.wav"),
             on_ready=ready.set,
         )
         thread, result = listen_in_thread(listener, request)

@@ -30,7 +30,7 @@ def test_transcribe_rewrites_answers_from_their_audio(tmp_path: Path, ko_model: 
     started = datetime(2026, 11, 30, 7, 0, tzinfo=timezone.utc)
     path = folder.reserve(started.date(), "voice")
     sink = EntryFile(folder, path)
-    audio = sink.audio_path(1, "feeling")
+    audio = sink.audio_file(1, "feeling")
     assert audio is not None
     espeak_wav("오늘은 기분이 좋아요. 날씨가 맑아요.", audio)  # espeak's own 22050 Hz
     entry = Entry(
@@ -76,7 +76,7 @@ def test_a_transcript_of_nothing_never_replaces_words(tmp_path: Path, ko_model: 
     started = datetime(2026, 11, 30, 7, 0, tzinfo=timezone.utc)
     path = folder.reserve(started.date(), "voice")
     sink = EntryFile(folder, path)
-    quiet, broken = sink.audio_path(1, "quiet"), sink.audio_path(2, "broken")
+    quiet, broken = sink.audio_file(1, "quiet"), sink.audio_file(2, "broken")
     assert quiet is not None and broken is not None
     with wave.open(str(quiet), "wb") as w:
         w.setnchannels(1)
