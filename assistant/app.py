@@ -25,9 +25,7 @@ from assistant.core.conductor import Conductor
 from assistant.core.errors import ConfigError, JournalError, RitualError
 from assistant.core.journal import Entry
 from assistant.core.ports import (
-    AnswerLookup,
     Clock,
-    EntrySink,
     EventSink,
     Listener,
     Speaker,
@@ -38,16 +36,10 @@ from assistant.core.retranscribe import has_audio, merge_details, retranscribe
 from assistant.core.ritual import Ritual
 from assistant.core.voice_spec import VoiceSpec
 from assistant.events import JsonLinesEvents
-from assistant.journal.access import ritual_folder, sealer_for
+from assistant.journal.access import Journal
 from assistant.journal.deletion import expired, remove
 from assistant.journal.folder import EntryFile, JournalFolder
 from assistant.journal.index import forget_removed
-from assistant.journal.recall_state import (
-    KeptForRecall,
-    PendingRecalls,
-    RecallWithoutKey,
-    recalled_soon,
-)
 from assistant.modelstore.lookup import complete_model
 from assistant.settings import Settings
 from assistant.text_mode import TextListener, TextSpeaker
@@ -95,7 +87,7 @@ def run_ritual(
     ``notice`` hears what the user should know but that is no error (a Piper voice
     asked for and missing: espeak-ng speaks instead)."""
     ritual = settings.catalog.load(name_or_path)
-    sealer_for(settings)  # encryption on but impossible here: said before a word is spoken
+    journal = Journal.for_ritual(settings)  # encryption impossible here: said before a word
     with contextlib.ExitStack() as stack:
         if text:
             if stdin is None:
@@ -130,7 +122,7 @@ def run_ritual(
                 settings.audio.keep_audio,
             )
         stream = stack.enter_context(_events_stream(events, stdout))
-        return conduct(settings, ritual, session, _events(settings, stream))
+        return conduct(settings, journal, ritual, session, _events(journal, stream))
 
 
 @dataclass(frozen=True)
@@ -146,7 +138,7 @@ class Session:
 
 
 def conduct(
-    settings: Settings, ritual: Ritual, session: Session, events: EventSink
+    settings: Settings, journal: Journal, ritual: Ritual, session: Session, events: EventSink
 ) -> tuple[Entry, Path]:
     """Run ``ritual`` on ``session``'s engines, kept in the journal.
 
@@ -155,31 +147,28 @@ def conduct(
     today comes from the recall state."""
     from assistant.engines import tidy_speech_cache
 
-    folder = ritual_folder(settings)
-    apply_retention(settings, folder, session.clock.now().date())
+    apply_retention(settings, journal.folder, session.clock.now().date())
     tidy_speech_cache(settings)
-    entry_file = EntryFile(folder, keep_audio=session.keep_audio)
-    sink: EntrySink = entry_file
-    answers: AnswerLookup = folder
-    if settings.encryption.on:
-        pending = pending_recalls(settings, session.clock)
-        sink = KeptForRecall(entry_file, pending, recalled_soon(_rituals(settings)))
-        answers = RecallWithoutKey(pending, folder)
+    files = journal.session(
+        keep_audio=session.keep_audio,
+        today=lambda: session.clock.now().date(),
+        rituals=lambda: _rituals(settings),
+    )
     conductor = Conductor(
         ritual=ritual,
         speaker=session.speaker,
         listener=session.listener,
-        sink=sink,
+        sink=files.sink,
         clock=session.clock,
         events=events,
         reframes=settings.catalog.reframes(),
-        answers=answers,
-        streaks=folder,
+        answers=files.answers,
+        streaks=journal.folder,
         name=settings.name,
         model=session.model_name,
     )
     entry = conductor.run()
-    return entry, entry_file.path
+    return entry, files.entry.path
 
 
 def _rituals(settings: Settings) -> list[Ritual]:
@@ -191,12 +180,6 @@ def _rituals(settings: Settings) -> list[Ritual]:
         except RitualError as e:
             log.debug("not looking for recalls in %s: %s", ritual_file.path, e)
     return found
-
-
-def pending_recalls(settings: Settings, clock: Clock) -> PendingRecalls:
-    pending = PendingRecalls(settings.recall_state_path, today=lambda: clock.now().date())
-    pending.prune()
-    return pending
 
 
 def apply_retention(settings: Settings, folder: JournalFolder, today: date) -> None:
@@ -214,9 +197,9 @@ def apply_retention(settings: Settings, folder: JournalFolder, today: date) -> N
         log.warning("retention: could not delete everything due (%s)", e)
 
 
-def _events(settings: Settings, stream: Optional[IO[str]]) -> EventSink:
+def _events(journal: Journal, stream: Optional[IO[str]]) -> EventSink:
     # With encryption on, what the user said never goes to an events file in plaintext.
-    return JsonLinesEvents(stream, private=settings.encryption.on)
+    return JsonLinesEvents(stream, private=journal.encrypts)
 
 
 def listen(
@@ -253,10 +236,11 @@ def listen(
         stack.callback(engines.close)
         assert engines.mic is not None
         stream = stack.enter_context(_events_stream(events, stdout))
-        sink = _events(settings, stream)
+        journal = Journal.for_ritual(settings)
+        sink = _events(journal, stream)
         clock = clock or SystemClock()
-        apply_retention(settings, ritual_folder(settings), clock.now().date())
-        runner = _ListenRunner(settings, engines, clock, sink)
+        apply_retention(settings, journal.folder, clock.now().date())
+        runner = _ListenRunner(settings, journal, engines, clock, sink)
         runner.rituals = sorted(
             {*(phrases or {}).values(), *(o.ritual for o in hands_free.schedule)}
         )
@@ -300,14 +284,19 @@ class _ListenRunner:
     """Runs rituals for the companion on the engines ``listen`` keeps open."""
 
     def __init__(
-        self, settings: Settings, engines: VoiceEngines, clock: Clock, events: EventSink
+        self,
+        settings: Settings,
+        journal: Journal,
+        engines: VoiceEngines,
+        clock: Clock,
+        events: EventSink,
     ) -> None:
         self.settings = settings
+        self.journal = journal
         self.engines = engines
         self.clock = clock
         self.events = events
-        self.folder = ritual_folder(settings)
-        self.pending = pending_recalls(settings, clock) if settings.encryption.on else None
+        self.pending = journal.pending_recalls(lambda: clock.now().date())
         self.rituals: list[str] = []
         """the rituals it may be asked to run"""
 
@@ -336,15 +325,12 @@ class _ListenRunner:
             self.engines.model_name,
             self.settings.audio.keep_audio,
         )
-        entry, path = conduct(self.settings, loaded, session, self.events)
+        entry, path = conduct(self.settings, self.journal, loaded, session, self.events)
         log.info("%s: %s, saved to %s", ritual, entry.status, path)
         self.prepare_ahead()
 
     def done_on(self, ritual: str, day: date) -> bool:
-        # An encrypted entry cannot be read here: the recall state says what was done.
-        if self.pending is not None and self.pending.done(ritual, day):
-            return True
-        return self.folder.done_on(ritual, day)
+        return self.journal.done_on(ritual, day, self.pending)
 
 
 def transcribe_entries(

@@ -14,13 +14,18 @@ from typing import Any
 
 from assistant.commands import journal_privacy, journal_stats
 from assistant.commands.arguments import path_argument
-from assistant.commands.journal_common import day_option, folder_for, parse_day, reading_note
+from assistant.commands.journal_common import (
+    day_option,
+    folder_for,
+    journal_for,
+    parse_day,
+    reading_note,
+)
 from assistant.context import Context
 from assistant.core.errors import UsageError
 from assistant.core.export import FORMATS, export_jrnl, export_json, export_markdown
-from assistant.journal.access import is_encrypted, journal_index
 from assistant.journal.folder import JournalFolder, write_output
-from assistant.journal.index import MARK, JournalIndex, fts_query, remove_index
+from assistant.journal.index import MARK, fts_query
 
 BOLD_RED = ("\x1b[1;31m", "\x1b[0m")
 
@@ -74,7 +79,7 @@ def register(sub: Any, common: argparse.ArgumentParser) -> None:
 
 
 def list_entries(args: argparse.Namespace, ctx: Context) -> int:
-    with journal_index(ctx.settings, folder_for(ctx), reading_note(ctx)) as index:
+    with journal_for(ctx).index(reading_note(ctx)) as index:
         entries = index.entries(ritual=args.ritual, since=args.since, until=args.until)
     if not entries:
         ctx.out(f"No entries yet in {ctx.settings.journal_dir}.")
@@ -137,7 +142,7 @@ def search_entries(args: argparse.Namespace, ctx: Context) -> int:
     query = fts_query(args.words)
     if not query:
         raise UsageError("nothing to search for")
-    with journal_index(ctx.settings, folder_for(ctx), reading_note(ctx)) as index:
+    with journal_for(ctx).index(reading_note(ctx)) as index:
         hits = index.search(
             query, ritual=args.ritual, since=args.since, until=args.until, limit=args.limit
         )
@@ -154,15 +159,8 @@ def search_entries(args: argparse.Namespace, ctx: Context) -> int:
 
 
 def reindex_journal(args: argparse.Namespace, ctx: Context) -> int:
-    folder = folder_for(ctx)
     started = time.perf_counter()
-    cache = ctx.settings.cache_dir
-    if is_encrypted(ctx.settings, folder):  # indexed in memory only: nothing to keep
-        remove_index(folder, cache)
-        index = JournalIndex(folder, None)
-    else:
-        index = JournalIndex.open(folder, cache)
-    with index:
+    with journal_for(ctx).fresh_index() as index:
         index.rebuild(reading_note(ctx))
         index.warn_passed_over()
         passed = len(index.passed_over())

@@ -9,7 +9,7 @@ from typing import Callable
 
 from assistant.context import Context
 from assistant.core.errors import UsageError
-from assistant.journal.access import reading_folder
+from assistant.journal.access import Journal
 from assistant.journal.folder import JournalFolder
 
 
@@ -31,9 +31,14 @@ def day_option(text: str) -> date:
         raise argparse.ArgumentTypeError(str(e)) from None
 
 
-def folder_for(ctx: Context) -> JournalFolder:
+def journal_for(ctx: Context) -> Journal:
     """The journal as the journal commands read it (unlocking the key if need be)."""
-    return reading_folder(ctx.settings, ctx.environ, ctx.secret_prompt())
+    return Journal.for_reading(ctx.settings, ctx.environ, ctx.secret_prompt())
+
+
+def folder_for(ctx: Context) -> JournalFolder:
+    """The journal's folder as the journal commands read it."""
+    return journal_for(ctx).folder
 
 
 def reading_note(ctx: Context) -> Callable[[int], None]:

@@ -12,7 +12,7 @@ from datetime import date
 from pathlib import Path
 from typing import Any
 
-from assistant.commands.journal_common import folder_for, reading_note
+from assistant.commands.journal_common import journal_for, reading_note
 from assistant.context import Context
 from assistant.core.errors import UsageError
 from assistant.core.stats import (
@@ -24,7 +24,6 @@ from assistant.core.stats import (
     sparkline,
     trend_word,
 )
-from assistant.journal.access import journal_index
 
 PLOT_FORMATS = (".png", ".svg")
 
@@ -58,7 +57,7 @@ def show_stats(args: argparse.Namespace, ctx: Context) -> int:
         raise UsageError(f"--plot draws a .png or an .svg file, not {args.plot.name}")
     if not 1 <= args.weeks <= 520:
         raise UsageError("--weeks is from 1 to 520")
-    with journal_index(ctx.settings, folder_for(ctx), reading_note(ctx)) as index:
+    with journal_for(ctx).index(reading_note(ctx)) as index:
         facts = [
             f
             for f in index.facts(ritual=args.ritual)
