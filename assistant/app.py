@@ -45,7 +45,7 @@ from assistant.settings import Settings
 from assistant.text_mode import TextListener, TextSpeaker
 
 if TYPE_CHECKING:
-    from assistant.engines import VoiceEngines
+    from assistant.engines import ListenEngines
 
 log = logging.getLogger(__name__)
 
@@ -104,9 +104,9 @@ def run_ritual(
             )
         else:
             # Imported here: text mode, `check` and `--help` need no engine at all.
-            from assistant.engines import open_voice_engines
+            from assistant.engines import open_ritual_engines
 
-            engines = open_voice_engines(
+            engines = open_ritual_engines(
                 settings,
                 language=ritual.language,
                 voice=settings.voice.under(ritual.voice),
@@ -218,23 +218,21 @@ def listen(
 
     The prompts of the rituals it may run are rendered in the background from the
     start (and again after each ritual, for the days ahead)."""
-    from assistant.engines import open_voice_engines
+    from assistant.engines import open_listen_engines
 
     hands_free = settings.hands_free
     language = settings.language
     phrases = check_listen(settings, wake=wake)
     with contextlib.ExitStack() as stack:
-        engines = open_voice_engines(
+        engines = open_listen_engines(
             settings,
             language=language,
             voice=settings.voice,
             model_path=complete_model(settings, language, environ),
             wake_phrases=phrases,
-            long_running=True,
             notice=notice,
         )
         stack.callback(engines.close)
-        assert engines.mic is not None
         stream = stack.enter_context(_events_stream(events, stdout))
         journal = Journal.for_ritual(settings)
         sink = _events(journal, stream)
@@ -287,7 +285,7 @@ class _ListenRunner:
         self,
         settings: Settings,
         journal: Journal,
-        engines: VoiceEngines,
+        engines: ListenEngines,
         clock: Clock,
         events: EventSink,
     ) -> None:
@@ -406,6 +404,9 @@ def prepare_rituals(
     all) after each prompt. Rituals that share a voice share its worker.
     """
     from assistant.engines import CachingSpeaker, open_renderer
+    from assistant.engines.voices import OnceNotice
+
+    notice = OnceNotice(notice)
 
     catalog = settings.catalog
     rituals = [catalog.load(n) for n in names or [r.name for r in catalog.rituals()]]

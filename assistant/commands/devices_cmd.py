@@ -21,7 +21,7 @@ def register(sub: Any, common: argparse.ArgumentParser) -> None:
 
 
 def run(args: argparse.Namespace, ctx: Context) -> int:
-    from assistant.engines import audio_devices  # PortAudio only when asked for
+    from assistant.engines.probes import audio_devices  # PortAudio only when asked for
 
     devices = audio_devices()
     sections: tuple[tuple[DeviceKind, str], ...] = (

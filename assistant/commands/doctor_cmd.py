@@ -17,9 +17,10 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
-from assistant import engines, service
+from assistant import service
 from assistant.context import Context
 from assistant.core.errors import RitualError
+from assistant.engines import probes, voices
 from assistant.modelstore.lookup import complete_model
 from assistant.settings import Settings
 
@@ -77,13 +78,13 @@ def run(args: argparse.Namespace, ctx: Context) -> int:
 
 
 def check_espeak(settings: Settings) -> Check:
-    missing = engines.espeak_problem()
+    missing = voices.espeak_problem()
     if missing:
         return Check(False, "espeak-ng", missing)
     voice = settings.voice.name or "en-us"
     with tempfile.TemporaryDirectory(prefix="ritual-doctor-") as tmp:
         try:
-            seconds = engines.time_speech(settings.voice, voice, Path(tmp))
+            seconds = probes.time_speech(settings.voice, voice, Path(tmp))
         except RitualError as e:
             return Check(False, "espeak-ng", str(e))
     return Check(True, "espeak-ng", f"speaks through pyttsx3 (voice {voice}, {seconds:.2f} s)")
@@ -95,7 +96,7 @@ def check_piper(settings: Settings) -> Check:
         return Check(True, "Piper", "not asked for (voice: {engine: piper} for a warmer voice)")
     with tempfile.TemporaryDirectory(prefix="ritual-doctor-") as tmp:
         try:
-            found = engines.time_piper(settings, voice, voice.name or "en-us", Path(tmp))
+            found = probes.time_piper(settings, voice, voice.name or "en-us", Path(tmp))
         except RitualError as e:
             return Check(False, "Piper", f"{e} (until then espeak-ng speaks)")
     return Check(
@@ -108,7 +109,7 @@ def check_piper(settings: Settings) -> Check:
 
 def check_portaudio(settings: Settings) -> Check:
     try:
-        version = engines.portaudio_version()
+        version = probes.portaudio_version()
     except RitualError as e:
         return Check(False, "PortAudio", str(e))
     return Check(True, "PortAudio", version)
@@ -116,7 +117,7 @@ def check_portaudio(settings: Settings) -> Check:
 
 def check_speaker(settings: Settings) -> Check:
     try:
-        device = engines.find_audio_device(settings.audio.output_device, "output")
+        device = probes.find_audio_device(settings.audio.output_device, "output")
     except RitualError as e:
         return Check(False, "speaker", str(e))
     return Check(True, "speaker", f"{device.index} {device.name!r} ({device.default_rate} Hz)")
@@ -134,7 +135,7 @@ def check_mic(settings: Settings) -> Check:
     import numpy as np
 
     try:
-        sample = engines.sample_mic(settings.audio.input_device, MIC_SECONDS)
+        sample = probes.sample_mic(settings.audio.input_device, MIC_SECONDS)
     except RitualError as e:
         return Check(False, "microphone", str(e))
     device = sample.device
