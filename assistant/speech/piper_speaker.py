@@ -254,17 +254,17 @@ class PiperWorker:
                 self._stderr.seek(0)
                 lines = self._stderr.read().decode("utf-8", "replace").strip().splitlines()
                 said = lines[-1] if lines else ""
-        if status == piper_worker.NO_PIPER and self.python != sys.executable:
+        if status == piper_worker.Exit.NO_PIPER and self.python != sys.executable:
             return (
                 f"Piper is not installed for {self.python} ({said}). Install it there with: "
                 f"{self.python} -m pip install 'piper-tts>=1.8'"
             )
-        if status == piper_worker.NO_PIPER:
+        if status == piper_worker.Exit.NO_PIPER:
             return (
                 f"Piper is not installed ({said}). "
                 "Install it with ./setup --piper in ritual's folder"
             )
-        if status == piper_worker.BAD_VOICE:
+        if status == piper_worker.Exit.BAD_VOICE:
             return f"the Piper voice {self.voice.model} cannot be loaded ({said})"
         if self._closing:
             return "Piper was stopped"

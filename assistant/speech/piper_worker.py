@@ -15,8 +15,8 @@ int16 PCM for each sentence, then {"id", "type": "done"} (or "error").
 Urgent requests (a prompt someone is waiting for) go before the rest, at the
 next sentence boundary of a request rendered ahead. The worker ends when its
 stdin closes, which is also what happens when ritual dies in any way. Exit
-statuses: 3 Piper is not installed, 4 the voice cannot be loaded, 1 another
-failure; the reason is on stderr.
+statuses (``Exit``): 20 Piper is not installed, 21 the voice cannot be loaded,
+1 another failure; the reason is on stderr. The frames are typed below.
 """
 
 from __future__ import annotations
@@ -28,9 +28,46 @@ import sys
 import threading
 from collections import deque
 from collections.abc import Iterator
-from typing import Any, BinaryIO, Optional
+from enum import IntEnum
+from typing import Any, BinaryIO, Literal, Optional, TypedDict, Union
 
-NO_PIPER, BAD_VOICE, FAILED = 3, 4, 1
+
+class Exit(IntEnum):
+    """The worker's exit statuses (numbers of their own: the pyttsx3 worker uses 10s)."""
+
+    OK = 0
+    FAILED = 1
+    NO_PIPER = 20
+    BAD_VOICE = 21
+
+
+class Ready(TypedDict):
+    type: Literal["ready"]
+    sample_rate: int
+    """Hertz"""
+
+
+class Chunk(TypedDict):
+    id: Any
+    type: Literal["chunk"]
+    bytes: int
+    """the length of the PCM payload that follows the header"""
+
+
+class Done(TypedDict):
+    id: Any
+    type: Literal["done"]
+
+
+class Failed(TypedDict):
+    id: Any
+    type: Literal["error"]
+    message: str
+
+
+Frame = Union[Ready, Chunk, Done, Failed]
+"""a header on stdout"""
+
 THREADS = "1"
 """one thread for ONNX Runtime and for numpy's BLAS: ritual's listener needs the rest"""
 
@@ -76,7 +113,7 @@ class Output:
     def __init__(self, stream: BinaryIO) -> None:
         self.stream = stream
 
-    def send(self, header: dict[str, Any], payload: bytes = b"") -> None:
+    def send(self, header: Frame, payload: bytes = b"") -> None:
         head = json.dumps(header).encode("utf-8")
         self.stream.write(struct.pack(">I", len(head)) + head + payload)
         self.stream.flush()
@@ -159,19 +196,19 @@ def main(argv: list[str]) -> int:
         import piper  # noqa: F401
     except ImportError as e:
         print(f"{e}", file=sys.stderr)
-        return NO_PIPER
+        return Exit.NO_PIPER
     try:
         voice = load_voice(model, config)
     except Exception as e:
         print(f"{type(e).__name__}: {e}", file=sys.stderr)
-        return BAD_VOICE
+        return Exit.BAD_VOICE
     try:
         # The first synthesis loads espeak-ng's phonemiser (a broken wheel fails
         # only here) and warms ONNX Runtime up: do it now, not on the first prompt.
         list(voice.synthesize("Ready."))
     except Exception as e:
         print(f"{type(e).__name__}: {e}", file=sys.stderr)
-        return FAILED
+        return Exit.FAILED
     requests = Requests()
     threading.Thread(target=requests.read, args=(sys.stdin,), daemon=True).start()
     try:
@@ -179,7 +216,7 @@ def main(argv: list[str]) -> int:
         serve(voice, requests, out)
     except BrokenPipeError:
         pass  # ritual has gone: so do we
-    return 0
+    return Exit.OK
 
 
 if __name__ == "__main__":

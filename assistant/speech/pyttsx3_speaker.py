@@ -137,13 +137,18 @@ class Pyttsx3Speaker:
         missing = espeak_missing()
         if missing:
             raise SpeechError(missing)
-        job = json.dumps({"text": text, "voice": self.voice, "rate": self.rate,
-                          "volume": self.volume, "out": str(out),
-                          "timeout": self.timeout})  # fmt: skip
+        job = pyttsx3_worker.Job(
+            text=text,
+            out=str(out),
+            voice=self.voice,
+            rate=self.rate,
+            volume=self.volume,
+            timeout=self.timeout,
+        )
         started = time.perf_counter()
         try:
             worker = subprocess.Popen(
-                [self.python, "-c", _RUN_WORKER, str(WORKER), job],
+                [self.python, "-c", _RUN_WORKER, str(WORKER), json.dumps(job)],
                 stdin=subprocess.DEVNULL,
                 stdout=subprocess.DEVNULL,  # pyttsx3's "Audio saved to" goes nowhere
                 stderr=subprocess.PIPE,
@@ -168,18 +173,18 @@ class Pyttsx3Speaker:
         self._check_worker(worker.returncode, err.decode("utf-8", "replace").strip(), out)
 
     def _check_worker(self, status: int, stderr: str, out: Path) -> None:
-        if status == pyttsx3_worker.NO_ESPEAK:
+        if status == pyttsx3_worker.Exit.NO_ESPEAK:
             raise SpeechError(f"espeak-ng cannot be used ({stderr}). Install it with: {ESPEAK_FIX}")
-        if status == pyttsx3_worker.NO_PYTTSX3:
+        if status == pyttsx3_worker.Exit.NO_PYTTSX3:
             raise SpeechError(
                 f"pyttsx3 is missing ({stderr}); reinstall ritual (pip install pyttsx3)"
             )
-        if status == pyttsx3_worker.NO_VOICE:
+        if status == pyttsx3_worker.Exit.NO_VOICE:
             raise SpeechError(
                 f"there is no espeak-ng voice {self.voice!r}; set voice: {{name: ...}} in the "
                 f"config or the ritual to one of: {stderr}"
             )
-        if status != 0:
+        if status != pyttsx3_worker.Exit.OK:
             last = stderr.splitlines()[-1] if stderr else f"exit status {status}"
             raise SpeechError(f"speech synthesis failed: {last}")
         try:

@@ -16,10 +16,34 @@ from __future__ import annotations
 import json
 import sys
 import threading
-from typing import Any, Optional
+from enum import IntEnum
+from typing import Any, Optional, TypedDict
 
-FAILED, NO_PYTTSX3, NO_ESPEAK, NO_VOICE = 1, 3, 4, 5
-"""exit statuses; 0 is success"""
+
+class Exit(IntEnum):
+    """The worker's exit statuses (numbers of their own: Piper's worker uses 20s)."""
+
+    OK = 0
+    FAILED = 1
+    NO_PYTTSX3 = 10
+    NO_ESPEAK = 11
+    NO_VOICE = 12
+
+
+class Job(TypedDict):
+    """What to render, given as the last argument (JSON)."""
+
+    text: str
+    out: str
+    """the WAV file to write"""
+    voice: str
+    """an espeak-ng voice name or language (en-us, ko)"""
+    rate: Optional[int]
+    """words a minute; None for the voice's own"""
+    volume: Optional[float]
+    """0..1; None for the voice's own"""
+    timeout: float
+    """seconds to wait for espeak-ng to finish the sound"""
 
 
 def _voice_id(path: str) -> str:
@@ -37,29 +61,29 @@ def find_voice(voices: list[Any], wanted: str) -> Optional[Any]:
     return None
 
 
-def render(job: dict[str, Any]) -> int:
+def render(job: Job) -> Exit:
     """Render ``job["text"]`` into ``job["out"]``; an exit status."""
     try:
         import pyttsx3
     except ImportError as e:
         if "espeak" in str(e).lower():
-            return NO_ESPEAK
+            return Exit.NO_ESPEAK
         print(e, file=sys.stderr)
-        return NO_PYTTSX3
+        return Exit.NO_PYTTSX3
     except (OSError, RuntimeError) as e:
         print(e, file=sys.stderr)
-        return NO_ESPEAK
+        return Exit.NO_ESPEAK
     try:
         engine = pyttsx3.init()
     except (OSError, RuntimeError) as e:
         print(e, file=sys.stderr)
-        return NO_ESPEAK
+        return Exit.NO_ESPEAK
     voices = engine.getProperty("voices")
     wanted = str(job["voice"]).lower().replace("_", "-")
     voice = find_voice(voices, wanted) or find_voice(voices, wanted.split("-")[0])
     if voice is None:
         print(", ".join(sorted({_voice_id(v.id) for v in voices})), file=sys.stderr)
-        return NO_VOICE
+        return Exit.NO_VOICE
     engine.setProperty("voice", voice.id)
     if job.get("rate") is not None:
         engine.setProperty("rate", job["rate"])
@@ -71,8 +95,8 @@ def render(job: dict[str, Any]) -> int:
     engine.runAndWait()
     if not finished.wait(float(job["timeout"])):
         print("espeak-ng did not finish the sound", file=sys.stderr)
-        return FAILED
-    return 0
+        return Exit.FAILED
+    return Exit.OK
 
 
 if __name__ == "__main__":

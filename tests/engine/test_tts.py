@@ -16,6 +16,7 @@ from assistant.core.errors import SpeechError
 from assistant.core.voice_spec import VoiceSpec
 from assistant.speech.prompt_cache import trim_quiet_ends
 from assistant.speech.pyttsx3_speaker import Pyttsx3Speaker
+from assistant.speech.pyttsx3_worker import Exit
 from tests.engine.sounds import loud_seconds, need_espeak
 
 pytestmark = pytest.mark.engine
@@ -165,7 +166,7 @@ def test_espeak_missing_in_the_worker_names_the_package(tmp_path: Path) -> None:
     broken = tmp_path / "python"
     broken.write_text(
         "#!/bin/sh\necho 'This means you probably do not have eSpeak or eSpeak-ng installed!' >&2\n"
-        "exit 4\n"
+        f"exit {int(Exit.NO_ESPEAK)}\n"
     )
     broken.chmod(0o755)
     voice = Pyttsx3Speaker(
