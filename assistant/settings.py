@@ -6,7 +6,6 @@ down; nothing else reads the environment.
 
 from __future__ import annotations
 
-import re
 from collections.abc import Mapping
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -14,7 +13,7 @@ from typing import TYPE_CHECKING, Literal, Optional, Union
 
 import yaml
 
-from assistant.core.errors import ConfigError, CryptError, Problem, RitualFileError
+from assistant.core.errors import ConfigError, CryptError, Problem, RitualFileError, Where
 from assistant.core.hands_free import KEYS as HANDS_FREE_KEYS
 from assistant.core.hands_free import HandsFree, parse_hands_free
 from assistant.core.voice_spec import (
@@ -179,20 +178,22 @@ RETENTION_KEYS = ("audio_days", "entries_days")
 
 def default_config_path(environ: Mapping[str, str]) -> Path:
     if environ.get("RITUAL_CONFIG"):  # set but empty counts as not set, like its siblings
-        return expand_path(environ["RITUAL_CONFIG"], "RITUAL_CONFIG")
+        return expand_path(environ["RITUAL_CONFIG"], Where("RITUAL_CONFIG"))
     return _user_dir("config") / "config.yaml"
 
 
-def expand_path(text: str, where: str, *, base: Optional[Path] = None) -> Path:
+def expand_path(text: str, where: Where, *, base: Optional[Path] = None) -> Path:
     """A path as given, ``~`` expanded; relative ones are taken from ``base`` when
     given (the config file's folder), else from the current folder."""
     if not text.strip():
-        raise ConfigError(f"{where}: an empty path")
+        raise ConfigError("an empty path", where=where)
     try:
         path = Path(text).expanduser()
     except RuntimeError:  # ~nouser, or no home folder at all
         user = text.split("/", 1)[0]
-        raise ConfigError(f"{where}: cannot expand {user} (no such user or home folder)") from None
+        raise ConfigError(
+            f"cannot expand {user} (no such user or home folder)", where=where
+        ) from None
     return base / path if base is not None and not path.is_absolute() else path
 
 
@@ -203,8 +204,8 @@ class _Config:
         self.path = path
         self.values = values
 
-    def where(self, key: str) -> str:
-        return f"{self.path}:{self.values[key][1]}" if key in self.values else str(self.path)
+    def where(self, key: str) -> Where:
+        return Where(str(self.path), self.values[key][1] if key in self.values else 0)
 
     def get(self, key: str) -> object:
         return self.values[key][0] if key in self.values else None
@@ -214,7 +215,7 @@ class _Config:
         if value is None:
             return None
         if not isinstance(value, str) or not value.strip():
-            raise ConfigError(f"{self.where(key)}: {key} is {what}, not {_kind(value)}")
+            raise ConfigError(f"{key} is {what}, not {_kind(value)}", where=self.where(key))
         return value.strip()
 
     def path_of(self, key: str) -> Optional[Path]:
@@ -239,23 +240,25 @@ def _read_config(path: Path, required: bool) -> _Config:
         text = path.read_text(encoding="utf-8")
     except FileNotFoundError:
         if required:
-            raise ConfigError(f"{path}: no such config file") from None
+            raise ConfigError("no such config file", where=Where(str(path))) from None
         return _Config(path, {})
     except OSError as e:
-        raise ConfigError(f"{path}: cannot read the config file ({e.strerror})") from None
+        raise ConfigError(
+            f"cannot read the config file ({e.strerror})", where=Where(str(path))
+        ) from None
     except UnicodeDecodeError:
-        raise ConfigError(f"{path}: the config file is not UTF-8 text") from None
+        raise ConfigError("the config file is not UTF-8 text", where=Where(str(path))) from None
     try:
         # Composed first, so every setting keeps the line it is on.
         root = yaml.compose(text, Loader=yaml.SafeLoader)
     except yaml.YAMLError as e:
         mark = getattr(e, "problem_mark", None)
-        line = f":{mark.line + 1}" if mark is not None else ""
-        raise ConfigError(f"{path}{line}: not valid YAML") from None
+        line = mark.line + 1 if mark is not None else 0
+        raise ConfigError("not valid YAML", where=Where(str(path), line)) from None
     if root is None:
         return _Config(path, {})
     if not isinstance(root, yaml.MappingNode):
-        raise ConfigError(f"{path}: the config file must be a mapping of settings")
+        raise ConfigError("the config file must be a mapping of settings", where=Where(str(path)))
     loader = yaml.SafeLoader("")
     values: dict[str, tuple[object, int]] = {}
     for key_node, value_node in root.value:
@@ -264,34 +267,34 @@ def _read_config(path: Path, required: bool) -> _Config:
             key = loader.construct_object(key_node, deep=True)
             value = loader.construct_object(value_node, deep=True)
         except (yaml.YAMLError, ValueError, TypeError, OverflowError, RecursionError):
-            raise ConfigError(f"{path}:{line}: cannot read this setting") from None
+            raise ConfigError("cannot read this setting", where=Where(str(path), line)) from None
         if not isinstance(key, str) or key not in CONFIG_KEYS:
             raise ConfigError(
-                f"{path}:{line}: unknown setting {str(key)!r} "
-                f"(known: {', '.join(sorted(CONFIG_KEYS))})"
+                f"unknown setting {str(key)!r} (known: {', '.join(sorted(CONFIG_KEYS))})",
+                where=Where(str(path), line),
             )
         values[key] = (value, line)
     return _Config(path, values)
 
 
-def _device(value: object, where: str) -> Device:
+def _device(value: object, where: Where) -> Device:
     if value is None or (isinstance(value, int) and not isinstance(value, bool)):
         return value
     if isinstance(value, str) and value.strip():
         return int(value) if value.strip().isdigit() else value
-    raise ConfigError(f"{where}: a device is a number or a part of its name")
+    raise ConfigError("a device is a number or a part of its name", where=where)
 
 
-def _voice(value: object, where: str) -> VoiceSpec:
+def _voice(value: object, where: Where) -> VoiceSpec:
     if value is None:
         return VoiceSpec()
     if isinstance(value, str) and value.strip():
         return VoiceSpec(name=value.strip())
     if not isinstance(value, dict) or set(value) - set(VOICE_KEYS):
-        raise ConfigError(f"{where}: voice takes {', '.join(VOICE_KEYS)}")
+        raise ConfigError(f"voice takes {', '.join(VOICE_KEYS)}", where=where)
     engine, model, name = value.get("engine"), value.get("model"), value.get("name")
     if name is not None and (not isinstance(name, str) or not name.strip()):
-        raise ConfigError(f"{where}: the voice name is a text such as en-us")
+        raise ConfigError("the voice name is a text such as en-us", where=where)
     rate, volume = value.get("rate"), value.get("volume")
     problem = (
         (engine is not None and engine_problem(engine))
@@ -301,7 +304,7 @@ def _voice(value: object, where: str) -> VoiceSpec:
         or (volume is not None and volume_problem(volume))
     )
     if problem:
-        raise ConfigError(f"{where}: {problem}")
+        raise ConfigError(problem, where=where)
     return voice_spec(
         engine=engine,
         name=name,
@@ -311,39 +314,41 @@ def _voice(value: object, where: str) -> VoiceSpec:
     )
 
 
-def _language(value: object, where: str) -> str:
+def _language(value: object, where: Where) -> str:
     if value is None:
         return "en-us"
     if not isinstance(value, str) or not value.strip():
-        raise ConfigError(f"{where}: language is a language code, like en-us or ko")
+        raise ConfigError("language is a language code, like en-us or ko", where=where)
     return value.strip()
 
 
-def _encryption(value: object, where: str, config_folder: Path) -> EncryptionSettings:
+def _encryption(value: object, where: Where, config_folder: Path) -> EncryptionSettings:
     default_identity = config_folder / "identity.age"
     if value is None:
         return EncryptionSettings(identity=default_identity)
     if not isinstance(value, dict) or set(value) - set(ENCRYPTION_KEYS):
-        raise ConfigError(f"{where}: encryption takes {', '.join(ENCRYPTION_KEYS)}")
+        raise ConfigError(f"encryption takes {', '.join(ENCRYPTION_KEYS)}", where=where)
     recipients = value.get("recipients") or ()
     if isinstance(recipients, str):
         recipients = (recipients,)
     if not isinstance(recipients, (list, tuple)) or not all(
         isinstance(r, str) and r.strip() for r in recipients
     ):
-        raise ConfigError(f"{where}: encryption.recipients is a list of age public keys (age1…)")
+        raise ConfigError("encryption.recipients is a list of age public keys (age1…)", where=where)
 
     def path_of(key: str) -> Optional[Path]:
         text = value.get(key)
         if text is None:
             return None
         if not isinstance(text, str) or not text.strip():
-            raise ConfigError(f"{where}: encryption.{key} is a file name")
+            raise ConfigError(f"encryption.{key} is a file name", where=where)
         return expand_path(text, where, base=config_folder)
 
     env = value.get("passphrase_env")
     if env is not None and (not isinstance(env, str) or not env.strip()):
-        raise ConfigError(f"{where}: encryption.passphrase_env is an environment variable's name")
+        raise ConfigError(
+            "encryption.passphrase_env is an environment variable's name", where=where
+        )
     return EncryptionSettings(
         recipients=tuple(r.strip() for r in recipients),
         identity=path_of("identity") or default_identity,
@@ -352,16 +357,16 @@ def _encryption(value: object, where: str, config_folder: Path) -> EncryptionSet
     )
 
 
-def _retention(value: object, where: str) -> RetentionSettings:
+def _retention(value: object, where: Where) -> RetentionSettings:
     if value is None:
         return RetentionSettings()
     if not isinstance(value, dict) or set(value) - set(RETENTION_KEYS):
-        raise ConfigError(f"{where}: retention takes {' and '.join(RETENTION_KEYS)}")
+        raise ConfigError(f"retention takes {' and '.join(RETENTION_KEYS)}", where=where)
     days: dict[str, Optional[int]] = {}
     for key in RETENTION_KEYS:
         n = value.get(key)
         if n is not None and (isinstance(n, bool) or not isinstance(n, int) or n < 1):
-            raise ConfigError(f"{where}: retention.{key} is a whole number of days, 1 or more")
+            raise ConfigError(f"retention.{key} is a whole number of days, 1 or more", where=where)
         days[key] = n
     return RetentionSettings(**days)
 
@@ -399,16 +404,16 @@ def load_settings(
 
     def folder(flag: Optional[Path], env: str, key: str, default: Path) -> Path:
         if flag is not None:
-            return expand_path(str(flag), "the command line")
+            return expand_path(str(flag), Where("the command line"))
         if environ.get(env):
-            return expand_path(environ[env], env)
+            return expand_path(environ[env], Where(env))
         return configured[key] or default
 
     data_dir = _user_dir("data")
     model_path = (
-        expand_path(str(model), "--model")
+        expand_path(str(model), Where("--model"))
         if model is not None
-        else expand_path(environ["RITUAL_MODEL"], "RITUAL_MODEL")
+        else expand_path(environ["RITUAL_MODEL"], Where("RITUAL_MODEL"))
         if environ.get("RITUAL_MODEL")
         else configured_model
     )
@@ -416,14 +421,14 @@ def load_settings(
     def device(flag: Device, env: str, key: str) -> Device:
         from_file = _device(data.get(key), data.where(key))
         if flag is not None:
-            return _device(flag, "the command line")
+            return _device(flag, Where("the command line"))
         if environ.get(env):
-            return _device(environ[env], env)
+            return _device(environ[env], Where(env))
         return from_file
 
     keep_audio = data.get("keep_audio")
     if keep_audio is not None and not isinstance(keep_audio, bool):
-        raise ConfigError(f"{data.where('keep_audio')}: keep_audio is true or false")
+        raise ConfigError("keep_audio is true or false", where=data.where("keep_audio"))
     return Settings(
         journal_dir=folder(journal, "RITUAL_JOURNAL", "journal", data_dir / "journal"),
         rituals_dir=folder(None, "RITUAL_RITUALS", "rituals", _user_dir("config") / "rituals"),
@@ -463,9 +468,8 @@ def config_problems(path: Path, environ: Mapping[str, str]) -> list[Problem]:
             AgeSealer(settings.encryption.recipients, str(path))  # each key, and pyrage here
     except RitualFileError as e:
         return list(e.problems)
-    except (ConfigError, CryptError) as e:
-        where = re.match(rf"^{re.escape(str(path))}(?::(\d+))?: (.*)$", str(e), re.DOTALL)
-        if where is None:
-            return [Problem(str(path), 0, str(e))]
-        return [Problem(str(path), int(where.group(1) or 0), where.group(2))]
+    except ConfigError as e:
+        return [e.problem(str(path))]
+    except CryptError as e:
+        return [Problem(str(path), 0, str(e))]
     return []

@@ -8,6 +8,7 @@ where there is one.
 from __future__ import annotations
 
 from dataclasses import dataclass
+from typing import Optional
 
 
 class RitualError(Exception):
@@ -22,8 +23,32 @@ class UsageError(RitualError):
     exit_status = 2
 
 
+@dataclass(frozen=True)
+class Where:
+    """Where a setting comes from: a file and its line, or a variable's or flag's name."""
+
+    path: str
+    line: int = 0
+    """1-based; 0 when it is not one line"""
+
+    def __str__(self) -> str:
+        return f"{self.path}:{self.line}" if self.line else self.path
+
+
 class ConfigError(RitualError):
-    """The configuration file or an environment variable is wrong."""
+    """The configuration file or an environment variable is wrong; ``where`` says
+    where (``ritual check`` reports it as ``file:line``)."""
+
+    def __init__(self, message: str, *, where: Optional[Where] = None) -> None:
+        self.message = message
+        self.where = where
+        super().__init__(f"{where}: {message}" if where is not None else message)
+
+    def problem(self, path: str) -> Problem:
+        """This error as a problem of the config file ``path``."""
+        if self.where is not None and self.where.path == path:
+            return Problem(path, self.where.line, self.message)
+        return Problem(path, 0, str(self))
 
 
 @dataclass(frozen=True)

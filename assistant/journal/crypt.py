@@ -187,6 +187,8 @@ class KeyRing:
         try:
             return bytes(pyrage.decrypt(data, keys))
         except pyrage.DecryptError as e:
+            # pyrage has one DecryptError for every cause and no code: its message
+            # is the only way to tell a stranger's key from a damaged file.
             if "No matching keys" in str(e):
                 raise CryptError(
                     f"{where} is encrypted to another key: the identity {self.identity} "

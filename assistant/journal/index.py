@@ -224,7 +224,7 @@ class JournalIndex:
         try:
             return work()
         except sqlite3.DatabaseError as e:
-            if isinstance(e, sqlite3.OperationalError) and "locked" in str(e):
+            if is_busy(e):
                 raise JournalError(f"the journal index {self.path} is busy ({e})") from None
             log.info("the journal index is unreadable (%s); building it again", e)
             self.db.close()
@@ -510,3 +510,15 @@ def _remove_database(path: Path) -> None:
     for suffix in ("", "-journal", "-wal", "-shm"):
         with contextlib.suppress(FileNotFoundError):
             os.unlink(f"{path}{suffix}")
+
+
+_BUSY = {getattr(sqlite3, "SQLITE_BUSY", 5), getattr(sqlite3, "SQLITE_LOCKED", 6)}
+
+
+def is_busy(e: sqlite3.Error) -> bool:
+    """Another process holds the database (a long ``reindex``): not a damaged index.
+    Told by SQLite's own result code (Python 3.11+), by its message before that."""
+    code = getattr(e, "sqlite_errorcode", None)
+    if code is not None:
+        return (code & 0xFF) in _BUSY
+    return isinstance(e, sqlite3.OperationalError) and "locked" in str(e)
