@@ -61,7 +61,7 @@ def _measure(work: Path, args: argparse.Namespace) -> dict[str, Any]:
     from bench.studio import Studio
     from bench.voice_ritual import bench_voice_ritual
     from bench.wake import bench_wake
-    from tests.kmodel import ko_model_copy
+    from tests.support.kmodel import ko_model_copy
 
     model = ko_model_copy(work / "models")
     if args.only in (None, "ritual"):

@@ -28,7 +28,7 @@ from bench.stats import summary
 from bench.studio import Studio
 from bench.turns import first_audible
 from bench.wake import talk
-from tests.engine.event_tail import EventTail
+from tests.support.event_tail import EventTail
 
 RITUAL = """title: 잠깐 점검
 language: ko

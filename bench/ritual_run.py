@@ -16,7 +16,7 @@ from bench import ROOT
 from bench.recorder import Recorder, Recording
 from bench.speech import Answer
 from bench.studio import Studio
-from tests.engine.event_tail import EventTail
+from tests.support.event_tail import EventTail
 
 TIMEOUT = 120.0
 """seconds one ritual may take before it is killed (it takes about 25)"""

@@ -14,7 +14,7 @@ import numpy as np
 
 from assistant.audio.wav import write_wav
 from bench import RATE
-from tests.engine.sounds import NOISE, spoken
+from tests.support.sounds import NOISE, spoken
 
 AUDIBLE = 33
 """|sample| from which a sound counts as heard (-60 dBFS). Only ever applied to

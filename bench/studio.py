@@ -26,7 +26,7 @@ from pathlib import Path
 
 from assistant.audio.wav import write_wav
 from bench import RATE
-from tests.engine.virtual_audio import VirtualAudio, missing_tools
+from tests.support.virtual_audio import VirtualAudio, missing_tools
 
 MIX, FEED, SPEAKER, MIC = "bench_mix", "bench_feed", "bench_speaker", "bench_mic"
 _MONO = ("channels=1", "channel_map=mono", "remix=no", f"rate={RATE}")

@@ -18,7 +18,7 @@ from assistant.core.hands_free import DEFAULT_WAKE
 from assistant.speech.vosk_model import SharedModel
 from assistant.speech.vosk_wake import VoskWakeListener
 from bench import RATE
-from tests.engine.sounds import SPEEDS, phrase_audio, room_audio, talk, wav_of
+from tests.support.sounds import SPEEDS, phrase_audio, room_audio, talk, wav_of
 
 NOISES = (("quiet", None), ("pink 20 dB", 20.0), ("pink 15 dB", 15.0))
 VOICES = ("ko", "ko+f2")

@@ -10,9 +10,9 @@ from typing import TYPE_CHECKING
 import pytest
 
 from assistant.modelstore.voices import PiperVoiceFiles, packaged_voices
-from tests.engine.sounds import NoSound
-from tests.engine.virtual_audio import VirtualAudio, missing_tools
-from tests.kmodel import ko_model_copy
+from tests.support.kmodel import ko_model_copy
+from tests.support.sounds import NoSound
+from tests.support.virtual_audio import VirtualAudio, missing_tools
 
 if TYPE_CHECKING:
     from assistant.speech.vosk_listener import VoskListener

@@ -11,8 +11,8 @@ import pytest
 
 from assistant.audio.wav import read_wav
 from assistant.core.errors import AudioError
-from tests.engine.sounds import answer_wav, loud_seconds
-from tests.engine.virtual_audio import VirtualAudio
+from tests.support.sounds import answer_wav, loud_seconds
+from tests.support.virtual_audio import VirtualAudio
 
 pytestmark = pytest.mark.engine
 ROOT = Path(__file__).resolve().parents[2]

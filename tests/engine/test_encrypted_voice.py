@@ -19,9 +19,9 @@ import pytest
 from assistant.audio.wav import wav_from_bytes, write_wav
 from assistant.journal.crypt import KeyRing, is_sealed
 from assistant.journal.folder import JournalFolder
-from tests.engine.sounds import answer_wav, loud_seconds
 from tests.engine.test_voice_ritual import ROOT, run_ritual
-from tests.engine.virtual_audio import VirtualAudio
+from tests.support.sounds import answer_wav, loud_seconds
+from tests.support.virtual_audio import VirtualAudio
 
 pyrage = pytest.importorskip("pyrage", reason="encryption needs pyrage (pip install '.[test]')")
 pytestmark = pytest.mark.engine

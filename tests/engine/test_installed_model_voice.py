@@ -9,10 +9,10 @@ from pathlib import Path
 import pytest
 
 from tests.cli import isolated_env, run_cli
-from tests.engine.sounds import answer_wav
 from tests.engine.test_models_install import zip_model
 from tests.engine.test_voice_ritual import run_ritual
-from tests.engine.virtual_audio import VirtualAudio
+from tests.support.sounds import answer_wav
+from tests.support.virtual_audio import VirtualAudio
 
 pytestmark = pytest.mark.engine
 NAME = "vosk-model-small-ko-0.22"

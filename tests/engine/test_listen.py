@@ -24,9 +24,9 @@ from assistant.app import PREPARE_DAYS
 from assistant.core.catalog import RitualCatalog
 from assistant.core.hands_free import DEFAULT_WAKE
 from assistant.core.prompts import prompts_ahead, upcoming_values
-from tests.engine.event_tail import EventTail, EventWaiter
-from tests.engine.sounds import answer_wav
-from tests.engine.virtual_audio import VirtualAudio
+from tests.support.event_tail import EventTail, EventWaiter
+from tests.support.sounds import answer_wav
+from tests.support.virtual_audio import VirtualAudio
 
 pytestmark = pytest.mark.engine
 ROOT = Path(__file__).resolve().parents[2]

@@ -15,9 +15,9 @@ import pytest
 
 from assistant.app import listen
 from assistant.settings import load_settings
-from tests.engine.event_tail import EventTail, EventWaiter
-from tests.engine.sounds import answer_wav
-from tests.engine.virtual_audio import VirtualAudio
+from tests.support.event_tail import EventTail, EventWaiter
+from tests.support.sounds import answer_wav
+from tests.support.virtual_audio import VirtualAudio
 
 pytestmark = pytest.mark.engine
 ROOT = Path(__file__).resolve().parents[2]

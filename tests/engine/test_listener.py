@@ -27,8 +27,8 @@ from assistant.core.ports import InputLost, ListenRequest, Utterance
 from assistant.core.voice_commands import Command
 from assistant.journal.answer_audio import StreamingAnswerAudio
 from assistant.speech.vosk_listener import VoskListener
-from tests.engine.sounds import NoSound, answer_wav, loud_seconds, noise_wav, spoken
-from tests.engine.virtual_audio import VirtualAudio, missing_tools
+from tests.support.sounds import NoSound, answer_wav, loud_seconds, noise_wav, spoken
+from tests.support.virtual_audio import VirtualAudio, missing_tools
 
 pytestmark = pytest.mark.engine
 

@@ -30,7 +30,7 @@ from pathlib import Path
 import pytest
 
 from assistant.modelstore import install as model_install
-from tests.kmodel import packaged_ko_model
+from tests.support.kmodel import packaged_ko_model
 from tests.test_models_find import Result, make_model, run_cli
 
 pytestmark = pytest.mark.engine

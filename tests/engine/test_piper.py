@@ -21,7 +21,7 @@ from assistant.modelstore.voices import PiperVoiceFiles, read_voice
 from assistant.speech.piper_speaker import WORKER, PiperSpeaker, PiperWorker, first_parts
 from assistant.speech.pyttsx3_speaker import Pyttsx3Speaker
 from tests.cli import ROOT, isolated_env, run_cli
-from tests.engine.sounds import need_espeak
+from tests.support.sounds import need_espeak
 
 pytestmark = pytest.mark.engine
 

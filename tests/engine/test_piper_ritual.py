@@ -19,10 +19,10 @@ from assistant.core.ritual_file import load_ritual
 from assistant.modelstore.voices import PiperVoiceFiles
 from assistant.speech.piper_speaker import PiperSpeaker
 from tests.cli import ROOT
-from tests.engine.event_tail import EventTail
-from tests.engine.sounds import answer_wav, loud_seconds
 from tests.engine.test_piper import StreamRecorder, workers_alive
-from tests.engine.virtual_audio import VirtualAudio
+from tests.support.event_tail import EventTail
+from tests.support.sounds import answer_wav, loud_seconds
+from tests.support.virtual_audio import VirtualAudio
 
 pytestmark = pytest.mark.engine
 RITUAL = ROOT / "tests" / "data" / "piper-ko.yaml"

@@ -24,9 +24,9 @@ from assistant.core.ports import ListenRequest
 from assistant.core.voice_commands import commands_for, only
 from assistant.speech.vosk_listener import VoskListener
 from tests.cli import ROOT
-from tests.engine.sounds import answer_wav
 from tests.engine.test_voice_ritual import run_ritual
-from tests.engine.virtual_audio import VirtualAudio
+from tests.support.sounds import answer_wav
+from tests.support.virtual_audio import VirtualAudio
 
 pytestmark = pytest.mark.engine
 SCALE = scale_words("ko", 1, 5)

@@ -17,7 +17,7 @@ from assistant.core.voice_spec import VoiceSpec
 from assistant.speech.prompt_cache import trim_quiet_ends
 from assistant.speech.pyttsx3_speaker import Pyttsx3Speaker
 from assistant.speech.pyttsx3_worker import Exit
-from tests.engine.sounds import loud_seconds, need_espeak
+from tests.support.sounds import loud_seconds, need_espeak
 
 pytestmark = pytest.mark.engine
 

@@ -14,9 +14,9 @@ from pathlib import Path
 import pytest
 
 from assistant.core.journal import audio_dirname, entry_filename, entry_subdir, parse_entry
-from tests.engine.sounds import answer_wav
 from tests.engine.test_voice_ritual import RITUAL, run_ritual
-from tests.engine.virtual_audio import VirtualAudio
+from tests.support.sounds import answer_wav
+from tests.support.virtual_audio import VirtualAudio
 
 pytestmark = pytest.mark.engine
 

@@ -27,9 +27,9 @@ from assistant.core.ritual import placeholder_values
 from assistant.core.ritual_file import load_ritual
 from assistant.core.voice_spec import VoiceSpec
 from assistant.speech.pyttsx3_speaker import Pyttsx3Speaker
-from tests.engine.event_tail import EventTail
-from tests.engine.sounds import answer_wav, loud_seconds
-from tests.engine.virtual_audio import VirtualAudio
+from tests.support.event_tail import EventTail
+from tests.support.sounds import answer_wav, loud_seconds
+from tests.support.virtual_audio import VirtualAudio
 
 pytestmark = pytest.mark.engine
 ROOT = Path(__file__).resolve().parents[2]

@@ -13,7 +13,7 @@ from assistant.audio.wav import WavSource
 from assistant.core.hands_free import DEFAULT_WAKE
 from assistant.speech.vosk_model import SharedModel
 from assistant.speech.vosk_wake import VoskWakeListener
-from tests.engine.sounds import SPEEDS, phrase_audio, talk, wav_of
+from tests.support.sounds import SPEEDS, phrase_audio, talk, wav_of
 
 pytestmark = pytest.mark.engine
 PHRASES = DEFAULT_WAKE["ko"]
