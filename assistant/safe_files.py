@@ -85,6 +85,53 @@ def private_folder(path: Path) -> Path:
     return path
 
 
+def own_private_folder(path: Path) -> bool:
+    """Make ``path`` a private folder of ours in a shared place (``/dev/shm``): made
+    0700 when missing; an existing one must be a real folder owned by us, and is
+    made 0700 through a descriptor opened without following a link. False (nothing
+    touched) when it is a link, not a folder, someone else's, or cannot be made."""
+    try:
+        os.mkdir(path, FOLDER_MODE)
+    except FileExistsError:
+        pass
+    except OSError:
+        return False
+    try:
+        fd = os.open(path, _DIRECTORY | NOFOLLOW)
+    except OSError:
+        return False
+    try:
+        info = os.fstat(fd)
+        if not stat.S_ISDIR(info.st_mode) or info.st_uid != os.getuid():
+            return False
+        os.fchmod(fd, FOLDER_MODE)
+        return True
+    finally:
+        os.close(fd)
+
+
+def set_aside(path: Path, why: str) -> Path:
+    """Rename ``path`` (a file or a folder) to a fresh hidden name beside it, so that a
+    half-deleted or half-replaced thing never looks like the real one; the new path."""
+    aside = path.with_name(f".{path.name}.{why}-{secrets.token_hex(4)}")
+    os.rename(path, aside)
+    return aside
+
+
+def move_into_place(made: Path, path: Path) -> None:
+    """Rename ``made`` (complete, beside ``path``) to ``path``; OSError when ``path``
+    is a non-empty folder."""
+    os.rename(made, path)
+
+
+def temp_file_beside(path: Path, suffix: str = ".tmp") -> tuple[int, Path]:
+    """A new private file beside ``path`` under a fresh hidden name (a download in
+    progress), open for writing: its descriptor and path."""
+    name = f".{path.name}.{secrets.token_hex(4)}{suffix}"
+    with open_folder(path.parent) as folder:
+        return create_at(folder, name), path.with_name(name)
+
+
 def fsync_folder(folder: Union[Path, int]) -> None:
     """Make a rename in ``folder`` durable (where the filesystem lets a folder be
     opened and synced)."""

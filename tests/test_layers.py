@@ -123,3 +123,59 @@ def test_the_repository_documents_itself() -> None:
         text = path.read_text(encoding="utf-8", errors="replace")
         found += [f"{name}: {word}" for word in outside if word in text]
     assert found == []
+
+
+def _calls(path: Path) -> Iterator[tuple[str, int]]:
+    """Every ``module.function(...)`` call in ``path`` (``os.replace``, ``tempfile.mkstemp``)."""
+    tree = ast.parse(path.read_text(encoding="utf-8"))
+    for node in ast.walk(tree):
+        if (
+            isinstance(node, ast.Call)
+            and isinstance(node.func, ast.Attribute)
+            and isinstance(node.func.value, ast.Name)
+        ):
+            yield f"{node.func.value.id}.{node.func.attr}", node.lineno
+
+
+RENAMES_AND_MODES = ("os.replace", "os.rename", "tempfile.mkstemp", "os.chmod", "os.fchmod")
+"""how a file is put in place or made private: only through ``assistant.safe_files``"""
+
+
+def test_files_are_put_in_place_and_made_private_only_by_the_safe_files_module() -> None:
+    found = [
+        f"{path.relative_to(ROOT)}:{line}: {call}"
+        for module, path in modules()
+        if module != "assistant.safe_files"
+        for call, line in _calls(path)
+        if call in RENAMES_AND_MODES
+    ]
+    assert found == []
+
+
+CRYPT_USERS = ("assistant.journal", "assistant.commands.key_cmd", "assistant.settings")
+"""the journal package (encryption is a layer of it); making a key; checking the config"""
+
+
+def test_only_the_journal_package_opens_the_crypt_module() -> None:
+    crossings = [
+        f"{path.relative_to(ROOT)}:{line}: imports {name}"
+        for module, path in modules()
+        if not any(_within(module, user) for user in CRYPT_USERS)
+        for name, line in imports(path)
+        if _within(name, "assistant.journal.crypt")
+    ]
+    assert crossings == []
+
+
+def test_the_journal_package_reaches_no_engine_or_command() -> None:
+    """The journal on disk is below the wiring: it knows no adapter, engine or command."""
+    above = ("assistant.engines", "assistant.commands", "assistant.app", "assistant.cli",
+             "assistant.audio", "assistant.speech")  # fmt: skip
+    crossings = [
+        f"{path.relative_to(ROOT)}:{line}: imports {name}"
+        for module, path in modules()
+        if _within(module, "assistant.journal") or module == "assistant.safe_files"
+        for name, line in imports(path)
+        if any(_within(name, p) for p in above)
+    ]
+    assert crossings == []

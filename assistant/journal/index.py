@@ -37,7 +37,7 @@ from assistant.core.journal import AnswerState, Entry, entry_name
 from assistant.core.stats import EntryFacts
 from assistant.journal.crypt import UnlockError
 from assistant.journal.folder import JournalFolder
-from assistant.safe_files import FILE_MODE, make_private_dirs
+from assistant.safe_files import make_private_dirs, open_folder, open_private_at
 
 log = logging.getLogger(__name__)
 
@@ -172,8 +172,8 @@ class JournalIndex:
         make_private_dirs(path.parent)
         for attempt in (1, 2):
             # Created 0600 before SQLite opens it; SQLite gives its journal file the same mode.
-            os.close(os.open(path, os.O_RDWR | os.O_CREAT, FILE_MODE))
-            os.chmod(path, FILE_MODE)
+            with open_folder(path.parent) as folder:
+                os.close(open_private_at(folder, path.name))
             db = sqlite3.connect(path, timeout=10, isolation_level=None)
             try:
                 db.execute("PRAGMA synchronous = NORMAL")

@@ -18,7 +18,6 @@ import http.client
 import json
 import os
 import re
-import secrets
 import shutil
 import socket
 import stat
@@ -50,6 +49,7 @@ from assistant.modelstore.lookup import (
     read_metadata,
     write_metadata,
 )
+from assistant.safe_files import move_into_place, set_aside, temp_file_beside
 from assistant.settings import Settings
 
 MAX_UNPACKED = 4 * 1024**3
@@ -301,8 +301,7 @@ def install_from_host(
     models_dir = _models_dir(settings)
     if say:
         say(f"Downloading {model.name} ({format_size(model.size)}) from {url}")
-    fd, part_name = tempfile.mkstemp(dir=models_dir, prefix=f".{model.name}.", suffix=".zip.part")
-    part = Path(part_name)
+    fd, part = temp_file_beside(models_dir / model.name, ".zip.part")
     try:
         with os.fdopen(fd, "wb") as out, network_errors(base, url, hint):
             digest = download(url, out, name=model.name, size=model.size, progress=progress)
@@ -521,13 +520,12 @@ def place(staging: Path, dest: Path, is_ours: Callable[[Path], bool] = is_model_
     if dest.is_symlink() or dest.exists():
         if dest.is_symlink() or not dest.is_dir() or not (is_ours(dest) or _empty(dest)):
             raise ModelError(f"{dest} exists and is not a model; move it away, then install again")
-        aside = dest.with_name(f".{dest.name}.old-{secrets.token_hex(4)}")
-        os.rename(dest, aside)
+        aside = set_aside(dest, "old")
     try:
-        os.rename(staging, dest)
+        move_into_place(staging, dest)
     except OSError as e:
         if aside is not None:
-            os.rename(aside, dest)
+            move_into_place(aside, dest)
         raise ModelError(f"cannot move the new model into {dest}: {e.strerror}") from None
     if aside is not None:
         remove_path(aside)
@@ -595,9 +593,8 @@ def remove(settings: Settings, name: str) -> ModelInfo:
 def discard(path: Path) -> None:
     """Delete an installed folder. Renamed away first, so that a half-deleted model
     or voice never looks installed."""
-    doomed = path.with_name(f".{path.name}.removing-{secrets.token_hex(4)}")
     try:
-        os.rename(path, doomed)
+        doomed = set_aside(path, "removing")
     except OSError as e:
         raise ModelError(f"cannot remove {path}: {e.strerror}") from None
     remove_path(doomed)

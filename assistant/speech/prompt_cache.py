@@ -24,7 +24,7 @@ from pathlib import Path
 from typing import Callable, Optional
 
 from assistant.core.errors import SpeechError
-from assistant.safe_files import filled_in_place, make_private_dirs
+from assistant.safe_files import filled_in_place, make_private_dirs, own_private_folder
 
 log = logging.getLogger(__name__)
 
@@ -256,15 +256,7 @@ def private_folder(fallback: Path, environ: Optional[dict[str, str]] = None) -> 
     for folder in candidates:
         if not folder.parent.is_dir() or not _in_memory(folder.parent):
             continue
-        try:
-            os.mkdir(folder, 0o700)
-        except FileExistsError:
-            pass
-        except OSError:
-            continue
-        info = os.lstat(folder)
         # /dev/shm is shared: the folder must be ours, a real folder, private.
-        if stat.S_ISDIR(info.st_mode) and info.st_uid == os.getuid():
-            os.chmod(folder, 0o700)
+        if own_private_folder(folder):
             return folder
     return fallback
