@@ -1,7 +1,7 @@
 # `make` lists the tasks. Everything runs from the project's .venv (made by ./setup).
 PY := .venv/bin/python
 
-.PHONY: help setup test test-core test-deep lint format typecheck bench run clean
+.PHONY: help setup test test-core test-deep lint format typecheck house bench run clean
 
 help:  ## list the tasks
 	@grep -E '^[a-z-]+:.*## ' $(MAKEFILE_LIST) | awk -F':.*## ' '{printf "  make %-10s %s\n", $$1, $$2}'
@@ -28,6 +28,9 @@ format:  ## format the code with ruff
 
 typecheck:  ## mypy --strict on the package
 	$(PY) -m mypy
+
+house:  ## the shape of the code: modules, import arrows and loops, largest files
+	$(PY) -m bench.house
 
 bench:  ## benchmarks on the real engines; writes bench/results.json
 	$(PY) -m bench
