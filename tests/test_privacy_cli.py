@@ -140,7 +140,11 @@ def test_wrong_missing_cut_short_and_foreign_each_say_what_is_wrong(
     exported = cli("journal", "export", "--format", "json", env=home, passphrase=PASSPHRASE)
     assert exported.status == 0 and FEELING in exported.stdout
     assert entry.read_bytes() == before
-    assert not (Path(home["XDG_CACHE_HOME"]) / "ritual" / "journal-index").exists()
+    # The index is kept between commands only encrypted to the journal's key.
+    kept = list((Path(home["XDG_CACHE_HOME"]) / "ritual" / "journal-index").iterdir())
+    assert [p.name.endswith(".sqlite3.age") for p in kept] == [True]
+    assert kept[0].read_bytes().startswith(b"age-encryption.org/v1")
+    assert FEELING.encode() not in kept[0].read_bytes()
 
     cut = entry.with_name("2026-01-01-morning.md.age")  # a copy cut short
     cut.write_bytes(before[: len(before) // 2])

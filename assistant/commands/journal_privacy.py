@@ -92,10 +92,12 @@ def encrypt_entries(args: argparse.Namespace, ctx: Context) -> int:
 
 def decrypt_entries(args: argparse.Namespace, ctx: Context) -> int:
     from assistant.journal.convert import decrypt_journal
+    from assistant.journal.sealed_index import remove_sealed_index
 
     settings = ctx.settings
     folder = folder_for(ctx)
     done = decrypt_journal(folder, folder.opener)
+    remove_sealed_index(settings.cache_dir, folder.root)  # the plain index takes over
     ctx.out(_converted("Decrypted", done, settings.journal_dir))
     if settings.encryption.on:
         ctx.err(

@@ -32,6 +32,7 @@ from assistant.journal.recall_state import (
     RecallWithoutKey,
     recalled_soon,
 )
+from assistant.journal.sealed_index import remove_sealed_index, sealed_index
 from assistant.settings import Settings
 
 
@@ -152,11 +153,12 @@ class Journal:
 
     @contextlib.contextmanager
     def index(self, on_many: Callable[[int], None]) -> Iterator[JournalIndex]:
-        """The journal's index, up to date: in the cache, or in memory only for an
-        encrypted journal (any index file kept from before is deleted)."""
+        """The journal's index, up to date: in the cache, or for an encrypted journal
+        in memory, kept between commands only encrypted (``sealed_index``; a plain
+        index file kept from before is deleted)."""
         if self.is_encrypted():
             remove_index(self.folder, self.cache_dir)
-            with refreshed_index(self.folder, None, on_many) as index:
+            with sealed_index(self.folder, self.cache_dir, on_many) as index:
                 yield index
         else:
             with refreshed_index(self.folder, self.cache_dir, on_many) as index:
@@ -166,5 +168,6 @@ class Journal:
         """An index to build anew (``reindex``): in the cache, or in memory only."""
         if self.is_encrypted():
             remove_index(self.folder, self.cache_dir)
+            remove_sealed_index(self.cache_dir, self.folder.root)
             return JournalIndex(self.folder, None)
         return JournalIndex.open(self.folder, self.cache_dir)

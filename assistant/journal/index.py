@@ -37,7 +37,7 @@ from assistant.core.journal import AnswerState, Entry, entry_name
 from assistant.core.stats import EntryFacts
 from assistant.journal.crypt import UnlockError
 from assistant.journal.folder import JournalFolder
-from assistant.safe_files import make_private_dirs, open_folder, open_private_at
+from assistant.safe_files import make_private_dirs, open_folder, open_private_at, remove_at
 
 log = logging.getLogger(__name__)
 
@@ -151,6 +151,29 @@ class JournalIndex:
 
     def __exit__(self, *exc: object) -> None:
         self.close()
+
+    # -- an index kept elsewhere (encrypted: see sealed_index) --------------------------
+    def load(self, data: bytes) -> bool:
+        """Take the index of an earlier command (the bytes ``dump`` gave, decrypted);
+        False, with an empty index, when it cannot be used here (another version,
+        damaged, or a Python before 3.11)."""
+        if self.path is not None or not hasattr(self.db, "deserialize"):
+            return False
+        try:
+            self.db.deserialize(data)
+            if self._usable(self.db):
+                return True
+        except sqlite3.DatabaseError as e:
+            log.info("the kept index cannot be used (%s); building it again", e)
+        self.db.close()
+        self.db = self._connect()
+        return False
+
+    def dump(self) -> Optional[bytes]:
+        """The whole in-memory index as bytes (None before Python 3.11)."""
+        if self.path is not None or not hasattr(self.db, "serialize"):
+            return None
+        return bytes(self.db.serialize())
 
     # -- the database file ------------------------------------------------------------
     def _connect(self) -> sqlite3.Connection:
@@ -442,9 +465,19 @@ def remove_index(folder: JournalFolder, cache_dir: Path) -> bool:
     return existed
 
 
+def sealed_index_path(cache_dir: Path, journal: Path) -> Path:
+    """Where an encrypted journal's index is kept, encrypted (``sealed_index``)."""
+    plain = index_path(cache_dir, journal)
+    return plain.with_name(plain.name + ".age")
+
+
 def forget_removed(folder: JournalFolder, cache_dir: Path) -> None:
     """Bring an existing index file up to date after entries were deleted, so their
-    words leave the cache now, not at the next journal command."""
+    words leave the cache now, not at the next journal command (an encrypted
+    journal's kept index goes: the next reading command builds it again)."""
+    sealed = sealed_index_path(cache_dir, folder.root)
+    with contextlib.suppress(OSError), open_folder(sealed.parent, follow=False) as parent:
+        remove_at(parent, sealed.name)
     if index_path(cache_dir, folder.root).exists():
         with JournalIndex.open(folder, cache_dir) as index:
             index.refresh()
