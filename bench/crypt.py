@@ -6,10 +6,14 @@
   whole ``EntryFile.save`` (render, encrypt, temp file, fsync, rename); per round,
   the difference of the two medians.
 - ``decrypt_10y_search_s``: ``ritual journal search`` on the ten-year journal of
-  ``bench/journal_gen.py``, encrypted, as a process of its own: the passphrase's
-  scrypt, every entry decrypted and parsed into the in-memory index, the search.
-  Beside it the same search on the same journal in plaintext with its index in the
-  cache, the identity's unlock alone, and the search process's peak memory.
+  ``bench/journal_gen.py``, encrypted, as a process of its own, as a person meets it
+  day to day: the passphrase's scrypt, the kept encrypted index decrypted into
+  memory, the entries changed since checked by size and mtime, the search (target
+  2.5 s). The first search after the journal was encrypted builds that index from
+  every entry (``decrypt_10y_first_search_s`` in the details). Beside it the same
+  search on the same journal in plaintext with its index in the cache, the
+  identity's unlock alone, and the search process's peak memory.
+- ``decrypt_10y_search_s_pi``: the same under a 0.3-core CPU quota (target 10 s).
 """
 
 from __future__ import annotations
@@ -69,6 +73,8 @@ def bench_crypt(work: Path, runs: int, log: Callable[[str], None] = print) -> di
     ring = KeyRing(identity, lambda: PASSPHRASE)
     assert all(p.name.endswith(".md.age") for p in journal.rglob("*.md*"))
     assert ring.unlocked is False
+    first_s, _ = _search_process(journal, env)  # builds the kept encrypted index
+    log(f"  first encrypted search {first_s:.2f} s (every entry decrypted once)")
     searches: list[float] = []
     peak_mb: list[float] = []
     for n in range(runs):
@@ -83,15 +89,20 @@ def bench_crypt(work: Path, runs: int, log: Callable[[str], None] = print) -> di
         "plain_save_ms": summary(plain_ms, digits=2),
         "encrypted_save_ms": summary(sealed_ms, digits=2),
         "encrypt_10y_in_place_s": round(encrypt_s, 1),
+        "decrypt_10y_first_search_s": round(first_s, 2),
         "plain_10y_search_s": summary(plain_search, digits=2),
         "decrypt_10y_search_peak_mb": summary(peak_mb, digits=0),
     }
-    details.update(_pi_class(journal, env, log))
-    return {
+    pi = _pi_class(journal, env, log)
+    details.update(pi)
+    found = {
         "encrypt_save_overhead_ms": summary(overhead, digits=2),
         "decrypt_10y_search_s": summary(searches, digits=2),
         "details": details,
     }
+    if "pi_class_decrypt_10y_search_s" in pi:
+        found["decrypt_10y_search_s_pi"] = pi["pi_class_decrypt_10y_search_s"]
+    return found
 
 
 def _save_overhead(
