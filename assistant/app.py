@@ -40,6 +40,7 @@ from assistant.journal.access import Journal
 from assistant.journal.deletion import expired, remove
 from assistant.journal.folder import EntryFile, JournalFolder
 from assistant.journal.index import forget_removed
+from assistant.journal.week import JournalWeek
 from assistant.modelstore.lookup import complete_model
 from assistant.settings import Settings
 from assistant.text_mode import TextListener, TextSpeaker
@@ -164,6 +165,7 @@ def conduct(
         reframes=settings.catalog.reframes(),
         answers=files.answers,
         streaks=journal.folder,
+        week=JournalWeek(journal.folder),
         name=settings.name,
         model=session.model_name,
     )

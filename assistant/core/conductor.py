@@ -34,6 +34,7 @@ from assistant.core.ports import (
     Speaker,
     StreakLookup,
     Utterance,
+    WeekLookup,
 )
 from assistant.core.prompts import ritual_prompts
 from assistant.core.reframe import NO_REFRAMES, Reframes
@@ -45,18 +46,23 @@ from assistant.core.ritual import (
     Listening,
     Pause,
     Recall,
+    RecallWhen,
     Ritual,
     Say,
     Scale,
     Step,
     fill,
+    has_week_figures,
+    picked_index,
     placeholder_values,
     recall_day,
     spoken_when,
     time_of_day,
+    week_start_for,
 )
 from assistant.core.transcript import details_of
 from assistant.core.voice_commands import Command, CommandSet, commands_for, only
+from assistant.core.week import WeekFacts, spoken_figures, summarise
 
 log = logging.getLogger(__name__)
 C = Command
@@ -99,6 +105,8 @@ class Conductor:
     reframes: Reframes = NO_REFRAMES
     answers: Optional[AnswerLookup] = None
     streaks: Optional[StreakLookup] = None
+    week: Optional[WeekLookup] = None
+    """the last days of the journal: ``when: this week`` and the ``{week_...}`` figures"""
     name: str = "friend"
     model: str = ""
     no_speech_seconds: float = DEFAULT_NO_SPEECH_SECONDS
@@ -200,7 +208,7 @@ class Conductor:
     # -- steps -----------------------------------------------------------------------
     def _perform(self, step: Step, index: int) -> _Move:
         if isinstance(step, Say):
-            self._say(self._fill(step.text))
+            self._say(self._fill(step.text), private=has_week_figures(step.text))
         elif isinstance(step, Pause):
             self.clock.sleep(step.seconds)
         elif isinstance(step, Breathe):
@@ -209,7 +217,8 @@ class Conductor:
             for text in self._pick(step):
                 self._say(self._fill(text))
         elif isinstance(step, Ask):
-            return self._question(self._fill(step.text), step.listening, index)
+            private = has_week_figures(step.text)
+            return self._question(self._fill(step.text), step.listening, index, private=private)
         elif isinstance(step, Recall):
             return self._recall(step, index)
         return _Move.NEXT
@@ -233,12 +242,10 @@ class Conductor:
 
     def _recall(self, step: Recall, index: int) -> _Move:
         found, when = None, step.when[0]
-        if self.answers is not None:
-            for when in step.when:  # the first day that has an answer
-                on = recall_day(when, self.entry.day)
-                found = self.answers.find_answer(step.ritual, step.id, on)
-                if found:
-                    break
+        for when in step.when:  # the first day that has an answer
+            found = self._recalled(step, when)
+            if found:
+                break
         if found:
             # The ritual's placeholders first: an answer that contains "{name}" stays as said.
             said = {"answer": _spoken(found), "when": spoken_when(when)}
@@ -247,10 +254,44 @@ class Conductor:
             prompt = self._fill(step.otherwise) if step.otherwise else None
         if prompt is None:
             return _Move.NEXT
+        private = bool(found) or has_week_figures(step.otherwise or "")
         if step.listening is None:
-            self._say(prompt, private=bool(found))
+            self._say(prompt, private=private)
             return _Move.NEXT
-        return self._question(prompt, step.listening, index, private=bool(found))
+        return self._question(prompt, step.listening, index, private=private)
+
+    def _recalled(self, step: Recall, when: RecallWhen) -> Optional[str]:
+        """The answer a recall reads back from ``when``; of several ids, the one picked
+        (or, when that one was not answered, the next that was)."""
+        today = self.entry.day
+        if when == "this week":
+            if self.week is None:
+                return None
+            recent = self.week.latest_answers(step.ritual, step.ids, week_start_for(today), today)
+            if recent is None:
+                return None
+            order = self._picking_order(step, (today - recent.day).days)
+            return next((recent.answers[i] for i in order if i in recent.answers), None)
+        if self.answers is None:
+            return None
+        on = recall_day(when, today)
+        days_since = (today - on).days if on is not None else today.toordinal()
+        for answer_id in self._picking_order(step, days_since):
+            found = self.answers.find_answer(step.ritual, answer_id, on)
+            if found:
+                return found
+        return None
+
+    def _picking_order(self, step: Recall, days_since: int) -> tuple[str, ...]:
+        ids = step.ids
+        if len(ids) == 1:
+            return ids
+        first = (
+            self.rng.randrange(len(ids))
+            if step.pick == "random"
+            else picked_index(len(ids), days_since)
+        )
+        return ids[first:] + ids[:first]
 
     # -- questions -------------------------------------------------------------------
     def _question(
@@ -526,6 +567,11 @@ class Conductor:
     def _fill(self, text: str) -> str:
         if "{streak}" in text and "streak" not in self.values:
             self.values["streak"] = self._streak()
+        if has_week_figures(text) and "week_days" not in self.values:
+            # read from the journal only now: a ritual that says none costs nothing more
+            day = self.entry.day
+            facts = self.week.week(day) if self.week is not None else WeekFacts(day)
+            self.values.update(spoken_figures(summarise(facts), self.ritual.language))
         return fill(text, self.values)
 
     def _streak(self) -> str:

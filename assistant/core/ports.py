@@ -18,6 +18,7 @@ from assistant.core.errors import AudioError
 from assistant.core.journal import Entry
 from assistant.core.vocabulary import Vocabulary
 from assistant.core.voice_commands import Command, CommandSet
+from assistant.core.week import WeekFacts
 
 
 class Speaker(Protocol):
@@ -191,6 +192,28 @@ class AnswerLookup(Protocol):
 class StreakLookup(Protocol):
     def streak(self, ritual: str, through: date) -> int:
         """How many days in a row, ending on ``through``, have an entry of ``ritual``."""
+
+
+@dataclass(frozen=True)
+class RecentAnswers:
+    """The answers of one entry, found by ``WeekLookup.latest_answers``."""
+
+    day: date
+    answers: Mapping[str, str]
+    """answer id -> what was said, for the ids asked for that were answered"""
+
+
+class WeekLookup(Protocol):
+    """The journal's last days, read in a bounded way: the same cost at ten years."""
+
+    def latest_answers(
+        self, ritual: str, ids: Sequence[str], since: date, through: date
+    ) -> Optional[RecentAnswers]:
+        """The latest entry of ``ritual`` from ``since`` to ``through`` that answered
+        any of ``ids``, with those answers; None when there is none."""
+
+    def week(self, through: date) -> WeekFacts:
+        """What the fourteen days up to ``through`` hold, and the streak."""
 
 
 Details = dict[str, Any]

@@ -2,7 +2,8 @@
 
 These are what a speaker may render ahead and keep in its cache: the ritual's
 own texts, the breathing cues, the conductor's phrases, the reframe follow-ups.
-Read-backs and recalls of an answer are private and never listed here.
+Read-backs and recalls of an answer are private and never listed here, nor is
+a text that says a figure of the week (``{week_words}`` are the user's words).
 ``tests/test_prompts.py`` runs the conductor down every path and checks that
 each non-private prompt it speaks is in this list, so the two cannot drift.
 """
@@ -23,6 +24,7 @@ from assistant.core.ritual import (
     Ritual,
     Say,
     fill,
+    has_week_figures,
     placeholder_values,
 )
 
@@ -55,7 +57,9 @@ def ritual_prompts(
         return phrases["again"].format(prompt=prompt)
 
     for step in ritual.steps:
-        if isinstance(step, Say):
+        if isinstance(step, (Say, Ask)) and has_week_figures(step.text):
+            pass  # made as it is spoken, privately
+        elif isinstance(step, Say):
             main.append(fill(step.text, values))
         elif isinstance(step, Breathe):
             cues = (
@@ -76,7 +80,7 @@ def ritual_prompts(
             prompt = fill(step.text, values)
             main.append(prompt)
             later.append(again(prompt))
-        elif isinstance(step, Recall) and step.otherwise:
+        elif isinstance(step, Recall) and step.otherwise and not has_week_figures(step.otherwise):
             # Said when nothing was found; what was found is read back privately.
             otherwise = fill(step.otherwise, values)
             main.append(otherwise)

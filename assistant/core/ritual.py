@@ -17,14 +17,23 @@ from assistant.core.endpoint import DEFAULT_MAX_SECONDS, DEFAULT_SILENCE
 from assistant.core.voice_commands import Command
 from assistant.core.voice_spec import VoiceSpec
 
-PLACEHOLDERS = ("name", "weekday", "date", "time_of_day", "streak")
+WEEK_FIGURES = ("week_days", "week_mood", "mood_change", "week_words", "checkin_streak")
+"""figures of the last seven days, said in words (``core.week``); read from the journal
+only when a text uses one"""
+PLACEHOLDERS = ("name", "weekday", "date", "time_of_day", "streak", *WEEK_FIGURES)
 RECALL_PLACEHOLDERS = ("answer", "when")
 """known only in a recall's ``say``: the answer found, and when it was given"""
-RecallWhen = Literal["today", "yesterday", "a week ago", "a month ago", "a year ago", "latest"]
-"""which day's answer a recall reads back (latest: the most recent one)"""
+RecallWhen = Literal[
+    "today", "yesterday", "a week ago", "a month ago", "a year ago", "this week", "latest"
+]
+"""which day's answer a recall reads back (this week: the latest entry of the last
+seven days, today included; latest: the most recent one)"""
 AffirmPick = Literal["day", "random", "all"]
 """one affirmation per day, one at random, or all of them"""
+RecallPick = Literal["day", "random"]
+"""of a recall's several ids: the next one each day after the entry, or one at random"""
 RECALL_WHEN: tuple[RecallWhen, ...] = get_args(RecallWhen)
+RECALL_PICKS: tuple[RecallPick, ...] = get_args(RecallPick)
 AFFIRM_PICKS: tuple[AffirmPick, ...] = get_args(AffirmPick)
 PLACEHOLDER = re.compile(r"\{([^{}]*)\}")
 
@@ -92,7 +101,8 @@ class Ask:
 @dataclass(frozen=True)
 class Recall:
     ritual: str
-    id: str
+    ids: tuple[str, ...]
+    """the answers to look for; with more than one, ``pick`` chooses which is read back"""
     when: tuple[RecallWhen, ...]
     """the days to look at, in turn: the first that has an answer is read back"""
     text: str
@@ -102,6 +112,13 @@ class Recall:
     listening: Optional[Listening] = None
     """when set, the recall also listens for an answer, like an ask"""
     line: int = 0
+    pick: RecallPick = "day"
+    """of several ids, which answer: a new one each day, or one at random"""
+
+    @property
+    def id(self) -> str:
+        """The first (or only) answer looked for."""
+        return self.ids[0]
 
 
 Step = Union[Say, Pause, Breathe, Affirm, Ask, Recall]
@@ -125,6 +142,12 @@ class Ritual:
         ]
 
 
+def has_week_figures(text: str) -> bool:
+    """Whether ``text`` says a figure of the week: such a text is spoken privately (it
+    holds the user's words, or their mood) and never rendered ahead."""
+    return any(name in WEEK_FIGURES for name in PLACEHOLDER.findall(text))
+
+
 def fill(text: str, values: Mapping[str, str]) -> str:
     """Replace known ``{placeholders}``; anything else is left as written."""
     return PLACEHOLDER.sub(lambda m: values.get(m.group(1), m.group(0)), text)
@@ -144,12 +167,29 @@ def time_of_day(moment: datetime) -> str:
     return "night"
 
 
+WEEK_DAYS = 7
+"""this week: today and the six days before"""
+
+
+def week_start_for(today: date) -> date:
+    """The first day ``this week`` looks at: six days before ``today``."""
+    return today - timedelta(days=WEEK_DAYS - 1)
+
+
+def picked_index(count: int, days_since: int) -> int:
+    """Which of ``count`` answers a ``pick: day`` recall reads, ``days_since`` days after
+    the entry that gave them: the first on the next day (or the same day), then the
+    second, and round again."""
+    return (max(days_since, 1) - 1) % count
+
+
 def recall_day(when: RecallWhen, today: date) -> Optional[date]:
-    """The day a recall looks at (None: any day, the latest answer).
+    """The day a recall looks at (None: any day, the latest answer; for this week,
+    see ``week_start_for``).
 
     A month or a year ago is the same day of the month, or the month's last day
     when it has fewer (a year before 29 February is 28 February)."""
-    if when == "latest":
+    if when in ("latest", "this week"):
         return None
     if when in ("today", "yesterday", "a week ago"):
         return today - timedelta(days={"today": 0, "yesterday": 1, "a week ago": 7}[when])

@@ -22,6 +22,7 @@ from assistant.core.ritual import (
     AFFIRM_PICKS,
     PLACEHOLDER,
     PLACEHOLDERS,
+    RECALL_PICKS,
     RECALL_PLACEHOLDERS,
     RECALL_WHEN,
     Affirm,
@@ -434,23 +435,42 @@ class _Parser:
         default_id: str,
     ) -> Recall:
         ref = self.mapping(node, "recall")
-        self.unknown_keys(ref, ("ritual", "id", "when"), "recall")
+        self.unknown_keys(ref, ("ritual", "id", "when", "pick"), "recall")
         for key in ("ritual", "id"):
             if key not in ref:
                 self.problem(node, f"recall needs '{key}'")
         if "say" not in items:
             self.problem(node, "a recall step needs 'say' (what to say with the {answer})")
         ritual = self.optional(ref, "ritual", lambda n: self.ident(n, "recall ritual"), "")
-        answer_id = self.optional(ref, "id", lambda n: self.ident(n, "recall id"), "")
+        ids: tuple[str, ...] = self.optional(ref, "id", self.recall_ids, ())
+        pick = self.optional(ref, "pick", lambda n: self.choice(n, "pick", RECALL_PICKS), "day")
+        if "pick" in ref and len(ids) == 1:
+            self.problem(
+                ref["pick"][0], "pick chooses among several ids; give 'id' a list, like [a, b]"
+            )
         when = self.optional(ref, "when", self.recall_when, ("latest",))
         text = self.optional(items, "say", lambda n: self.text(n, "say", answer=True), "")
         otherwise = self.optional(items, "otherwise", lambda n: self.text(n, "otherwise"), None)
         listening = (
             self.listening(items, default_id) if any(k in items for k in LISTEN_KEYS) else None
         )
-        if not (ritual and answer_id and text):
+        if not (ritual and ids and text):
             raise _Invalid()
-        return Recall(ritual, answer_id, when, text, otherwise, listening, line)
+        return Recall(ritual, ids, when, text, otherwise, listening, line, pick)
+
+    def recall_ids(self, node: yaml.Node) -> tuple[str, ...]:
+        """One answer's id, or a list of them for ``pick`` to choose from."""
+        if not isinstance(node, yaml.SequenceNode):
+            return (self.ident(node, "recall id"),)
+        if not node.value:
+            raise self.problem(node, "recall id must name at least one answer")
+        ids: list[str] = []
+        for item in node.value:
+            answer_id = self.ident(item, "recall id")
+            if answer_id in ids:
+                raise self.problem(item, f"'{answer_id}' appears twice in the recall's ids")
+            ids.append(answer_id)
+        return tuple(ids)
 
     def recall_when(self, node: yaml.Node) -> tuple[RecallWhen, ...]:
         """One day to look at, or a list to try in turn (``[a year ago, a month ago]``)."""

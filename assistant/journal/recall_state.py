@@ -46,10 +46,11 @@ SOON = ("today", "yesterday", "latest")
 def recalled_soon(rituals: Iterable[Ritual]) -> frozenset[tuple[str, str]]:
     """(ritual, question id) pairs some ritual reads back within two days."""
     return frozenset(
-        (step.ritual, step.id)
+        (step.ritual, answer_id)
         for ritual in rituals
         for step in ritual.steps
         if isinstance(step, Recall) and any(when in SOON for when in step.when)
+        for answer_id in step.ids
     )
 
 
