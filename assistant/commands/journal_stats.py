@@ -24,6 +24,8 @@ from assistant.core.stats import (
     sparkline,
     trend_word,
 )
+from assistant.core.week import summarise, summary_text
+from assistant.journal.week import JournalWeek
 
 PLOT_FORMATS = (".png", ".svg")
 
@@ -49,6 +51,11 @@ def register(actions: Any, common: argparse.ArgumentParser, filters: Any) -> Non
         metavar="FILE",
         help="also draw the calendar and mood to a .png or .svg",
     )
+    stats.add_argument(
+        "--week",
+        action="store_true",
+        help="the last seven days as the weekly review says them: days, mood, streak, words",
+    )
     stats.set_defaults(func=show_stats)
 
 
@@ -57,6 +64,8 @@ def show_stats(args: argparse.Namespace, ctx: Context) -> int:
         raise UsageError(f"--plot draws a .png or an .svg file, not {args.plot.name}")
     if not 1 <= args.weeks <= 520:
         raise UsageError("--weeks is from 1 to 520")
+    if args.week:
+        return show_week(args, ctx)
     with journal_for(ctx).index(reading_note(ctx)) as index:
         facts = [
             f
@@ -74,6 +83,16 @@ def show_stats(args: argparse.Namespace, ctx: Context) -> int:
 
         plot_journal(facts, today, mood=args.mood, out=args.plot)
         ctx.err(f"Drew {args.plot}")
+    return 0
+
+
+def show_week(args: argparse.Namespace, ctx: Context) -> int:
+    """The week up to today (or ``--until``): the last fourteen days' files only."""
+    if args.plot is not None or args.since is not None or args.ritual is not None:
+        raise UsageError("--week sums up the seven days up to --until; it takes no other filter")
+    through = args.until or date.today()
+    facts = JournalWeek(journal_for(ctx).folder).week(through)
+    ctx.out(summary_text(summarise(facts, args.mood), through))
     return 0
 
 

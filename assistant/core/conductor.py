@@ -129,6 +129,12 @@ class Conductor:
         self.saved: Optional[Entry] = None
         """the entry as it is on disk"""
         self.details: Details = {}
+        self._properties = {
+            q.listening.id: q.listening.property_key
+            for q in self.ritual.questions
+            if q.listening is not None and q.listening.property_key
+        }
+        """answer id -> the front-matter key that also keeps its words"""
 
     # -- the whole ritual ------------------------------------------------------------
     def run(self) -> Entry:
@@ -545,6 +551,7 @@ class Conductor:
             state=state if heard.text or not answered else AnswerState.NO_ANSWER,
             audio=tuple(heard.audio),
             number=heard.number if answered else None,
+            property_key=self._properties.get(answer_id),
         )
         self._store(answer, heard, key=answer_id)
         return answer

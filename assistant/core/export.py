@@ -6,7 +6,14 @@ import json
 from collections.abc import Sequence
 from typing import Any
 
-from assistant.core.journal import Answer, AnswerState, Entry, heading, markdown_paragraphs
+from assistant.core.journal import (
+    Answer,
+    AnswerState,
+    Entry,
+    heading,
+    markdown_paragraphs,
+    properties,
+)
 
 FORMATS = ("md", "json", "jrnl")
 _MISSING = {AnswerState.SKIPPED: "(skipped)", AnswerState.NO_ANSWER: "(no answer)"}
@@ -31,6 +38,8 @@ def entry_as_dict(entry: Entry) -> dict[str, Any]:
             data["audio"] = list(a.audio)
         if a.number is not None:
             data["number"] = a.number
+        if a.property_key:
+            data["property"] = a.property_key
         return data
 
     return {
@@ -42,6 +51,7 @@ def entry_as_dict(entry: Entry) -> dict[str, Any]:
         "status": entry.status.value,
         "model": entry.model,
         "tags": list(entry.tags),
+        "properties": properties(entry.answers),
         "answers": [answer(a) for a in entry.answers],
     }
 
@@ -60,6 +70,9 @@ def export_markdown(entries: Sequence[Entry]) -> str:
     parts = []
     for e in entries:
         lines = [heading(1, f"{e.title}, {e.day.isoformat()} {e.started:%H:%M}"), ""]
+        # Dataview's inline fields: the week's goals stay queryable in one document
+        lines += [f"{key}:: {value}" for key, value in properties(e.answers).items()]
+        lines += [""] if properties(e.answers) else []
         for a in e.answers:
             lines += [heading(2, a.prompt), "", body(a.text, a.state), ""]
             if a.follow_up:

@@ -8,6 +8,7 @@ reframe follow-up as a ``### `` subsection. It opens cleanly in Obsidian or Logs
 from __future__ import annotations
 
 import re
+from collections.abc import Iterable
 from dataclasses import dataclass, field, replace
 from datetime import date, datetime
 from pathlib import PurePath, PurePosixPath
@@ -71,6 +72,14 @@ class Answer:
     number: Optional[int] = None
     """the number on a scale the answer gave (a mood from 1 to 5), kept in the
     front matter under the answer's id (``mood: 4``)"""
+    property_key: Optional[str] = None
+    """a front-matter key that also holds the answer, on one line
+    (``goal_physical: walk every evening``), for a notes app to query"""
+
+    @property
+    def one_line(self) -> str:
+        """The answer's words on one line, as a front-matter property holds them."""
+        return " ".join(self.text.split())
 
 
 @dataclass(frozen=True)
@@ -257,6 +266,15 @@ def _iso(moment: Optional[datetime]) -> Optional[str]:
     return moment.isoformat(timespec="seconds") if moment else None
 
 
+def properties(answers: Iterable[Answer]) -> dict[str, str]:
+    """The answers kept as front-matter properties too, by their keys."""
+    return {
+        a.property_key: a.one_line
+        for a in answers
+        if a.property_key and a.state == AnswerState.ANSWERED and a.one_line
+    }
+
+
 def render_entry(entry: Entry) -> str:
     front: dict[str, Any] = {
         "ritual": entry.ritual,
@@ -272,6 +290,7 @@ def render_entry(entry: Entry) -> str:
     }
     # Numbers as top-level properties: Obsidian and Dataview read `mood: 4` as a number.
     front.update({a.id: a.number for a in entry.answers if a.number is not None})
+    front.update(properties(entry.answers))
     audio = {a.id: list(a.audio) for a in entry.answers if a.audio}
     audio.update(
         {
@@ -447,6 +466,22 @@ def _number(front: dict[str, Any], answer_id: str) -> Optional[int]:
     return value
 
 
+def _with_properties(answers: list[Answer], front: dict[str, Any]) -> list[Answer]:
+    """The answers, each with the front-matter key that holds its words (a property
+    written by ``render_entry``; one edited apart from the answer stays a key of its own)."""
+    holding = {
+        value: key
+        for key, value in front.items()
+        if isinstance(key, str) and key not in FRONT_KEYS and isinstance(value, str) and value
+    }
+    return [
+        replace(a, property_key=holding[a.one_line])
+        if a.state == AnswerState.ANSWERED and a.one_line in holding
+        else a
+        for a in answers
+    ]
+
+
 def parse_entry(text: str, where: str = "<entry>", *, warn: Warn = _ignore) -> Entry:
     """Read an entry written by ``render_entry``, tolerating hand edits.
 
@@ -497,8 +532,10 @@ def parse_entry(text: str, where: str = "<entry>", *, warn: Warn = _ignore) -> E
                 _number(front, answer_id),
             )
         )
+    answers = _with_properties(answers, front)
     known = set(FRONT_KEYS)
     known.update(a.id for a in answers if a.number is not None)
+    known.update(a.property_key for a in answers if a.property_key)
     return Entry(
         ritual=str(ritual),
         title=keys.text("title", str(ritual)),

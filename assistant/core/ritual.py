@@ -58,6 +58,8 @@ class Listening:
     confirm: bool = False
     scale: Optional[Scale] = None
     """the answer gives a number on this scale, kept in the entry's front matter"""
+    property_key: Optional[str] = None
+    """a front-matter key that also keeps the answer's words (``goal_physical``)"""
 
 
 @dataclass(frozen=True)

@@ -67,7 +67,7 @@ or a pause of 1e300 s (which no timer can sleep), is a mistake to point out."""
 
 TOP_KEYS = ("id", "title", "language", "voice", "commands", "steps")
 STEP_KINDS = ("say", "pause", "breathe", "affirm", "ask", "recall")
-LISTEN_KEYS = ("id", "silence", "max_seconds", "reframe", "confirm", "scale")
+LISTEN_KEYS = ("id", "silence", "max_seconds", "reframe", "confirm", "scale", "property")
 SCALE_LIMITS = (0, 10)
 """a scale runs within these: every number in it has a word a recogniser hears well"""
 STEP_KEYS = {
@@ -304,6 +304,7 @@ class _Parser:
     def steps(self, node: yaml.SequenceNode) -> tuple[Step, ...]:
         steps: list[Step] = []
         seen: dict[str, int] = {}
+        properties: dict[str, int] = {}
         asks = 0
         for item in node.value:
             try:
@@ -319,8 +320,20 @@ class _Parser:
                         f"duplicate id '{listening.id}' (first used on line {seen[listening.id]})",
                     )
                 seen.setdefault(listening.id, item.start_mark.line + 1)
+                self.unique_property(listening, item, properties)
             steps.append(step)
         return tuple(steps)
+
+    def unique_property(
+        self, listening: Listening, item: yaml.Node, properties: dict[str, int]
+    ) -> None:
+        """One answer per property, and none under another answer's number."""
+        key = listening.property_key
+        if key is None:
+            return
+        if key in properties:
+            self.problem(item, f"property '{key}' is used twice (first on line {properties[key]})")
+        properties.setdefault(key, item.start_mark.line + 1)
 
     def step(self, node: yaml.Node, default_id: str) -> Step:
         items = self.mapping(node, "a step")
@@ -414,7 +427,18 @@ class _Parser:
             reframe=self.optional(items, "reframe", lambda n: self.flag(n, "reframe"), False),
             confirm=self.optional(items, "confirm", lambda n: self.flag(n, "confirm"), False),
             scale=scale,
+            property_key=self.optional(items, "property", self.property_key, None),
         )
+
+    def property_key(self, node: yaml.Node) -> str:
+        """A front-matter key for the answer's words: a name of our own is taken."""
+        key = self.ident(node, "property")
+        if key in FRONT_KEYS:
+            raise self.problem(
+                node,
+                f"property '{key}' is a key every entry has; choose another (e.g. 'goal_{key}')",
+            )
+        return key
 
     def scale(self, node: yaml.Node) -> Scale:
         """``scale: [1, 5]``: the lowest and the highest number an answer may give."""

@@ -39,6 +39,8 @@ class DayEntry:
     numbers: Mapping[str, int] = field(default_factory=dict)
     texts: tuple[str, ...] = ()
     """the answers' words (follow-ups included)"""
+    properties: Mapping[str, str] = field(default_factory=dict)
+    """answers kept as front-matter properties (the week's goals: ``goal_physical``)"""
 
 
 @dataclass(frozen=True)
@@ -65,6 +67,8 @@ class WeekSummary:
     streak: int
     words: tuple[str, ...]
     """the most used words this week, the most used first"""
+    properties: Mapping[str, str] = field(default_factory=dict)
+    """this week's answers kept as properties, the latest of each key"""
 
     @property
     def mood_change(self) -> Optional[float]:
@@ -84,6 +88,7 @@ def summarise(facts: WeekFacts, mood: str = MOOD) -> WeekSummary:
         last_mood=_average(e.numbers[mood] for e in last if mood in e.numbers),
         streak=facts.streak,
         words=top_words((t for e in this for t in e.texts), TOP_WORDS),
+        properties={k: v for e in this for k, v in e.properties.items()},
     )
 
 
@@ -609,4 +614,8 @@ def summary_text(summary: WeekSummary, through: date) -> str:
         f"  streak            {summary.streak} day{'' if summary.streak == 1 else 's'} in a row",
         f"  words used most   {', '.join(summary.words) if summary.words else '–'}",
     ]
+    if summary.properties:
+        width = max(len(k) for k in summary.properties) + 2
+        lines += ["", "Kept this week:"]
+        lines += [f"  {key:<{width}}{value}" for key, value in summary.properties.items()]
     return "\n".join(lines)

@@ -17,7 +17,7 @@ from datetime import date, timedelta
 from pathlib import Path
 from typing import Optional
 
-from assistant.core.journal import AnswerState, Entry, entry_name, entry_subdir
+from assistant.core.journal import AnswerState, Entry, entry_name, entry_subdir, properties
 from assistant.core.ports import RecentAnswers
 from assistant.core.ritual import WEEK_DAYS
 from assistant.core.stats import current_streak
@@ -104,4 +104,4 @@ def _day_entry(entry: Entry) -> DayEntry:
         if answer.follow_up and answer.follow_up.text:
             texts.append(answer.follow_up.text)
     numbers = {a.id: a.number for a in entry.answers if a.number is not None}
-    return DayEntry(entry.day, entry.ritual, numbers, tuple(texts))
+    return DayEntry(entry.day, entry.ritual, numbers, tuple(texts), properties(entry.answers))
