@@ -14,6 +14,7 @@ from assistant.core.conductor import Conductor
 from assistant.core.export import export_json, export_markdown
 from assistant.core.journal import Entry
 from assistant.core.ports import ListenRequest, Utterance
+from assistant.core.ritual import Recall, Ritual, Say
 from assistant.core.ritual_file import load_ritual
 from assistant.core.voice_commands import Command
 from assistant.core.week import (
@@ -327,3 +328,13 @@ def test_journal_stats_week_prints_the_summary(tmp_path: Path) -> None:
     assert "goal_emotional" in result.stdout
     bad = run_cli("journal", "stats", "--week", "--since", "2026-11-01", env=isolated_env(home))
     assert bad.status == 2 and "--week" in bad.stderr
+
+
+def test_the_voice_tests_review_is_the_bundled_korean_review_cut_down() -> None:
+    cut = load_ritual(Path(__file__).parent / "data" / "week-review-ko.yaml")
+    bundled = load_ritual(RITUALS / "weekly-review-ko.yaml")
+
+    def texts(ritual: Ritual) -> set[str]:
+        return {s.text for s in ritual.steps if isinstance(s, (Say, Recall))}
+
+    assert texts(cut) <= texts(bundled)
