@@ -85,7 +85,12 @@ def _measure(work: Path, args: argparse.Namespace) -> dict[str, Any]:
         part = bench_wake(model, work / "wake", log=_log)
         details.update(part.pop("details"))
         results.update(part)
-    for name, bench in (("listen", _listen), ("pi", _pi_class), ("voice", _voice)):
+    for name, bench in (
+        ("listen", _listen),
+        ("pi", _pi_class),
+        ("voice", _voice),
+        ("week", _week),
+    ):
         if args.only in (None, name):
             part = bench(model, work / name, args)
             details.update(part.pop("details"))
@@ -137,13 +142,20 @@ def _voice(model: Path, work: Path, args: argparse.Namespace) -> dict[str, Any]:
     return _in_studio(work, lambda s: bench_voice(s, work, args.runs, log=_log))
 
 
+def _week(model: Path, work: Path, args: argparse.Namespace) -> dict[str, Any]:
+    from bench.week import bench_week
+
+    _log("weekly review: to its first sound, on a ten-year journal and an empty one")
+    return _in_studio(work, lambda s: bench_week(s, model, work, args.runs, log=_log))
+
+
 def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(prog="python -m bench", description=__doc__)
     parser.add_argument("--runs", type=int, default=5, help="runs per figure (default 5)")
     parser.add_argument("--out", type=Path, default=RESULTS, help="results file")
     parser.add_argument(
         "--only",
-        choices=("ritual", "listener", "wake", "listen", "pi", "journal", "voice", "crypt"),
+        choices=("ritual", "listener", "wake", "listen", "pi", "journal", "voice", "crypt", "week"),
         help="run one part (its keys in the results file are replaced, the others kept)",
     )
     parser.add_argument(
