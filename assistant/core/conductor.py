@@ -221,7 +221,7 @@ class Conductor:
             self._breathe(step)
         elif isinstance(step, Affirm):
             for text in self._pick(step):
-                self._say(self._fill(text))
+                self._say(self._fill(text), private=has_week_figures(text))
         elif isinstance(step, Ask):
             private = has_week_figures(step.text)
             return self._question(self._fill(step.text), step.listening, index, private=private)

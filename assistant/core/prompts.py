@@ -69,13 +69,13 @@ def ritual_prompts(
             )
             main.extend(phrases[cue] for cue in cues)
         elif isinstance(step, Affirm):
-            texts = [fill(text, values) for text in step.texts]
+            texts = [None if has_week_figures(t) else fill(t, values) for t in step.texts]
             if affirm_day is not None and step.pick == "day":
                 today = texts[affirm_day % len(texts)]
-                main.append(today)
-                later.extend(t for t in texts if t != today)
+                main.extend([today] if today else [])
+                later.extend(t for t in texts if t and t != today)
             else:
-                main.extend(texts)
+                main.extend(t for t in texts if t)
         elif isinstance(step, Ask):
             prompt = fill(step.text, values)
             main.append(prompt)
