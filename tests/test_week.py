@@ -281,7 +281,7 @@ def test_the_words_used_most_leave_out_small_words_in_both_languages() -> None:
         "My sister's call, and a walk with my sister.",
         "I think I really need a walk.",
     ]
-    assert top_words(english, 3) == ("walk", "sister", "walked")
+    assert top_words(english, 3) == ("walk", "sister")  # "walked", once, is not among them
     korean = [
         "친구와 산책했어요. 친구를 만났어요.",
         "가을 산책이 좋았어요. 친구랑 가을을 걸었어요.",

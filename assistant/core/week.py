@@ -25,6 +25,8 @@ from assistant.core.stop_words import EN_STOP_WORDS, KO_STOP_WORDS
 MOOD = "mood"
 """the answer id whose number is the mood"""
 TOP_WORDS = 3
+MIN_USES = 2
+"""a word said once is not among the words used most, however few there are"""
 SAME = 0.25
 """a mood that moved less than this between two weeks is about the same"""
 CLEARLY = 0.75
@@ -201,15 +203,16 @@ def counted_word(token: str) -> Optional[str]:
 
 
 def top_words(texts: Iterable[str], n: int) -> tuple[str, ...]:
-    """The ``n`` words used most in ``texts``, most used first (ties: the word first
-    used earlier). Each language's words by its own rules: a journal may hold both."""
+    """The ``n`` words used most in ``texts`` (at least twice each), most used first
+    (ties: the word first used earlier). Each language's words by its own rules: a
+    journal may hold both."""
     counts: Counter[str] = Counter()
     for text in texts:
         for token in _WORD.findall(text):
             word = counted_word(token)
             if word:
                 counts[word] += 1
-    return tuple(w for w, _ in counts.most_common(n))
+    return tuple(w for w, count in counts.most_common(n) if count >= MIN_USES)
 
 
 # -- in words ------------------------------------------------------------------------
