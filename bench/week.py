@@ -35,7 +35,7 @@ from bench.ritual_run import Folders, _env
 from bench.stats import summary
 from bench.studio import Studio
 from bench.turns import first_audible
-from tests.engine.event_tail import EventTail
+from tests.support.event_tail import EventTail
 
 AREAS = ("spiritual", "physical", "intellectual", "relational", "emotional")
 HEARD_FOR = 1.0

@@ -16,9 +16,9 @@ import pytest
 
 from assistant.core.journal import Answer, Entry, EntryStatus
 from bench.journal_gen import write_entry
-from tests.engine.sounds import answer_wav
 from tests.engine.test_voice_ritual import ROOT, run_ritual
-from tests.engine.virtual_audio import VirtualAudio
+from tests.support.sounds import answer_wav
+from tests.support.virtual_audio import VirtualAudio
 
 pytestmark = pytest.mark.engine
 GOAL = "매일 아침 명상하기"
