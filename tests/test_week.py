@@ -14,6 +14,7 @@ from assistant.core.conductor import Conductor
 from assistant.core.export import export_json, export_markdown
 from assistant.core.journal import Entry
 from assistant.core.ports import ListenRequest, Utterance
+from assistant.core.recall import picking_order, recalled
 from assistant.core.ritual import Recall, Ritual, Say
 from assistant.core.ritual_file import load_ritual
 from assistant.core.voice_commands import Command
@@ -30,7 +31,7 @@ from assistant.journal.folder import EntryFile, JournalFolder
 from assistant.journal.week import JournalWeek
 from bench.journal_gen import make_entry, write_entry
 from tests.cli import isolated_env, run_cli
-from tests.fakes import EventLog, FakeSpeaker, FixedClock
+from tests.fakes import EventLog, FakeSpeaker, FixedAnswers, FixedClock
 
 RITUALS = Path(__file__).resolve().parents[1] / "rituals"
 SUNDAY = date(2026, 11, 29)
@@ -338,3 +339,21 @@ def test_the_voice_tests_review_is_the_bundled_korean_review_cut_down() -> None:
         return {s.text for s in ritual.steps if isinstance(s, (Say, Recall))}
 
     assert texts(cut) <= texts(bundled)
+
+
+def test_a_recall_of_several_ids_on_a_given_day_picks_by_day_or_at_random() -> None:
+    step = Recall("evening", ("a", "b", "c"), ("yesterday",), "{answer}", pick="day")
+    today = date(2026, 12, 2)
+    yesterday = today - timedelta(days=1)
+    answers = FixedAnswers({("evening", i, yesterday): i.upper() for i in ("a", "c")})
+    rng = random.Random(0)
+    # a day after the entry: the first id; "b" unanswered two days on: the next one
+    assert recalled(step, "yesterday", today, answers=answers, week=None, rng=rng) == "A"
+    assert picking_order(step, 2, rng) == ("b", "c", "a")
+    at_random = replace(step, pick="random")
+    found = {
+        recalled(at_random, "yesterday", today, answers=answers, week=None, rng=rng)
+        for _ in range(30)
+    }
+    assert found == {"A", "C"}
+    assert recalled(step, "this week", today, answers=answers, week=None, rng=rng) is None

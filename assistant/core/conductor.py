@@ -37,6 +37,7 @@ from assistant.core.ports import (
     WeekLookup,
 )
 from assistant.core.prompts import ritual_prompts
+from assistant.core.recall import recalled
 from assistant.core.reframe import NO_REFRAMES, Reframes
 from assistant.core.ritual import (
     TIMES_OF_DAY,
@@ -46,19 +47,15 @@ from assistant.core.ritual import (
     Listening,
     Pause,
     Recall,
-    RecallWhen,
     Ritual,
     Say,
     Scale,
     Step,
     fill,
     has_week_figures,
-    picked_index,
     placeholder_values,
-    recall_day,
     spoken_when,
     time_of_day,
-    week_start_for,
 )
 from assistant.core.transcript import details_of
 from assistant.core.voice_commands import Command, CommandSet, commands_for, only
@@ -249,7 +246,9 @@ class Conductor:
     def _recall(self, step: Recall, index: int) -> _Move:
         found, when = None, step.when[0]
         for when in step.when:  # the first day that has an answer
-            found = self._recalled(step, when)
+            found = recalled(
+                step, when, self.entry.day, answers=self.answers, week=self.week, rng=self.rng
+            )
             if found:
                 break
         if found:
@@ -265,39 +264,6 @@ class Conductor:
             self._say(prompt, private=private)
             return _Move.NEXT
         return self._question(prompt, step.listening, index, private=private)
-
-    def _recalled(self, step: Recall, when: RecallWhen) -> Optional[str]:
-        """The answer a recall reads back from ``when``; of several ids, the one picked
-        (or, when that one was not answered, the next that was)."""
-        today = self.entry.day
-        if when == "this week":
-            if self.week is None:
-                return None
-            recent = self.week.latest_answers(step.ritual, step.ids, week_start_for(today), today)
-            if recent is None:
-                return None
-            order = self._picking_order(step, (today - recent.day).days)
-            return next((recent.answers[i] for i in order if i in recent.answers), None)
-        if self.answers is None:
-            return None
-        on = recall_day(when, today)
-        days_since = (today - on).days if on is not None else today.toordinal()
-        for answer_id in self._picking_order(step, days_since):
-            found = self.answers.find_answer(step.ritual, answer_id, on)
-            if found:
-                return found
-        return None
-
-    def _picking_order(self, step: Recall, days_since: int) -> tuple[str, ...]:
-        ids = step.ids
-        if len(ids) == 1:
-            return ids
-        first = (
-            self.rng.randrange(len(ids))
-            if step.pick == "random"
-            else picked_index(len(ids), days_since)
-        )
-        return ids[first:] + ids[:first]
 
     # -- questions -------------------------------------------------------------------
     def _question(
