@@ -162,8 +162,11 @@ subject, and is not counted"""
 _WORD = re.compile(r"[^\W\d_]+(?:'[^\W\d_]+)?")
 
 
+_HANGUL = re.compile("[\uac00-\ud7a3]")
+
+
 def _hangul(word: str) -> bool:
-    return any("\uac00" <= c <= "\ud7a3" for c in word)
+    return _HANGUL.search(word) is not None
 
 
 def _has_final(syllable: str) -> bool:
@@ -206,12 +209,14 @@ def top_words(texts: Iterable[str], n: int) -> tuple[str, ...]:
     """The ``n`` words used most in ``texts`` (at least twice each), most used first
     (ties: the word first used earlier). Each language's words by its own rules: a
     journal may hold both."""
-    counts: Counter[str] = Counter()
+    said: Counter[str] = Counter()
     for text in texts:
-        for token in _WORD.findall(text):
-            word = counted_word(token)
-            if word:
-                counts[word] += 1
+        said.update(_WORD.findall(text.lower().replace("’", "'")))
+    counts: Counter[str] = Counter()
+    for token, times in said.items():  # each distinct word judged once: a week is thousands
+        word = counted_word(token)
+        if word:
+            counts[word] += times
     return tuple(w for w, count in counts.most_common(n) if count >= MIN_USES)
 
 
