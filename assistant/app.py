@@ -24,8 +24,10 @@ from assistant.core.companion import Companion
 from assistant.core.conductor import Conductor
 from assistant.core.errors import ConfigError, JournalError, RitualError
 from assistant.core.journal import Entry
+from assistant.core.polish_sink import PolishingSink
 from assistant.core.ports import (
     Clock,
+    EntrySink,
     EventSink,
     Listener,
     Speaker,
@@ -46,6 +48,7 @@ from assistant.settings import Settings
 from assistant.text_mode import TextListener, TextSpeaker
 
 if TYPE_CHECKING:
+    from assistant.core.polish_sink import PolishWorker
     from assistant.engines import ListenEngines
 
 log = logging.getLogger(__name__)
@@ -106,6 +109,7 @@ def run_ritual(
         else:
             # Imported here: text mode, `check` and `--help` need no engine at all.
             from assistant.engines import open_ritual_engines
+            from assistant.engines.polish import background_polisher
 
             engines = open_ritual_engines(
                 settings,
@@ -121,6 +125,7 @@ def run_ritual(
                 SystemClock(),
                 engines.model_name,
                 settings.audio.keep_audio,
+                polisher=background_polisher(settings, ritual.language, environ or os.environ),
             )
         stream = stack.enter_context(_events_stream(events, stdout))
         return conduct(settings, journal, ritual, session, _events(journal, stream))
@@ -136,6 +141,8 @@ class Session:
     model_name: str
     """recorded in the entry ("text" for a typed ritual)"""
     keep_audio: bool
+    polisher: Optional[Callable[[], PolishWorker]] = None
+    """starts the worker that polishes answers while the ritual goes on (None: later)"""
 
 
 def conduct(
@@ -155,11 +162,12 @@ def conduct(
         today=lambda: session.clock.now().date(),
         rituals=lambda: _rituals(settings),
     )
+    polishing = _polishing(files.sink, session.polisher)
     conductor = Conductor(
         ritual=ritual,
         speaker=session.speaker,
         listener=session.listener,
-        sink=files.sink,
+        sink=polishing or files.sink,
         clock=session.clock,
         events=events,
         reframes=settings.catalog.reframes(),
@@ -169,8 +177,31 @@ def conduct(
         name=settings.name,
         model=session.model_name,
     )
-    entry = conductor.run()
+    try:
+        entry = conductor.run()
+    except BaseException:
+        if polishing is not None:  # Ctrl-C, a lost mic: keep what is polished, wait for nothing
+            polishing.finish(wait=0.0)
+        raise
+    if polishing is not None:
+        left = polishing.finish()
+        if left:
+            log.info("%d answers are left for `ritual polish`", left)
     return entry, files.entry.path
+
+
+def _polishing(
+    sink: EntrySink, start: Optional[Callable[[], PolishWorker]]
+) -> Optional[PolishingSink]:
+    """``sink`` polishing each answer as it is saved; None when it cannot (the
+    ritual runs as ever, and ``ritual polish`` does it later)."""
+    if start is None:
+        return None
+    try:
+        return PolishingSink(sink, start())
+    except OSError as e:
+        log.warning("cannot polish in the background (%s); `ritual polish` will", e)
+        return None
 
 
 def _rituals(settings: Settings) -> list[Ritual]:
@@ -318,12 +349,15 @@ class _ListenRunner:
     def run(self, ritual: str) -> None:
         loaded = self.settings.catalog.load(ritual)
         speaker = self.speaker(loaded)
+        from assistant.engines.polish import background_polisher
+
         session = Session(
             speaker,
             self.engines.listener,
             self.clock,
             self.engines.model_name,
             self.settings.audio.keep_audio,
+            polisher=background_polisher(self.settings, loaded.language, os.environ),
         )
         entry, path = conduct(self.settings, self.journal, loaded, session, self.events)
         log.info("%s: %s, saved to %s", ritual, entry.status, path)

@@ -73,10 +73,52 @@ WantedBy=default.target
 """
 
 
+POLISH_SERVICE = "ritual-polish.service"
+POLISH_TIMER = "ritual-polish.timer"
+POLISH_AT = "*-*-* 03:30"
+"""when the nightly second listen runs (a missed night runs at the next boot)"""
+
+
+def polish_unit_text(command: Sequence[str]) -> str:
+    """The one-shot unit the nightly timer starts: ``ritual polish``, niced and idle
+    for the disk, so that a Pi stays quick for anything else awake at night."""
+    exec_start = " ".join(_quote(a) for a in command)
+    return f"""[Unit]
+Description=ritual: the second listen over the day's answers (ritual polish)
+
+[Service]
+Type=oneshot
+ExecStart={exec_start}
+Environment=PYTHONUNBUFFERED=1
+Environment=PYTHONIOENCODING=utf-8
+Nice=15
+IOSchedulingClass=idle
+SyslogIdentifier=ritual-polish
+"""
+
+
+def polish_timer_text() -> str:
+    return f"""[Unit]
+Description=ritual: polish the day's answers at night
+
+[Timer]
+OnCalendar={POLISH_AT}
+Persistent=true
+RandomizedDelaySec=600
+
+[Install]
+WantedBy=timers.target
+"""
+
+
+def ritual_command(verb: str, options: Sequence[str]) -> list[str]:
+    return [str(Path(sys.executable).absolute()), "-m", "assistant", verb, *options]
+
+
 def listen_command(options: Sequence[str]) -> list[str]:
     """How the service starts ``ritual listen``: this interpreter, by absolute path, so
     the service finds the same installation (a virtual environment included)."""
-    return [str(Path(sys.executable).absolute()), "-m", "assistant", "listen", *options]
+    return ritual_command("listen", options)
 
 
 @dataclass(frozen=True)
@@ -185,17 +227,54 @@ def install(environ: Mapping[str, str], options: Sequence[str]) -> list[str]:
     return said
 
 
+def install_polish(environ: Mapping[str, str], options: Sequence[str]) -> list[str]:
+    """Write the nightly ``ritual polish`` unit and its timer, enable the timer."""
+    systemctl = Systemctl(environ)
+    folder = user_unit_dir(environ)
+    units = {
+        POLISH_SERVICE: polish_unit_text(ritual_command("polish", [*options, "--threads", "1"])),
+        POLISH_TIMER: polish_timer_text(),
+    }
+    try:
+        make_private_dirs(folder)
+        for name, text in units.items():
+            replace_file(folder / name, text)
+    except OSError as e:
+        raise RitualError(f"cannot write the polish timer into {folder} ({e.strerror})") from None
+    said = [f"wrote {folder / name}" for name in units]
+    systemctl.run("daemon-reload")
+    enabled = systemctl.run("enable", "--now", POLISH_TIMER)
+    if enabled.returncode == 0:
+        said.append(f"the second listen runs nightly ({POLISH_AT})")
+    else:
+        said.append(f"could not enable {POLISH_TIMER}: {enabled.stderr.strip()}")
+    return said
+
+
+def remove_polish(environ: Mapping[str, str]) -> list[str]:
+    systemctl = Systemctl(environ)
+    folder = user_unit_dir(environ)
+    if not (folder / POLISH_TIMER).exists():
+        return []
+    if systemctl.available():
+        systemctl.run("disable", "--now", POLISH_TIMER)
+    for name in (POLISH_TIMER, POLISH_SERVICE):
+        (folder / name).unlink(missing_ok=True)
+    return [f"removed the nightly polish ({folder / POLISH_TIMER})"]
+
+
 def remove(environ: Mapping[str, str]) -> list[str]:
     systemctl = Systemctl(environ)
     path = user_unit_dir(environ) / UNIT_NAME
+    polish = remove_polish(environ)
     if not path.exists():
-        return [f"not installed ({path} does not exist)"]
+        return [*polish, f"not installed ({path} does not exist)"]
     if systemctl.available():
         systemctl.run("disable", "--now", UNIT_NAME)
     path.unlink()
     if systemctl.available():
         systemctl.run("daemon-reload")
-    return [f"stopped, disabled and removed {path}"]
+    return [*polish, f"stopped, disabled and removed {path}"]
 
 
 @dataclass(frozen=True)

@@ -62,6 +62,12 @@ class AudioSettings:
     output_device: Device = None
     keep_audio: bool = True
     """keep each answer's recording beside the entry"""
+    polish: str = "auto"
+    """when the second listen runs (``POLISH_WHEN``): auto is in the background on a
+    laptop and later (``ritual polish``) on a Raspberry Pi"""
+
+
+POLISH_WHEN = ("auto", "background", "later", "off")
 
 
 @dataclass(frozen=True)
@@ -165,6 +171,7 @@ CONFIG_KEYS = {
     "input_device",
     "output_device",
     "keep_audio",
+    "polish",
     "cache",
     "language",
     "encryption",
@@ -429,6 +436,14 @@ def load_settings(
     keep_audio = data.get("keep_audio")
     if keep_audio is not None and not isinstance(keep_audio, bool):
         raise ConfigError("keep_audio is true or false", where=data.where("keep_audio"))
+    # YAML reads a bare off/on as false/true
+    polish_raw = data.get("polish")
+    polish = environ.get("RITUAL_POLISH") or (
+        "off" if polish_raw is False else "auto" if polish_raw in (None, True) else polish_raw
+    )
+    if polish not in POLISH_WHEN:
+        where = Where("RITUAL_POLISH") if environ.get("RITUAL_POLISH") else data.where("polish")
+        raise ConfigError(f"polish is one of {', '.join(POLISH_WHEN)}", where=where)
     return Settings(
         journal_dir=folder(journal, "RITUAL_JOURNAL", "journal", data_dir / "journal"),
         rituals_dir=folder(None, "RITUAL_RITUALS", "rituals", _user_dir("config") / "rituals"),
@@ -445,6 +460,7 @@ def load_settings(
             input_device=device(input_device, "RITUAL_INPUT_DEVICE", "input_device"),
             output_device=device(output_device, "RITUAL_OUTPUT_DEVICE", "output_device"),
             keep_audio=True if keep_audio is None else keep_audio,
+            polish=str(polish),
         ),
         config_path=path if path.exists() else None,
         language=_language(data.get("language"), data.where("language")),

@@ -53,7 +53,14 @@ def _measure(work: Path, args: argparse.Namespace) -> dict[str, Any]:
         part = bench_crypt(work / "crypt", args.runs, log=_log)
         details["crypt"] = part.pop("details")
         results.update(part)
-    if args.only in ("journal", "crypt"):  # need no speech engine
+    if args.only in (None, "polish"):
+        from bench.polish import bench_polish
+
+        _log("the second listen: words, cost, Pi-class, the end of a session")
+        part = bench_polish(work / "polish", args.runs, log=_log)
+        details.update(part.pop("details"))
+        results.update(part)
+    if args.only in ("journal", "crypt", "polish"):  # need no PulseAudio
         results["details"] = details
         return results
     # Imported here: the tests' helpers import pytest, and studio needs PulseAudio.
@@ -86,11 +93,8 @@ def _measure(work: Path, args: argparse.Namespace) -> dict[str, Any]:
         details.update(part.pop("details"))
         results.update(part)
     for name, bench in (
-        ("listen", _listen),
-        ("pi", _pi_class),
-        ("voice", _voice),
-        ("week", _week),
-    ):
+        ("listen", _listen), ("pi", _pi_class), ("voice", _voice), ("polish-beside", _beside)
+    ):  # fmt: skip
         if args.only in (None, name):
             part = bench(model, work / name, args)
             details.update(part.pop("details"))
@@ -131,6 +135,17 @@ def _pi_class(model: Path, work: Path, args: argparse.Namespace) -> dict[str, An
     return _in_studio(work, lambda s: bench_pi_class(s, model, work, args.runs, log=_log))
 
 
+def _beside(model: Path, work: Path, args: argparse.Namespace) -> dict[str, Any]:
+    from bench.polish import bench_beside
+
+    if importlib.util.find_spec("faster_whisper") is None:
+        why = "faster-whisper is missing: run ./setup test (or ./setup --whisper)"
+        _log(f"polish-beside figures skipped: {why}")
+        return {"details": {"polish_beside": {"skipped": why}}}
+    _log("the voice ritual's turns with the second listen busy beside it")
+    return _in_studio(work, lambda s: bench_beside(s, model, work, args.runs, log=_log))
+
+
 def _voice(model: Path, work: Path, args: argparse.Namespace) -> dict[str, Any]:
     from bench.voice import bench_voice
 
@@ -155,7 +170,19 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--out", type=Path, default=RESULTS, help="results file")
     parser.add_argument(
         "--only",
-        choices=("ritual", "listener", "wake", "listen", "pi", "journal", "voice", "crypt", "week"),
+        choices=(
+            "ritual",
+            "listener",
+            "wake",
+            "listen",
+            "pi",
+            "journal",
+            "voice",
+            "crypt",
+            "week",
+            "polish",
+            "polish-beside",
+        ),
         help="run one part (its keys in the results file are replaced, the others kept)",
     )
     parser.add_argument(

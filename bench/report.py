@@ -27,6 +27,10 @@ TARGETS: dict[str, tuple[str, float]] = {
     "piper_wer": ("<=", 0.25),
     "encrypt_save_overhead_ms": ("<=", 50),
     "week_review_start_ratio": ("<=", 1.2),
+    "polish_wer_piper": ("<=", 0.06),
+    "polish_rtf": ("<=", 0.3),
+    "polish_pi_min_per_10min": ("<=", 15),
+    "polish_session_end_wait_s": ("<=", 2),
 }
 ROWS = (
     ("turn_latency_over_silence_ms", "turn latency over silence (ms)"),
@@ -59,6 +63,13 @@ ROWS = (
     ("decrypt_10y_search_s", "search, 10 encrypted years (s)"),
     ("week_review_start_ms", "weekly review -> first sound, 10y (ms)"),
     ("week_review_start_ratio", "  at 10 years / empty journal"),
+    ("polish_wer", "second listen: word error rate"),
+    ("polish_wer_piper", "  Piper answers"),
+    ("polish_wer_espeak", "  espeak-ng answers"),
+    ("polish_rtf", "second listen: CPU s per audio s"),
+    ("polish_pi_min_per_10min", "  Pi-class: min per 10 min"),
+    ("polish_session_end_wait_s", "ritual's end waits for it (s)"),
+    ("polish_beside_turn_latency_ms", "turn latency, polishing beside (ms)"),
 )
 
 

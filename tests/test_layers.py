@@ -16,7 +16,7 @@ import pytest
 from tests.cli import ROOT
 
 PACKAGE = ROOT / "assistant"
-ENGINES = ("vosk", "sounddevice", "pyttsx3")
+ENGINES = ("vosk", "sounddevice", "pyttsx3", "faster_whisper", "ctranslate2")
 """imported inside the adapter's functions: each loads a library or a device scan"""
 HEAVY = (*ENGINES, "soxr", "numpy")
 """what text mode must never load"""

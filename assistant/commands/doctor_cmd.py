@@ -20,7 +20,7 @@ from typing import Any
 from assistant import service
 from assistant.context import Context
 from assistant.core.errors import RitualError
-from assistant.engines import probes, voices
+from assistant.engines import polish, probes, voices
 from assistant.modelstore.lookup import complete_model
 from assistant.settings import Settings
 
@@ -44,7 +44,8 @@ def register(sub: Any, common: argparse.ArgumentParser) -> None:
         parents=[common],
         help="check speech, audio, the model and the journal folder",
         description="Check espeak-ng, the Piper voice (when the config asks for one), "
-        "PortAudio, the speaker, the speech model, the microphone and the journal folder; "
+        "PortAudio, the speaker, the speech model, the second listen, the microphone and "
+        "the journal folder; "
         "say how to fix what is missing.",
     )
     p.add_argument("--input-device", metavar="NAME|INDEX", help="microphone to check")
@@ -60,6 +61,7 @@ def run(args: argparse.Namespace, ctx: Context) -> int:
         check_portaudio,
         check_speaker,
         check_model,
+        lambda settings: check_polish(settings, ctx.environ),
         check_mic,
         check_journal,
         check_encryption,
@@ -129,6 +131,37 @@ def check_model(settings: Settings) -> Check:
     except RitualError as e:
         return Check(False, "speech model", str(e))
     return Check(True, "speech model", str(path))
+
+
+def check_polish(settings: Settings, environ: Mapping[str, str]) -> Check:
+    """The second listen is optional: without it the entries keep Vosk's text."""
+    what = "second listen"
+    problem = polish.whisper_problem()
+    if problem:
+        return Check(True, what, problem)
+    model = polish.find_polish_model(settings, settings.language, environ)
+    if model is None:
+        return Check(True, what, f"no model hears {settings.language}; entries keep Vosk's text")
+    if settings.audio.polish == "off" or voices.espeak_problem():
+        off = " (polish: off)" if settings.audio.polish == "off" else ""
+        return Check(True, what, f"{model.engine} from {model.source}{off}")
+    with tempfile.TemporaryDirectory(prefix="ritual-doctor-") as tmp:
+        try:
+            found = polish.time_polisher(model, Path(tmp))
+        except RitualError as e:
+            return Check(False, what, f"{model.engine}: {e}")
+    when = (
+        "while the ritual goes on"
+        if polish.polishes_in_background(settings)
+        else "later (ritual polish)"
+    )
+    return Check(
+        True,
+        what,
+        f"{model.engine} from {model.source} loads in {found.load_seconds:.1f} s and costs "
+        f"{found.cpu_per_audio_second:.2f} CPU s per s of speech "
+        f"({found.cpu_per_audio_second * 10:.1f} min for 10 min of answers); polishes {when}",
+    )
 
 
 def check_mic(settings: Settings) -> Check:

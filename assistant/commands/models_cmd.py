@@ -81,6 +81,7 @@ def _list(args: argparse.Namespace, ctx: Context) -> int:
     else:
         ctx.out(f"No models installed (models folder: {settings.models_dir}).")
         ctx.out("Install the English one with: ritual models install en-us")
+    _second_listen(ctx)
     if args.local:
         return 0
     from assistant.modelstore import (
@@ -112,6 +113,24 @@ def _list(args: argparse.Namespace, ctx: Context) -> int:
         ],
     )
     return 0
+
+
+def _second_listen(ctx: Context) -> None:
+    """The faster-whisper models ``ritual polish`` can use, and the others there are."""
+    from assistant.modelstore.polish_models import OFFERED, folder_models, packaged_models
+
+    found = [*folder_models(ctx.settings, ctx.environ), *packaged_models()]
+    ctx.out()
+    if found:
+        ctx.out("Second-listen models (ritual polish):")
+        rows = [
+            (m.name, "en" if m.languages == "en" else "all", m.source, str(m.path)) for m in found
+        ]
+        table(ctx, rows)
+    else:
+        ctx.out("No second-listen model: ./setup --whisper installs English tiny.en.")
+    ctx.out(f"Others, as CTranslate2 folders named whisper-NAME in {ctx.settings.models_dir}:")
+    table(ctx, [(name, about) for name, about in OFFERED.items()])
 
 
 def table(ctx: Context, rows: Sequence[Sequence[str]]) -> None:

@@ -23,6 +23,11 @@ def register(sub: Any, common: argparse.ArgumentParser) -> None:
     install.add_argument(
         "--no-wake", action="store_true", help="no wake phrases: only scheduled offers"
     )
+    install.add_argument(
+        "--polish",
+        action="store_true",
+        help="also a nightly timer that runs `ritual polish` (the second listen)",
+    )
     install.set_defaults(func=install_service)
     actions.add_parser("remove", parents=[common], help="stop, disable and remove it").set_defaults(
         func=remove_service
@@ -47,9 +52,30 @@ def _listen_options(args: argparse.Namespace) -> list[str]:
 def install_service(args: argparse.Namespace, ctx: Context) -> int:
     # A broken config or a missing ritual is said now, not by a failing service.
     check_listen(ctx.settings, wake=not args.no_wake)
+    if args.polish:
+        _check_polish(ctx)
     for line in service.install(ctx.environ, _listen_options(args)):
         ctx.out(line)
+    if args.polish:
+        options = [o for o in _listen_options(args) if o != "--no-wake"]
+        for line in service.install_polish(ctx.environ, options):
+            ctx.out(line)
     return 0
+
+
+def _check_polish(ctx: Context) -> None:
+    """A nightly second listen that could never run is said now."""
+    from assistant.core.errors import ConfigError
+    from assistant.engines.polish import whisper_problem
+
+    problem = whisper_problem()
+    if problem:
+        raise ConfigError(problem)
+    if ctx.settings.encryption.on:
+        raise ConfigError(
+            "an encrypted journal is polished only when you unlock it: run `ritual polish` "
+            "yourself (it asks for the passphrase); a timer has no one to ask"
+        )
 
 
 def remove_service(args: argparse.Namespace, ctx: Context) -> int:

@@ -1,7 +1,8 @@
 """The engines: the one place outside their own packages where the sounddevice,
 pyttsx3, Piper and Vosk adapters are imported. This module wires a ritual's and
 ``listen``'s engines; ``voices`` opens a voice (Piper or espeak-ng, and falling
-back); ``probes`` are what ``doctor`` and ``devices`` measure.
+back); ``probes`` are what ``doctor`` and ``devices`` measure; ``polish`` is the
+second listen (faster-whisper) over kept answers.
 
 Each adapter is imported inside the function that needs it, so text mode,
 ``check`` and ``--help`` never load PortAudio, espeak-ng or a model. The wiring

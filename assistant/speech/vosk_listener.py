@@ -46,7 +46,7 @@ from assistant.core.ports import (
     Utterance,
     Word,
 )
-from assistant.core.transcript import tidy_transcript
+from assistant.core.transcript import tidy_heard
 from assistant.core.voice_commands import Command, CommandSet, match_command, normalize
 from assistant.speech.vosk_model import SharedModel, import_vosk, quiet_audio
 
@@ -108,9 +108,9 @@ class _Answer:
     command: Command | None = None
 
     def utterance(self, ended_by: EndedBy, audio: Path | None) -> Utterance:
-        answer = [s.text for s in self.sentences if s.command is None]
+        answer = [(s.text, s.words) for s in self.sentences if s.command is None]
         return Utterance(
-            text=tidy_transcript(answer),
+            text=tidy_heard(answer),
             command=self.command,
             raw=" ".join(s.text for s in self.sentences if s.text),
             words=tuple(w for s in self.sentences for w in s.words),

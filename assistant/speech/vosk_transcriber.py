@@ -7,11 +7,10 @@ from pathlib import Path
 from typing import Any, Callable, Optional
 
 from assistant.audio import RATE
-from assistant.audio.resample import to_mono_16k
-from assistant.audio.wav import read_wav, wav_from_bytes
+from assistant.audio.resample import read_answer
 from assistant.core.endpoint import EndedBy
 from assistant.core.ports import Utterance, Word
-from assistant.core.transcript import tidy_transcript
+from assistant.core.transcript import tidy_heard
 from assistant.speech.vosk_model import import_vosk, load_vosk_model
 
 CHUNK_BYTES = 8000
@@ -33,29 +32,27 @@ class VoskTranscriber:
         self.recognizer.SetWords(True)
 
     def transcribe(self, wav: Path) -> Utterance:
-        audio = (
-            read_wav(wav)
-            if self.read_audio is None
-            else wav_from_bytes(self.read_audio(wav), str(wav))
-        )
-        frames = to_mono_16k(audio.frames, audio.rate, audio.channels)
+        frames, seconds = read_answer(wav, self.read_audio)
         sentences: list[dict[str, Any]] = []
         for start in range(0, len(frames), CHUNK_BYTES):
             if self.recognizer.AcceptWaveform(frames[start : start + CHUNK_BYTES]):
                 sentences.append(json.loads(self.recognizer.Result()))
         sentences.append(json.loads(self.recognizer.FinalResult()))
         self.recognizer.Reset()
-        texts = [s.get("text", "") for s in sentences if s.get("text")]
-        words = tuple(
-            Word(w["word"], float(w["start"]), float(w["end"]), float(w.get("conf", 1.0)))
-            for s in sentences
-            for w in s.get("result", [])
-        )
+        heard = [(s["text"], _words(s)) for s in sentences if s.get("text")]
+        texts = [text for text, _ in heard]
         return Utterance(
-            text=tidy_transcript(texts),
+            text=tidy_heard(heard),
             raw=" ".join(texts),
-            words=words,
-            seconds=audio.seconds,
+            words=tuple(w for _, words in heard for w in words),
+            seconds=seconds,
             audio=wav,
             ended_by=EndedBy.END_OF_INPUT,
         )
+
+
+def _words(result: dict[str, Any]) -> tuple[Word, ...]:
+    return tuple(
+        Word(w["word"], float(w["start"]), float(w["end"]), float(w.get("conf", 1.0)))
+        for w in result.get("result", [])
+    )
