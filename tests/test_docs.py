@@ -169,6 +169,37 @@ def test_a_table_that_is_wrong_either_way_is_caught() -> None:
     ]
 
 
+MODULE_PATH = re.compile(r"`((?:[a-z0-9_]+/)*[a-z0-9_]+\.py)`")
+
+
+def test_the_architecture_names_every_module() -> None:
+    """Every room of the house is in the architecture guide: each module by its
+    path below ``assistant/`` or its file name (a command module is covered by
+    "one ``*_cmd.py`` per sub-command")."""
+    text = (ROOT / "docs/architecture.md").read_text(encoding="utf-8")
+    named = set(MODULE_PATH.findall(text))
+    unnamed = [
+        rel
+        for path in sorted((ROOT / "assistant").rglob("*.py"))
+        if path.name != "__init__.py" and not path.name.endswith("_cmd.py")
+        for rel in [path.relative_to(ROOT / "assistant").as_posix()]
+        if rel not in named and path.name not in named
+    ]
+    assert unnamed == []
+
+
+def test_the_module_paths_the_docs_name_exist() -> None:
+    """A module renamed or moved leaves no stale path in the docs."""
+    modules = {p.relative_to(ROOT).as_posix() for p in ROOT.rglob("*.py") if ".venv" not in p.parts}
+    stale = [
+        f"{doc.relative_to(ROOT)}: {name}"
+        for doc in documents()
+        for name in sorted(set(MODULE_PATH.findall(doc.read_text(encoding="utf-8"))))
+        if not any(m == name or m.endswith("/" + name) for m in modules)
+    ]
+    assert stale == []
+
+
 def test_the_front_page_stays_short() -> None:
     lines = (ROOT / "README.md").read_text(encoding="utf-8").count("\n")
     assert lines <= 130, f"README.md has {lines} lines; move detail into a guide in docs/"
