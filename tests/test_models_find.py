@@ -1,4 +1,4 @@
-"""Which model folder ritual uses: the search order of docs/architecture.md, on temporary folders.
+"""Which model folder ritual uses: the search order of docs/configuration.md, on temporary folders.
 
 Pure and fast: tiny fake model folders (the files Vosk's layout names, a few bytes
 each), an injected environment, no network, no vosk.
