@@ -223,7 +223,7 @@ def apply_retention(settings: Settings, folder: JournalFolder, today: date) -> N
     try:
         removals = expired(folder, settings.retention, today)
         if removals:
-            gone = remove(removals)
+            gone = remove(removals, folder.root)
             log.info("retention: deleted %d files of %d entries", gone, len(removals))
             forget_removed(folder, settings.cache_dir)
     except (RitualError, OSError, sqlite3.Error) as e:

@@ -158,25 +158,27 @@ def open_folder(path: Path, *, follow: bool = True) -> Iterator[int]:
 
 
 @contextlib.contextmanager
-def folder_fd(root: Path, relative: PurePath = _HERE) -> Iterator[int]:
-    """An open descriptor of the folder ``root/relative``, each missing part made 0700.
+def folder_fd(root: Path, relative: PurePath = _HERE, *, create: bool = True) -> Iterator[int]:
+    """An open descriptor of the folder ``root/relative``, each missing part made 0700
+    (``create`` False: FileNotFoundError instead, for a look or a deletion).
 
     ``root`` is the user's choice and may be a symlink (to a synced folder, say);
     every part below it is opened with ``O_NOFOLLOW`` relative to its parent.
     Raises OSError (ELOOP, ENOTDIR) when a part below ``root`` is a symlink or not
     a folder: nothing is written through it.
     """
-    make_private_dirs(root)
+    if create:
+        make_private_dirs(root)
     fd = os.open(root, _DIRECTORY)
     try:
         for part in relative.parts:
             if part in ("", ".", "..") or os.sep in part:
                 raise OSError(errno.EPERM, f"'{part}' in a private path", str(relative))
-            try:
-                os.mkdir(part, FOLDER_MODE, dir_fd=fd)
-                made = True
-            except FileExistsError:
-                made = False
+            made = False
+            if create:
+                with contextlib.suppress(FileExistsError):
+                    os.mkdir(part, FOLDER_MODE, dir_fd=fd)
+                    made = True
             child = os.open(part, _DIRECTORY | NOFOLLOW, dir_fd=fd)
             os.close(fd)
             fd = child

@@ -9,6 +9,8 @@ from pathlib import Path
 
 import pytest
 
+from assistant.core.errors import JournalError
+from assistant.journal.deletion import contained_entry, remove, removal
 from assistant.journal.folder import JournalFolder
 from assistant.journal.index import index_path
 from assistant.journal.recall_state import PendingRecalls
@@ -158,3 +160,35 @@ def test_retention_never_deletes_through_a_symlinked_month(tmp_path: Path) -> No
     env = isolated_env(tmp_path, RITUAL_CONFIG=str(config))
     ran = run_cli("journal", "retention", "--journal", str(folder.root), env=env)
     assert ran.status == 0 and victim.exists()
+
+
+def test_delete_by_date_never_follows_a_symlinked_month(tmp_path: Path) -> None:
+    folder = JournalFolder(tmp_path / "journal")
+    write(folder, date(2026, 11, 30), "morning", "Kept.")
+    outside = tmp_path / "elsewhere"
+    victim = outside / "2001-01-01-morning.md"
+    outside.mkdir()
+    with_audio(victim, "01-feeling.wav")
+    victim.write_text("not the journal's")
+    (folder.root / "2001").mkdir()
+    os.symlink(outside, folder.root / "2001" / "01")
+    ran = delete(folder, "2001-01-01", "--yes")
+    assert ran.status == 0 and "passing over" in ran.stderr
+    assert victim.exists() and (outside / "2001-01-01-morning" / "01-feeling.wav").exists()
+
+
+def test_a_month_swapped_for_a_link_after_the_check_is_not_deleted_through(
+    tmp_path: Path,
+) -> None:
+    folder = JournalFolder(tmp_path / "journal")
+    entry = write(folder, DAY, "morning", "Checked, then swapped.")
+    planned = [removal(contained_entry(folder, entry), audio_only=False)]
+    outside = tmp_path / "elsewhere"
+    outside.mkdir()
+    (outside / entry.name).write_text("not the journal's")
+    month = entry.parent
+    month.rename(tmp_path / "moved")
+    os.symlink(outside, month)
+    with pytest.raises(JournalError, match="cannot delete"):
+        remove(planned, folder.root)
+    assert (outside / entry.name).read_text() == "not the journal's"

@@ -170,7 +170,7 @@ def _remove(ctx: Context, folder: JournalFolder, removals: list[Removal]) -> Non
     from assistant.journal.index import forget_removed
     from assistant.journal.recall_state import PendingRecalls
 
-    remove(removals)
+    remove(removals, folder.root)
     forget_removed(folder, ctx.settings.cache_dir)
     pending = PendingRecalls(ctx.settings.recall_state_path)
     for r in removals:

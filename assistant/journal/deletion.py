@@ -16,12 +16,13 @@ import os
 import stat
 from dataclasses import dataclass
 from datetime import date, timedelta
-from pathlib import Path
+from pathlib import Path, PurePath
 from typing import Optional
 
 from assistant.core.errors import JournalError
 from assistant.core.journal import audio_dirname, entry_name, plain_name, sealed_twin
 from assistant.journal.folder import JournalFolder
+from assistant.safe_files import folder_fd
 from assistant.settings import RetentionSettings
 
 log = logging.getLogger(__name__)
@@ -107,33 +108,57 @@ def removal(entry: Path, *, audio_only: bool) -> Removal:
     return Removal(entry, audio_only, tuple(files), folder)
 
 
-def remove(removals: list[Removal]) -> int:
-    """Delete what ``removals`` name (links as links); how many files went."""
+def remove(removals: list[Removal], root: Path) -> int:
+    """Delete what ``removals`` name (links as links); how many files went.
+
+    Each file is unlinked relative to its folder, opened without following a link
+    from the journal's root (``safe_files.folder_fd``): a month or audio folder
+    swapped for a symlink after it was checked is refused, not followed."""
     gone = 0
     for r in removals:
-        for path in r.files:
-            try:
-                os.unlink(path)  # never follows a symlink: the link itself goes
-                gone += 1
-            except FileNotFoundError:
-                continue
-            except OSError as e:
-                raise JournalError(f"cannot delete {path} ({e.strerror})") from None
-        if r.folder is not None:
-            with contextlib.suppress(OSError):  # not empty (a transcript kept): stays
-                os.rmdir(r.folder)
+        month = PurePath(r.entry.parent.parent.name, r.entry.parent.name)
+        try:
+            with folder_fd(root, month, create=False) as month_fd:
+                gone += _unlink_all(month_fd, [f for f in r.files if f.parent == r.entry.parent])
+                in_audio = [f for f in r.files if f.parent != r.entry.parent]
+                if r.folder is not None:
+                    with folder_fd(root, month / r.folder.name, create=False) as audio_fd:
+                        gone += _unlink_all(audio_fd, in_audio)
+                    with contextlib.suppress(OSError):  # not empty (a transcript kept): stays
+                        os.rmdir(r.folder.name, dir_fd=month_fd)
+        except FileNotFoundError:
+            continue  # deleted meanwhile
+        except OSError as e:
+            raise JournalError(f"cannot delete in {root / month} ({e.strerror})") from None
+    return gone
+
+
+def _unlink_all(folder: int, files: list[Path]) -> int:
+    gone = 0
+    for path in files:
+        try:
+            os.unlink(path.name, dir_fd=folder)  # never follows a symlink: the link itself goes
+            gone += 1
+        except FileNotFoundError:
+            continue
+        except OSError as e:
+            raise JournalError(f"cannot delete {path} ({e.strerror})") from None
     return gone
 
 
 def on_day(folder: JournalFolder, day: date, ritual: Optional[str]) -> list[Path]:
-    """The entries of ``day`` (of ``ritual`` only, when given), by their names."""
+    """The entries of ``day`` (of ``ritual`` only, when given), by their names; one in
+    a month folder that is a symlink out of the journal is passed over, with a warning."""
     found = []
     for path in folder.entries_on(day):
         named = entry_name(path.name)
         if named is None:
             continue
         if ritual is None or named.ritual == ritual or f"{named.ritual}-{named.n}" == ritual:
-            found.append(path)
+            try:
+                found.append(contained_entry(folder, path))
+            except JournalError as e:
+                log.warning("passing over %s (%s)", path, e)
     return found
 
 
