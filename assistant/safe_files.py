@@ -348,3 +348,10 @@ def leftovers(folder: int) -> list[str]:
         for item in os.scandir(folder)
         if is_temp_name(item.name) and item.is_file(follow_symlinks=False)
     )
+
+
+def fd_path(folder: int, name: str = "") -> str:
+    """A path that names ``name`` in the open folder, for libraries that take paths
+    (Linux's /proc/self/fd)."""
+    base = f"/proc/self/fd/{folder}"
+    return f"{base}/{name}" if name else base

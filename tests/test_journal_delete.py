@@ -10,7 +10,7 @@ from pathlib import Path
 import pytest
 
 from assistant.core.errors import JournalError
-from assistant.journal.deletion import contained_entry, remove, removal
+from assistant.journal.deletion import contained_entry, removal, remove
 from assistant.journal.folder import JournalFolder
 from assistant.journal.index import index_path
 from assistant.journal.recall_state import PendingRecalls

@@ -21,15 +21,17 @@ of one or two syllables, which most Korean nouns are.
 from __future__ import annotations
 
 import contextlib
+import errno
 import logging
 import os
 import re
 import sqlite3
+import stat
 import zlib
 from collections.abc import Iterator, Sequence
 from dataclasses import dataclass
 from datetime import date
-from pathlib import Path
+from pathlib import Path, PurePath
 from typing import Callable, Optional, TypeVar
 
 from assistant.core.errors import JournalError
@@ -37,7 +39,14 @@ from assistant.core.journal import AnswerState, Entry, entry_name
 from assistant.core.stats import EntryFacts
 from assistant.journal.crypt import UnlockError
 from assistant.journal.folder import JournalFolder
-from assistant.safe_files import make_private_dirs, open_folder, open_private_at, remove_at
+from assistant.safe_files import (
+    exists_at,
+    fd_path,
+    folder_fd,
+    open_folder,
+    open_private_at,
+    remove_at,
+)
 
 log = logging.getLogger(__name__)
 
@@ -125,6 +134,9 @@ def index_path(cache_dir: Path, journal: Path) -> Path:
 class JournalIndex:
     """The journal folder's index; open with ``JournalIndex.open`` and ``close`` after."""
 
+    BUSY_SECONDS = 10.0
+    """how long a command waits for another one that is writing the index"""
+
     def __init__(
         self,
         folder: JournalFolder,
@@ -137,6 +149,8 @@ class JournalIndex:
         """None: in memory, for this process only"""
         self.read = read or folder.read
         """the one way an entry's file becomes an Entry"""
+        self._folder: Optional[int] = None
+        """the index's folder, open (without following a link) while the file is used"""
         self.db = self._connect()
 
     @classmethod
@@ -145,6 +159,7 @@ class JournalIndex:
 
     def close(self) -> None:
         self.db.close()
+        self._let_go_of_folder()
 
     def __enter__(self) -> JournalIndex:
         return self
@@ -180,24 +195,48 @@ class JournalIndex:
         if self.path is not None:
             try:
                 return self._open_file(self.path)
-            except (OSError, JournalError, sqlite3.Error) as e:
+            except JournalError:
+                raise  # busy: said as it is, the index is not taken for broken
+            except (OSError, sqlite3.Error) as e:
                 log.warning(
                     "cannot keep the journal index in %s (%s); reading the journal in full",
                     self.path,
                     e,
                 )
+                self._let_go_of_folder()
                 self.path = None
-        db = sqlite3.connect(":memory:")
+        return self._in_memory()
+
+    def _in_memory(self) -> sqlite3.Connection:
+        db = sqlite3.connect(":memory:", isolation_level=None)
         self._create(db)
         return db
 
+    def _let_go_of_folder(self) -> None:
+        if self._folder is not None:
+            os.close(self._folder)
+            self._folder = None
+
     def _open_file(self, path: Path) -> sqlite3.Connection:
-        make_private_dirs(path.parent)
+        """The index file, opened only as a regular file of ours in a folder of ours:
+        the folder is opened without following a link (below the cache folder), a
+        link, FIFO or folder planted at the file's name (or its journal's) is
+        removed or refused, never written through, and SQLite is handed the file by
+        the open folder's path, checked to be the very file that was opened."""
+        if self._folder is None:
+            with folder_fd(path.parent.parent, PurePath(path.parent.name)) as fd:
+                self._folder = os.dup(fd)
+        folder = self._folder
         for attempt in (1, 2):
-            # Created 0600 before SQLite opens it; SQLite gives its journal file the same mode.
-            with open_folder(path.parent) as folder:
-                os.close(open_private_at(folder, path.name))
-            db = sqlite3.connect(path, timeout=10, isolation_level=None)
+            _clear_odd_companions(folder, path.name)
+            mine = _private_file(folder, path.name)
+            try:
+                db = sqlite3.connect(
+                    fd_path(folder, path.name), timeout=self.BUSY_SECONDS, isolation_level=None
+                )
+                _same_file(db, mine)
+            finally:
+                os.close(mine)
             try:
                 db.execute("PRAGMA synchronous = NORMAL")
                 # what is deleted from the index (an entry deleted or edited) is overwritten
@@ -210,11 +249,19 @@ class JournalIndex:
                 return db
             except sqlite3.DatabaseError as e:
                 db.close()
+                if is_busy(e):
+                    raise self._busy_error() from None
                 if attempt == 2:
                     raise
                 log.info("the journal index %s is unreadable (%s); building it again", path, e)
-                _remove_database(path)
+                _remove_database(folder, path.name)
         raise AssertionError("unreachable")
+
+    def _busy_error(self) -> JournalError:
+        return JournalError(
+            f"the journal index {self.path} is busy: another ritual command is building it "
+            "(a reindex of a large journal takes a while); try again when it is done"
+        )
 
     @staticmethod
     def _usable(db: sqlite3.Connection) -> bool:
@@ -239,23 +286,45 @@ class JournalIndex:
             db.execute("INSERT INTO meta VALUES ('version', ?)", (VERSION,))
             db.execute("COMMIT")
         except BaseException:
-            db.execute("ROLLBACK")
+            _roll_back(db)
             raise
 
     def _guarded(self, work: Callable[[], T]) -> T:
-        """Run ``work``; if the index turns out corrupt midway, build it again once."""
+        """Run ``work``; if the index turns out corrupt midway, build it again once;
+        if the disk is full, carry on with an index in memory."""
         try:
             return work()
         except sqlite3.DatabaseError as e:
             if is_busy(e):
-                raise JournalError(f"the journal index {self.path} is busy ({e})") from None
-            log.info("the journal index is unreadable (%s); building it again", e)
+                raise self._busy_error() from None
             self.db.close()
-            if self.path is not None:
-                _remove_database(self.path)
-            self.db = self._connect()
+            if self.path is not None and not _no_room(e):
+                log.info("the journal index is unreadable (%s); building it again", e)
+                assert self._folder is not None
+                _remove_database(self._folder, self.path.name)
+                self.db = self._connect()
+            else:
+                self._to_memory(e)
+        try:
             self._refresh()
-            return work()
+        except sqlite3.OperationalError as e:
+            if self.path is None or not _no_room(e):
+                raise
+            self.db.close()
+            self._to_memory(e)
+            self._refresh()
+        return work()
+
+    def _to_memory(self, why: Exception) -> None:
+        if self.path is not None:
+            log.warning(
+                "no room for the journal index in %s (%s); keeping it in memory this time",
+                self.path,
+                why,
+            )
+        self._let_go_of_folder()
+        self.path = None
+        self.db = self._in_memory()
 
     # -- keeping it up to date --------------------------------------------------------
     def refresh(self, on_many: Callable[[int], None] = lambda n: None) -> Refreshed:
@@ -306,7 +375,7 @@ class JournalIndex:
                 db.execute("INSERT INTO answer_text (answer_text) VALUES ('optimize')")
             db.execute("COMMIT")
         except BaseException:
-            db.execute("ROLLBACK")
+            _roll_back(db)
             raise
         return Refreshed(read=len(changed), removed=len(gone), total=len(on_disk))
 
@@ -390,13 +459,17 @@ class JournalIndex:
     ) -> list[Listed]:
         """The entries, oldest first."""
         where, params = _filters(ritual, since, until)
-        rows = self.db.execute(
-            "SELECT path, started, ritual, status, asked, answered FROM files f"
-            f" WHERE problem IS NULL{where} ORDER BY day, started, session, path",
-            params,
-        )
-        root = self.folder.root
-        return [Listed(root / r[0], r[1], r[2], r[3], r[4], r[5]) for r in rows]
+
+        def listed() -> list[Listed]:
+            rows = self.db.execute(
+                "SELECT path, started, ritual, status, asked, answered FROM files f"
+                f" WHERE problem IS NULL{where} ORDER BY day, started, session, path",
+                params,
+            )
+            root = self.folder.root
+            return [Listed(root / r[0], r[1], r[2], r[3], r[4], r[5]) for r in rows]
+
+        return self._guarded(listed)
 
     def search(
         self,
@@ -427,18 +500,22 @@ class JournalIndex:
     def facts(self, *, ritual: Optional[str] = None) -> list[EntryFacts]:
         """What the statistics need of each entry, oldest first."""
         where, params = _filters(ritual, None, None)
-        numbers: dict[int, dict[str, int]] = {}
-        for file_id, key, value in self.db.execute("SELECT file_id, key, value FROM numbers"):
-            numbers.setdefault(file_id, {})[key] = value
-        rows = self.db.execute(
-            "SELECT id, day, ritual, asked, answered FROM files f"
-            f" WHERE problem IS NULL{where} ORDER BY day, started, session",
-            params,
-        )
-        return [
-            EntryFacts(date.fromisoformat(day), name, asked, answered, numbers.get(file_id, {}))
-            for file_id, day, name, asked, answered in rows
-        ]
+
+        def facts() -> list[EntryFacts]:
+            numbers: dict[int, dict[str, int]] = {}
+            for file_id, key, value in self.db.execute("SELECT file_id, key, value FROM numbers"):
+                numbers.setdefault(file_id, {})[key] = value
+            rows = self.db.execute(
+                "SELECT id, day, ritual, asked, answered FROM files f"
+                f" WHERE problem IS NULL{where} ORDER BY day, started, session",
+                params,
+            )
+            return [
+                EntryFacts(date.fromisoformat(day), name, asked, answered, numbers.get(f, {}))
+                for f, day, name, asked, answered in rows
+            ]
+
+        return self._guarded(facts)
 
 
 @contextlib.contextmanager
@@ -460,8 +537,12 @@ def remove_index(folder: JournalFolder, cache_dir: Path) -> bool:
     """Delete the index file of ``folder`` (whether there was one): an encrypted
     journal's index lives in memory only, and one kept from before holds plaintext."""
     path = index_path(cache_dir, folder.root)
-    existed = path.exists()
-    _remove_database(path)
+    try:
+        with folder_fd(cache_dir, PurePath(path.parent.name), create=False) as fd:
+            existed = exists_at(fd, path.name)
+            _remove_database(fd, path.name)
+    except FileNotFoundError:
+        return False
     return existed
 
 
@@ -478,9 +559,15 @@ def forget_removed(folder: JournalFolder, cache_dir: Path) -> None:
     sealed = sealed_index_path(cache_dir, folder.root)
     with contextlib.suppress(OSError), open_folder(sealed.parent, follow=False) as parent:
         remove_at(parent, sealed.name)
-    if index_path(cache_dir, folder.root).exists():
-        with JournalIndex.open(folder, cache_dir) as index:
-            index.refresh()
+    path = index_path(cache_dir, folder.root)
+    try:
+        with folder_fd(cache_dir, PurePath(path.parent.name), create=False) as fd:
+            if not exists_at(fd, path.name):
+                return
+    except OSError:
+        return
+    with JournalIndex.open(folder, cache_dir) as index:
+        index.refresh()
 
 
 def fts_query(words: Sequence[str]) -> str:
@@ -539,10 +626,62 @@ def _forget(db: sqlite3.Connection, file_id: int) -> None:
     )
 
 
-def _remove_database(path: Path) -> None:
-    for suffix in ("", "-journal", "-wal", "-shm"):
-        with contextlib.suppress(FileNotFoundError):
-            os.unlink(f"{path}{suffix}")
+_COMPANIONS = ("-journal", "-wal", "-shm")
+"""the files SQLite keeps beside a database"""
+
+
+def _remove_database(folder: int, name: str) -> None:
+    for suffix in ("", *_COMPANIONS):
+        remove_at(folder, name + suffix)
+
+
+def _clear_odd_companions(folder: int, name: str) -> None:
+    """A link or anything but a regular file where SQLite keeps its journal is
+    removed (a folder there is left, and SQLite then fails: the index goes to memory)."""
+    for suffix in _COMPANIONS:
+        try:
+            info = os.stat(name + suffix, dir_fd=folder, follow_symlinks=False)
+        except FileNotFoundError:
+            continue
+        if not stat.S_ISREG(info.st_mode) and not stat.S_ISDIR(info.st_mode):
+            remove_at(folder, name + suffix)
+
+
+def _private_file(folder: int, name: str) -> int:
+    """The index file, open: a link planted at its name is removed (the link, not
+    what it names) and a fresh file made; a FIFO or folder there is refused."""
+    try:
+        return open_private_at(folder, name)
+    except OSError as e:
+        if e.errno != errno.ELOOP:
+            raise
+        remove_at(folder, name)
+        return open_private_at(folder, name)
+
+
+def _same_file(db: sqlite3.Connection, mine: int) -> None:
+    """SQLite opens the file again by name: make sure it is the one checked."""
+    opened = db.execute("PRAGMA database_list").fetchone()[2]
+    try:
+        theirs = os.stat(opened, follow_symlinks=False)
+    except OSError:
+        theirs = None
+    ours = os.fstat(mine)
+    if theirs is None or (theirs.st_dev, theirs.st_ino) != (ours.st_dev, ours.st_ino):
+        db.close()
+        raise OSError(errno.ELOOP, "the index file changed while it was opened", opened)
+
+
+def _no_room(e: sqlite3.DatabaseError) -> bool:
+    return isinstance(e, sqlite3.OperationalError) and (
+        "full" in str(e) or "disk I/O" in str(e) or "readonly" in str(e)
+    )
+
+
+def _roll_back(db: sqlite3.Connection) -> None:
+    """Undo the open transaction, if SQLite has not already (it does on a full disk)."""
+    if db.in_transaction:
+        db.execute("ROLLBACK")
 
 
 _BUSY = {getattr(sqlite3, "SQLITE_BUSY", 5), getattr(sqlite3, "SQLITE_LOCKED", 6)}
