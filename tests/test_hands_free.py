@@ -6,6 +6,7 @@ from __future__ import annotations
 import fcntl
 import os
 import shutil
+import stat
 import subprocess
 import sys
 from datetime import time
@@ -120,10 +121,13 @@ def test_listen_names_a_missing_ritual_before_it_starts(tmp_path: Path) -> None:
     assert "no ritual called 'karaoke'" in result.stderr
 
 
-def test_a_second_listener_refuses_to_start(tmp_path: Path) -> None:
-    env = isolated_env(tmp_path, RITUAL_CACHE=str(tmp_path / "cache"))
-    (tmp_path / "cache").mkdir()
-    held = os.open(tmp_path / "cache" / "listen.lock", os.O_RDWR | os.O_CREAT, 0o600)
+def test_a_second_listener_refuses_to_start_whatever_its_cache(tmp_path: Path) -> None:
+    # one lock per user: another cache folder (or state folder) is no way around it
+    env = isolated_env(
+        tmp_path, RITUAL_CACHE=str(tmp_path / "other-cache"), RITUAL_STATE=str(tmp_path / "s")
+    )
+    (tmp_path / "state" / "ritual").mkdir(parents=True)
+    held = os.open(tmp_path / "state" / "ritual" / "listen.lock", os.O_RDWR | os.O_CREAT, 0o600)
     try:
         os.write(held, b"4242\n")
         fcntl.flock(held, fcntl.LOCK_EX | fcntl.LOCK_NB)
@@ -139,6 +143,37 @@ def test_a_second_listener_refuses_to_start(tmp_path: Path) -> None:
         os.close(held)
     assert result.returncode == 1
     assert "ritual listen is already running (pid 4242)" in result.stderr
+
+
+@pytest.mark.parametrize("planted", ["link", "dangling link", "fifo", "folder"])
+def test_the_listen_lock_is_never_written_through_what_is_planted_there(
+    tmp_path: Path, planted: str
+) -> None:
+    runtime = tmp_path / "runtime"
+    (runtime / "ritual").mkdir(parents=True)
+    lock = runtime / "ritual" / "listen.lock"
+    victim = tmp_path / "someone-elses.txt"
+    if planted == "link":
+        victim.write_text("precious\n")
+        os.chmod(victim, 0o644)
+        lock.symlink_to(victim)
+    elif planted == "dangling link":
+        lock.symlink_to(victim)
+    elif planted == "fifo":
+        os.mkfifo(lock)
+    else:
+        lock.mkdir()
+    env = isolated_env(tmp_path, XDG_RUNTIME_DIR=str(runtime))
+    result = run_cli("listen", "--no-wake", env=env)  # stops at once: nothing scheduled
+    assert result.status == 1 and "unexpected" not in result.stderr, result.stderr
+    if planted == "link":
+        assert victim.read_text() == "precious\n" and stat.S_IMODE(victim.stat().st_mode) == 0o644
+    if planted == "dangling link":
+        assert not victim.exists()
+    if planted == "folder":
+        assert "cannot take the listen lock" in result.stderr and lock.is_dir()
+    else:
+        assert "add a 'schedule:'" in result.stderr and stat.S_ISREG(lock.lstat().st_mode)
 
 
 # -- the systemd user unit ----------------------------------------------------------------

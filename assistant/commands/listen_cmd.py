@@ -4,11 +4,12 @@ from __future__ import annotations
 
 import argparse
 import contextlib
+import errno
 import fcntl
 import logging
 import os
-from collections.abc import Iterator
-from pathlib import Path
+from collections.abc import Iterator, Mapping
+from pathlib import Path, PurePath
 from typing import Any
 
 from assistant.app import listen
@@ -17,8 +18,8 @@ from assistant.commands.signals import stopping_on_signals
 from assistant.context import Context
 from assistant.core.errors import RitualError
 from assistant.core.hands_free import WEEKDAYS
-from assistant.safe_files import make_private_dirs
-from assistant.settings import Settings
+from assistant.safe_files import folder_fd, open_private_at, remove_at
+from assistant.settings import APP, Settings
 
 LOCK_FILE = "listen.lock"
 
@@ -41,27 +42,60 @@ def register(sub: Any, common: argparse.ArgumentParser) -> None:
     p.set_defaults(func=run)
 
 
+def lock_folder(environ: Mapping[str, str]) -> tuple[Path, PurePath]:
+    """Where the listen lock lives: one per user, whatever cache or state folder a
+    config names. The user's runtime folder (``$XDG_RUNTIME_DIR``, private and
+    emptied at logout), else the user's own state folder. As (the user's folder,
+    ritual's folder in it)."""
+    runtime = environ.get("XDG_RUNTIME_DIR")
+    if runtime and os.path.isabs(runtime):
+        return Path(runtime), PurePath(APP)
+    state = environ.get("XDG_STATE_HOME")
+    if state and os.path.isabs(state):
+        return Path(state), PurePath(APP)
+    return Path(environ.get("HOME") or Path.home()), PurePath(".local", "state", APP)
+
+
 @contextlib.contextmanager
-def single_instance(settings: Settings) -> Iterator[None]:
+def single_instance(environ: Mapping[str, str]) -> Iterator[None]:
     """Hold the listen lock for as long as this runs: two listeners would fight over
     the microphone, and both would answer a wake phrase."""
-    make_private_dirs(settings.cache_dir)
-    path = settings.cache_dir / LOCK_FILE
-    fd = os.open(path, os.O_RDWR | os.O_CREAT, 0o600)
+    root, relative = lock_folder(environ)
+    path = root / relative / LOCK_FILE
+    try:
+        with folder_fd(root, relative) as folder:
+            fd = _lock_file(folder)
+    except OSError as e:
+        raise RitualError(
+            f"cannot take the listen lock {path} ({e.strerror or e}); it must be a file "
+            "ritual can write, in a folder of its own"
+        ) from None
     try:
         try:
             fcntl.flock(fd, fcntl.LOCK_EX | fcntl.LOCK_NB)
         except BlockingIOError:
-            other = Path(path).read_text().strip() or "another process"
+            other = os.pread(fd, 32, 0).decode("ascii", "replace").strip() or "another process"
             raise RitualError(
                 f"ritual listen is already running (pid {other}); stop it first, or see "
                 "`ritual service status` if it runs as a service"
             ) from None
         os.ftruncate(fd, 0)
-        os.write(fd, f"{os.getpid()}\n".encode())
+        os.pwrite(fd, f"{os.getpid()}\n".encode(), 0)
         yield
     finally:
         os.close(fd)  # closing releases the lock
+
+
+def _lock_file(folder: int) -> int:
+    """The lock file in ritual's own folder: a link, FIFO or socket found at its name
+    is removed (the link itself, never what it names) and a fresh file made."""
+    try:
+        return open_private_at(folder, LOCK_FILE)
+    except OSError as e:
+        if e.errno not in (errno.ELOOP, errno.EINVAL):
+            raise
+    remove_at(folder, LOCK_FILE)
+    return open_private_at(folder, LOCK_FILE)
 
 
 def describe(settings: Settings, wake: bool) -> list[str]:
@@ -87,7 +121,7 @@ def run(args: argparse.Namespace, ctx: Context) -> int:
     if not settings.debug:
         logging.getLogger("assistant").setLevel(logging.INFO)  # "woke: morning" in the log
     try:
-        with stopping_on_signals() as stop, single_instance(settings):
+        with stopping_on_signals() as stop, single_instance(ctx.environ):
             for line in describe(settings, wake):
                 ctx.err(f"ritual: {line}")
             listen(settings, wake=wake, events=args.events, stdout=ctx.stdout, environ=ctx.environ)
