@@ -14,6 +14,7 @@ from __future__ import annotations
 import os
 import pwd
 import shutil
+import stat
 import subprocess
 import sys
 from collections.abc import Mapping, Sequence
@@ -22,7 +23,7 @@ from pathlib import Path
 from typing import Optional
 
 from assistant.core.errors import RitualError
-from assistant.safe_files import make_private_dirs, replace_file
+from assistant.safe_files import NOFOLLOW, make_private_dirs, replace_file
 
 UNIT_NAME = "ritual-listen.service"
 SOUND_SERVERS = "pipewire.socket pipewire-pulse.socket pulseaudio.socket wireplumber.service"
@@ -40,17 +41,41 @@ def user_unit_dir(environ: Mapping[str, str]) -> Path:
     return Path(config).expanduser() / "systemd" / "user"
 
 
+def _no_control_characters(text: str, what: str) -> None:
+    """A newline (or any control character) in a path would end the unit's line and
+    start another: refused, not written."""
+    if any(ord(c) < 32 or ord(c) == 127 for c in text):
+        raise RitualError(
+            f"{what} {text!r} has a newline or another control character; a systemd unit "
+            "cannot carry it: rename it, or start `ritual listen` some other way"
+        )
+
+
 def _quote(argument: str) -> str:
-    """An ExecStart argument: quoted when it has spaces, ``%`` doubled (a specifier)."""
-    argument = argument.replace("%", "%%")
-    if any(c.isspace() or c in "\"'\\" for c in argument):
+    """An ExecStart argument, taken literally by systemd: ``%`` doubled (a specifier),
+    ``$`` doubled (a variable), quoted when it has spaces, quotes or backslashes."""
+    _no_control_characters(argument, "the argument")
+    argument = argument.replace("%", "%%").replace("$", "$$")
+    if any(c.isspace() or c in "\"'\\;" for c in argument):
         return '"' + argument.replace("\\", "\\\\").replace('"', '\\"') + '"'
     return argument
 
 
-def unit_text(command: Sequence[str]) -> str:
-    """The unit that runs ``command`` (an absolute interpreter path, then arguments)."""
+def _environment_line(name: str, value: str) -> str:
+    """``Environment="NAME=value"``, taken literally (``%`` doubled; systemd does not
+    expand ``$`` here)."""
+    _no_control_characters(value, name)
+    quoted = value.replace("%", "%%").replace("\\", "\\\\").replace('"', '\\"')
+    return f'Environment="{name}={quoted}"'
+
+
+def unit_text(command: Sequence[str], environment: Mapping[str, str] | None = None) -> str:
+    """The unit that runs ``command`` (an absolute interpreter path, then arguments),
+    with ``environment`` (the RITUAL_ variables the install was checked with)."""
     exec_start = " ".join(_quote(a) for a in command)
+    extra = "".join(
+        _environment_line(name, value) + "\n" for name, value in sorted((environment or {}).items())
+    )
     return f"""[Unit]
 Description=ritual, a voice companion for daily rituals (ritual listen)
 After={SOUND_SERVERS}
@@ -62,7 +87,7 @@ Type=exec
 ExecStart={exec_start}
 Environment=PYTHONUNBUFFERED=1
 Environment=PYTHONIOENCODING=utf-8
-Restart=on-failure
+{extra}Restart=on-failure
 RestartSec=5
 KillSignal=SIGTERM
 TimeoutStopSec=20
@@ -79,10 +104,14 @@ POLISH_AT = "*-*-* 03:30"
 """when the nightly second listen runs (a missed night runs at the next boot)"""
 
 
-def polish_unit_text(command: Sequence[str]) -> str:
+def polish_unit_text(command: Sequence[str], environment: Mapping[str, str] | None = None) -> str:
     """The one-shot unit the nightly timer starts: ``ritual polish``, niced and idle
-    for the disk, so that a Pi stays quick for anything else awake at night."""
+    for the disk, so that a Pi stays quick for anything else awake at night; with
+    ``environment`` (the RITUAL_ variables the install was checked with)."""
     exec_start = " ".join(_quote(a) for a in command)
+    extra = "".join(
+        _environment_line(name, value) + "\n" for name, value in sorted((environment or {}).items())
+    )
     return f"""[Unit]
 Description=ritual: the second listen over the day's answers (ritual polish)
 
@@ -91,7 +120,7 @@ Type=oneshot
 ExecStart={exec_start}
 Environment=PYTHONUNBUFFERED=1
 Environment=PYTHONIOENCODING=utf-8
-Nice=15
+{extra}Nice=15
 IOSchedulingClass=idle
 SyslogIdentifier=ritual-polish
 """
@@ -113,6 +142,25 @@ WantedBy=timers.target
 
 def ritual_command(verb: str, options: Sequence[str]) -> list[str]:
     return [str(Path(sys.executable).absolute()), "-m", "assistant", verb, *options]
+
+
+PATH_VARIABLES = frozenset(
+    f"RITUAL_{name}"
+    for name in ("CONFIG", "JOURNAL", "CACHE", "STATE", "RITUALS", "MODEL", "MODELS_DIR",
+                 "VOICES_DIR", "PIPER_PYTHON")
+)  # fmt: skip
+"""the variables that name a file or folder: made absolute (a service starts in ~)"""
+
+
+def ritual_environment(environ: Mapping[str, str]) -> dict[str, str]:
+    """The RITUAL_ variables of this environment: the service runs with what
+    ``service install`` checked, not with the defaults."""
+    found = {}
+    for name, value in environ.items():
+        if name.startswith("RITUAL_") and value:
+            absolute = name in PATH_VARIABLES and (name != "RITUAL_PIPER_PYTHON" or "/" in value)
+            found[name] = str(Path(value).expanduser().absolute()) if absolute else value
+    return found
 
 
 def listen_command(options: Sequence[str]) -> list[str]:
@@ -203,12 +251,19 @@ def install(environ: Mapping[str, str], options: Sequence[str]) -> list[str]:
         )
     folder = user_unit_dir(environ)
     path = folder / UNIT_NAME
+    text = unit_text(listen_command(options), ritual_environment(environ))
+    said = []
     try:
         make_private_dirs(folder)
-        replace_file(path, unit_text(listen_command(options)))
+        before = _unit_there(path)
+        if before is not None and before != text:
+            kept = path.with_name(UNIT_NAME + ".before")
+            replace_file(kept, before)
+            said.append(f"the unit there was not the one ritual writes now; kept it as {kept}")
+        replace_file(path, text)
     except OSError as e:
-        raise RitualError(f"cannot write {path} ({e.strerror})") from None
-    said = [f"wrote {path}"]
+        raise RitualError(f"cannot write {path} ({e.strerror or e})") from None
+    said.append(f"wrote {path}")
     systemctl.run("daemon-reload")
     enabled = systemctl.run("enable", UNIT_NAME)
     if enabled.returncode != 0:
@@ -232,7 +287,9 @@ def install_polish(environ: Mapping[str, str], options: Sequence[str]) -> list[s
     systemctl = Systemctl(environ)
     folder = user_unit_dir(environ)
     units = {
-        POLISH_SERVICE: polish_unit_text(ritual_command("polish", [*options, "--threads", "1"])),
+        POLISH_SERVICE: polish_unit_text(
+            ritual_command("polish", [*options, "--threads", "1"]), ritual_environment(environ)
+        ),
         POLISH_TIMER: polish_timer_text(),
     }
     try:
@@ -263,15 +320,40 @@ def remove_polish(environ: Mapping[str, str]) -> list[str]:
     return [f"removed the nightly polish ({folder / POLISH_TIMER})"]
 
 
+def _unit_there(path: Path) -> Optional[str]:
+    """The text of the unit file at ``path`` (None: none there); a folder or anything
+    else that is not a file (or a link) is refused, never replaced or removed."""
+    try:
+        mode = os.lstat(path).st_mode
+    except FileNotFoundError:
+        return None
+    if stat.S_ISLNK(mode):
+        return None  # replaced as a link; what it points at is left alone
+    if not stat.S_ISREG(mode):
+        raise RitualError(
+            f"{path} is {'a folder' if stat.S_ISDIR(mode) else 'not a file'}, not a unit; "
+            "ritual leaves it alone: move it away yourself"
+        )
+    fd = os.open(path, os.O_RDONLY | NOFOLLOW | os.O_NONBLOCK)
+    with os.fdopen(fd, "rb") as f:
+        return f.read(1 << 20).decode("utf-8", "replace")
+
+
 def remove(environ: Mapping[str, str]) -> list[str]:
     systemctl = Systemctl(environ)
     path = user_unit_dir(environ) / UNIT_NAME
     polish = remove_polish(environ)
-    if not path.exists():
+    if not os.path.lexists(path):
         return [*polish, f"not installed ({path} does not exist)"]
+    _unit_there(path)
     if systemctl.available():
         systemctl.run("disable", "--now", UNIT_NAME)
-    path.unlink()
+    try:
+        os.unlink(path)  # a link goes as a link
+    except FileNotFoundError:
+        pass
+    except OSError as e:
+        raise RitualError(f"cannot remove {path} ({e.strerror})") from None
     if systemctl.available():
         systemctl.run("daemon-reload")
     return [*polish, f"stopped, disabled and removed {path}"]
@@ -293,7 +375,10 @@ class ServiceStatus:
 
 def status(environ: Mapping[str, str]) -> ServiceStatus:
     systemctl = Systemctl(environ)
-    installed = (user_unit_dir(environ) / UNIT_NAME).exists()
+    path = user_unit_dir(environ) / UNIT_NAME
+    installed = os.path.lexists(path)
+    if installed:
+        _unit_there(path)  # a folder there is said, not taken for a unit
     if not installed or not systemctl.available():
         return ServiceStatus(installed, "not installed", "inactive", None, [])
     return ServiceStatus(
