@@ -42,6 +42,7 @@ from assistant.journal.access import Journal
 from assistant.journal.deletion import expired, remove
 from assistant.journal.folder import EntryFile, JournalFolder
 from assistant.journal.index import forget_removed
+from assistant.journal.leftovers import clear_leftovers
 from assistant.journal.week import JournalWeek
 from assistant.modelstore.lookup import complete_model
 from assistant.settings import Settings
@@ -155,6 +156,7 @@ def conduct(
     today comes from the recall state."""
     from assistant.engines import tidy_speech_cache
 
+    clear_leftovers(journal.folder.root)
     apply_retention(settings, journal.folder, session.clock.now().date())
     tidy_speech_cache(settings)
     files = journal.session(
@@ -270,6 +272,7 @@ def listen(
         journal = Journal.for_ritual(settings)
         sink = _events(journal, stream)
         clock = clock or SystemClock()
+        clear_leftovers(journal.folder.root)
         apply_retention(settings, journal.folder, clock.now().date())
         runner = _ListenRunner(settings, journal, engines, clock, sink)
         runner.rituals = sorted(

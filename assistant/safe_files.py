@@ -305,6 +305,20 @@ def open_private_at(folder: int, name: str, flags: int = os.O_RDWR) -> int:
     return fd
 
 
+def read_regular(path: Path) -> bytes:
+    """The bytes of the regular file ``path``, never through a link at ``path``;
+    OSError EINVAL for a FIFO, a device or a folder (read without waiting on one)."""
+    fd = os.open(path, os.O_RDONLY | NOFOLLOW | os.O_NONBLOCK)
+    try:
+        if not stat.S_ISREG(os.fstat(fd).st_mode):
+            raise OSError(errno.EINVAL, "is not a regular file", str(path))
+        os.set_blocking(fd, True)
+        with os.fdopen(os.dup(fd), "rb") as f:
+            return f.read()
+    finally:
+        os.close(fd)
+
+
 def remove_at(folder: int, name: str) -> None:
     """Remove the file (or link) ``name`` from the open folder, if it is there."""
     with contextlib.suppress(FileNotFoundError):

@@ -18,6 +18,7 @@ from assistant.core.errors import CryptError, UsageError
 from assistant.core.journal import entry_name
 from assistant.journal.deletion import Removal, contained_entry, expired, on_day, removal, remove
 from assistant.journal.folder import JournalFolder
+from assistant.journal.leftovers import clear_leftovers
 
 if TYPE_CHECKING:
     from assistant.journal.convert import Converted
@@ -80,6 +81,7 @@ def encrypt_entries(args: argparse.Namespace, ctx: Context) -> int:
             "encryption: recipients: in the config)"
         )
     folder = JournalFolder(settings.journal_dir)
+    clear_leftovers(folder.root)
     done = encrypt_journal(folder, sealer_for(settings))
     ctx.out(_converted("Encrypted", done, settings.journal_dir))
     if remove_index(folder, settings.cache_dir):
@@ -96,6 +98,7 @@ def decrypt_entries(args: argparse.Namespace, ctx: Context) -> int:
 
     settings = ctx.settings
     folder = folder_for(ctx)
+    clear_leftovers(folder.root)
     done = decrypt_journal(folder, folder.opener)
     remove_sealed_index(settings.cache_dir, folder.root)  # the plain index takes over
     ctx.out(_converted("Decrypted", done, settings.journal_dir))
@@ -119,7 +122,6 @@ def _converted(verb: str, done: Converted, journal: Path) -> str:
 
 
 def delete_entries(args: argparse.Namespace, ctx: Context) -> int:
-
     folder = JournalFolder(ctx.settings.journal_dir)
     target: str = args.target
     day = _as_day(target, parse_day)
@@ -170,6 +172,7 @@ def _remove(ctx: Context, folder: JournalFolder, removals: list[Removal]) -> Non
     from assistant.journal.index import forget_removed
     from assistant.journal.recall_state import PendingRecalls
 
+    clear_leftovers(folder.root)
     remove(removals, folder.root)
     forget_removed(folder, ctx.settings.cache_dir)
     pending = PendingRecalls(ctx.settings.recall_state_path)

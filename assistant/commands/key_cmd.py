@@ -8,6 +8,7 @@ encryption on by adding its public key to the config.
 from __future__ import annotations
 
 import argparse
+import os
 import re
 from pathlib import Path
 from typing import Any
@@ -90,7 +91,9 @@ def init_key(args: argparse.Namespace, ctx: Context) -> int:
     ctx.err("Making the key (protecting it takes a second or two) …")
     public = create_identity(identity, passphrase)
     make_private_dirs(config.parent)
-    replace_file(config, with_recipient(text, public, config))
+    # A config that is a symlink (kept with the user's dotfiles) stays one: the file
+    # it names is what gets the key, replaced atomically where it is.
+    replace_file(Path(os.path.realpath(config)), with_recipient(text, public, config))
     ctx.out(
         f"Made the key {identity}\n"
         f"Its public key, now in {config}:\n  {public}\n"

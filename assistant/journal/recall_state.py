@@ -32,7 +32,7 @@ from assistant.core.journal import AnswerState, Entry, EntryStatus
 from assistant.core.ports import AnswerAudio, Details
 from assistant.core.ritual import Recall, Ritual
 from assistant.journal.folder import EntryFile, JournalFolder
-from assistant.safe_files import make_private_dirs, replace_file
+from assistant.safe_files import make_private_dirs, read_regular, replace_file
 
 log = logging.getLogger(__name__)
 
@@ -64,7 +64,7 @@ class PendingRecalls:
     # -- the file ------------------------------------------------------------------
     def _load(self) -> dict[str, list[dict[str, Any]]]:
         try:
-            data = json.loads(self.path.read_text(encoding="utf-8"))
+            data = json.loads(read_regular(self.path).decode("utf-8"))
             answers = [a for a in data["answers"] if isinstance(a, dict)]
             done = [d for d in data["done"] if isinstance(d, dict)]
         except FileNotFoundError:
@@ -91,7 +91,7 @@ class PendingRecalls:
 
     def prune(self) -> None:
         """Drop what is older than two days (and the file, once nothing is left)."""
-        if self.path.exists():
+        if os.path.lexists(self.path):
             self._save(self._load())
 
     # -- answers -------------------------------------------------------------------
