@@ -16,6 +16,7 @@ import yaml
 from assistant.core.errors import ConfigError, CryptError, Problem, RitualFileError, Where
 from assistant.core.hands_free import KEYS as HANDS_FREE_KEYS
 from assistant.core.hands_free import HandsFree, parse_hands_free
+from assistant.core.ranges import RETENTION_DAYS
 from assistant.core.voice_spec import (
     VOICE_KEYS,
     VoiceSpec,
@@ -372,8 +373,10 @@ def _retention(value: object, where: Where) -> RetentionSettings:
     days: dict[str, Optional[int]] = {}
     for key in RETENTION_KEYS:
         n = value.get(key)
-        if n is not None and (isinstance(n, bool) or not isinstance(n, int) or n < 1):
-            raise ConfigError(f"retention.{key} is a whole number of days, 1 or more", where=where)
+        if n is not None and not RETENTION_DAYS.holds(n):
+            raise ConfigError(
+                f"retention.{key} is {RETENTION_DAYS} (days), not {n!r}", where=where
+            )
         days[key] = n
     return RetentionSettings(**days)
 

@@ -3,7 +3,10 @@
 from __future__ import annotations
 
 import argparse
+from collections.abc import Callable
 from pathlib import Path
+
+from assistant.core.ranges import Range
 
 
 def path_argument(text: str) -> Path:
@@ -12,6 +15,21 @@ def path_argument(text: str) -> Path:
     if not text.strip():
         raise argparse.ArgumentTypeError("an empty path; give a file or folder name")
     return Path(text)
+
+
+def in_range(allowed: Range) -> Callable[[str], int]:
+    """An argparse type: a whole number within ``allowed`` (else a usage error)."""
+
+    def parse(text: str) -> int:
+        try:
+            value = int(text)
+        except ValueError:
+            raise argparse.ArgumentTypeError(f"{text!r} is not a whole number") from None
+        if not allowed.holds(value):
+            raise argparse.ArgumentTypeError(f"{text} is not {allowed}")
+        return value
+
+    return parse
 
 
 def add_audio_options(parser: argparse.ArgumentParser) -> None:

@@ -13,7 +13,7 @@ from datetime import date
 from typing import Any
 
 from assistant.commands import journal_privacy, journal_stats
-from assistant.commands.arguments import path_argument
+from assistant.commands.arguments import in_range, path_argument
 from assistant.commands.journal_common import (
     day_option,
     folder_for,
@@ -24,6 +24,7 @@ from assistant.commands.journal_common import (
 from assistant.context import Context
 from assistant.core.errors import UsageError
 from assistant.core.export import FORMATS, export_jrnl, export_json, export_markdown
+from assistant.core.ranges import SEARCH_LIMIT
 from assistant.journal.folder import JournalFolder, write_output
 from assistant.journal.index import MARK, fts_query
 
@@ -62,7 +63,9 @@ def register(sub: Any, common: argparse.ArgumentParser) -> None:
         '"hopeful"); "words in quotes" are a phrase.',
     )
     search.add_argument("words", nargs="+", metavar="WORDS")
-    search.add_argument("--limit", type=int, default=20, metavar="N", help="at most N (20)")
+    search.add_argument(
+        "--limit", type=in_range(SEARCH_LIMIT), default=20, metavar="N", help="at most N (20)"
+    )
     search.set_defaults(func=search_entries)
     journal_stats.register(actions, common, filters)
     journal_privacy.register(actions, common)

@@ -15,6 +15,7 @@ from typing import Any
 from assistant.commands.journal_common import journal_for, reading_note
 from assistant.context import Context
 from assistant.core.errors import UsageError
+from assistant.core.ranges import STATS_WEEKS
 from assistant.core.stats import (
     EntryFacts,
     heatmap,
@@ -62,8 +63,8 @@ def register(actions: Any, common: argparse.ArgumentParser, filters: Any) -> Non
 def show_stats(args: argparse.Namespace, ctx: Context) -> int:
     if args.plot is not None and args.plot.suffix.lower() not in PLOT_FORMATS:
         raise UsageError(f"--plot draws a .png or an .svg file, not {args.plot.name}")
-    if not 1 <= args.weeks <= 520:
-        raise UsageError("--weeks is from 1 to 520")
+    if not STATS_WEEKS.holds(args.weeks):
+        raise UsageError(f"--weeks is {STATS_WEEKS}")
     if args.week:
         return show_week(args, ctx)
     with journal_for(ctx).index(reading_note(ctx)) as index:

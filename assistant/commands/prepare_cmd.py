@@ -9,6 +9,7 @@ from assistant.app import PREPARE_DAYS as DAYS
 from assistant.app import prepare_rituals
 from assistant.context import Context
 from assistant.core.errors import UsageError
+from assistant.core.ranges import PREPARE_DAYS
 
 
 def register(sub: Any, common: argparse.ArgumentParser) -> None:
@@ -33,8 +34,8 @@ def register(sub: Any, common: argparse.ArgumentParser) -> None:
 
 
 def run(args: argparse.Namespace, ctx: Context) -> int:
-    if not 1 <= args.days <= 31:
-        raise UsageError("--days is a number of days from 1 to 31")
+    if not PREPARE_DAYS.holds(args.days):
+        raise UsageError(f"--days is {PREPARE_DAYS}")
     bar: Optional[Any] = None
     current = ""
 

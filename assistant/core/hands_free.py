@@ -27,10 +27,13 @@ import yaml
 
 from assistant.core.errors import Problem, RitualFileError
 from assistant.core.language import for_language, normalize_language
+from assistant.core.ranges import GRACE_MINUTES, SNOOZE_MINUTES, SNOOZES, Range
 from assistant.core.ritual_file import yaml_problem
 from assistant.core.voice_commands import normalize
 
 WEEKDAYS = ("mon", "tue", "wed", "thu", "fri", "sat", "sun")
+DAY_NAMES = ("monday", "tuesday", "wednesday", "thursday", "friday", "saturday", "sunday")
+"""a day may also be written out in full (Monday); anything else is not a day"""
 KEYS = ("wake", "schedule", "offers")
 """the config keys this module reads"""
 OFFER_KEYS = ("snooze_minutes", "snoozes", "grace_minutes")
@@ -120,15 +123,12 @@ class _Reader:
             self.problem(node, f"there is no ritual called {value!r} (`ritual list` shows them)")
         return value
 
-    def number(self, node: yaml.Node, what: str, low: float, high: float) -> Optional[float]:
+    def number(self, node: yaml.Node, what: str, allowed: Range) -> Optional[float]:
         value = self.scalar(node)
-        if (
-            isinstance(value, bool)
-            or not isinstance(value, (int, float))
-            or not (low <= value <= high)
-        ):
-            self.problem(node, f"{what} must be a number from {low:g} to {high:g}, not {value!r}")
+        if not allowed.holds(value):
+            self.problem(node, f"{what} must be {allowed}, not {value!r}")
             return None
+        assert isinstance(value, (int, float))
         return float(value)
 
     # -- the keys --------------------------------------------------------------------------
@@ -201,7 +201,8 @@ class _Reader:
         days = set()
         for item in node.value:
             value = self.scalar(item)
-            day = str(value).lower()[:3] if isinstance(value, str) else ""
+            day = value.lower() if isinstance(value, str) else ""
+            day = WEEKDAYS[DAY_NAMES.index(day)] if day in DAY_NAMES else day
             if day not in WEEKDAYS:
                 self.problem(item, f"{value!r} is not a day; use {', '.join(WEEKDAYS)}")
                 continue
@@ -210,13 +211,17 @@ class _Reader:
 
     def offers(self, node: yaml.Node) -> OfferRules:
         values: dict[str, Any] = {}
-        limits = {"snooze_minutes": (1, 240), "snoozes": (0, 10), "grace_minutes": (1, 240)}
+        limits = {
+            "snooze_minutes": SNOOZE_MINUTES,
+            "snoozes": SNOOZES,
+            "grace_minutes": GRACE_MINUTES,
+        }
         for key_node, value_node in self.mapping(node, "offers"):
             key = self.scalar(key_node)
             if key not in OFFER_KEYS:
                 self.problem(key_node, f"unknown key {key!r} in offers; known: {OFFER_KEYS}")
                 continue
-            number = self.number(value_node, f"offers: {key}", *limits[key])
+            number = self.number(value_node, f"offers: {key}", limits[key])
             if number is not None:
                 values[key] = int(number) if key == "snoozes" else number
         return OfferRules(**values)
