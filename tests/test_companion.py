@@ -5,6 +5,7 @@ from __future__ import annotations
 
 from datetime import datetime, time, timedelta, timezone
 from typing import Any, Optional
+from zoneinfo import ZoneInfo
 
 import pytest
 
@@ -42,8 +43,9 @@ class Day:
         wakes: Optional[list[tuple[datetime, Optional[str]]]] = None,
         wake: bool = True,
         start: datetime = MONDAY,
+        clock: Optional[FixedClock] = None,
     ) -> None:
-        self.clock = FixedClock(start)
+        self.clock = clock or FixedClock(start)
         self.speaker = FakeSpeaker()
         self.listener = ScriptedListener(replies or [])
         self.runner = FakeRunner(self.clock)
@@ -152,6 +154,37 @@ def test_weekdays_limit_the_offers() -> None:
     day = Day(schedule=(weekend,), replies=["yes", "yes"], start=MONDAY)
     day.run(until=at(12, days=6))
     assert day.ran() == [("weekly-vision", "Sat 10:00"), ("weekly-vision", "Sun 10:00")]
+
+
+class ZoneClock(FixedClock):
+    """The system clock's way: now() in the local zone as a fixed offset (what
+    ``datetime.now().astimezone()`` gives), the offset changing with daylight saving."""
+
+    def __init__(self, start: datetime, zone: str) -> None:
+        super().__init__(start)
+        self.zone = ZoneInfo(zone)
+
+    def now(self) -> datetime:
+        local = self.moment.astimezone(self.zone)
+        return local.replace(tzinfo=timezone(local.utcoffset() or timedelta(0)))
+
+
+@pytest.mark.parametrize(
+    "start",
+    [
+        datetime(2026, 3, 28, 20, 0),  # Berlin's clocks go from 02:00 to 03:00 that night
+        datetime(2026, 10, 24, 20, 0),  # and from 03:00 back to 02:00 that night
+    ],
+)
+def test_offers_keep_their_wall_clock_time_across_a_daylight_saving_change(
+    start: datetime,
+) -> None:
+    berlin = ZoneInfo("Europe/Berlin")
+    clock = ZoneClock(start.replace(tzinfo=berlin), "Europe/Berlin")
+    day = Day(schedule=(Offer("morning", time(7, 30)),), replies=["yes"], clock=clock)
+    day.run(until=start.replace(tzinfo=berlin) + timedelta(hours=14))
+    local = [(r, m.astimezone(berlin).strftime("%a %H:%M")) for r, m in day.runner.ran]
+    assert local == [("morning", "Sun 07:30")]
 
 
 def test_without_wake_phrases_the_mic_opens_only_for_offers() -> None:

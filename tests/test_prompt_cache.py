@@ -11,6 +11,7 @@ import time
 from pathlib import Path
 
 import numpy as np
+import pytest
 
 from assistant.audio.wav import read_wav, write_wav
 from assistant.speech import prompt_cache
@@ -183,3 +184,39 @@ def test_every_ritual_tidies_the_speech_cache_first(tmp_path: Path) -> None:
                   stdin="fine\n" * 12)  # fmt: skip
     assert ran.status == 0, ran.stderr
     assert not stale.exists()
+
+
+def test_a_damaged_cached_prompt_is_rendered_again(tmp_path: Path) -> None:
+    cache = PromptCache(tmp_path, ["tone"])
+    rendered: list[str] = []
+
+    def render(text: str) -> Path:
+        def tone_for(out: Path) -> None:
+            rendered.append(text)
+            tone(out)
+
+        return cache.lookup(text) or cache.store(text, tone_for)
+
+    path = render("Hello.")
+    size = path.stat().st_size
+    assert render("Hello.") == path and rendered == ["Hello."]  # cached
+    with open(path, "r+b") as f:  # cut off, as by a full disk or a power cut
+        f.truncate(size // 2)
+    assert cache.lookup("Hello.") is None
+    assert render("Hello.") == path and rendered == ["Hello.", "Hello."]
+    assert read_wav(path).frames and path.stat().st_size == size
+    path.write_bytes(b"RIFF" + os.urandom(2000))  # garbage
+    assert cache.lookup("Hello.") is None
+
+
+def test_a_full_disk_under_the_speech_cache_is_said_as_such(tmp_path: Path) -> None:
+    from assistant.core.errors import SpeechError
+    from tests.test_failing_writes import tiny_disk
+
+    with tiny_disk(tmp_path / "disk", "64k") as disk:
+        cache = PromptCache(disk / "speech", ["tone"])
+        started = time.monotonic()
+        with pytest.raises(SpeechError, match="speech cache .* is full"):
+            cache.store("Hello.", tone)
+        assert time.monotonic() - started < 5
+        assert not [p for p in (disk / "speech").iterdir()]  # nothing half-written left

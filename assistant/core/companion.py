@@ -72,6 +72,7 @@ def _nothing() -> None:
 @dataclass
 class _OfferState:
     next_at: datetime
+    """on the wall clock (no zone): 21:30 stays 21:30 across a daylight-saving change"""
     snoozes: int = 0
     asked_again: bool = False
     closed: bool = False
@@ -145,18 +146,28 @@ class Companion:
         return self.wake.wait(seconds, fresh=fresh, on_ready=self._waiting if fresh else _nothing)
 
     def _seconds_to_next_offer(self, until: Optional[datetime]) -> float:
-        now = self.clock.now()
-        ahead = [t for t in (self._next_time(), until) if t is not None]
-        seconds = min([(t - now).total_seconds() for t in ahead], default=MAX_WAIT)
-        return max(0.0, min(seconds, MAX_WAIT))
+        # Wall-clock seconds: off by the hour a daylight-saving change adds or takes,
+        # which the wait of at most a minute at a time makes up for.
+        seconds = [(t - self._wall_now()).total_seconds() for t in (self._next_time(),) if t]
+        if until is not None:
+            seconds.append((until - self.clock.now()).total_seconds())
+        return max(0.0, min([*seconds, MAX_WAIT]))
+
+    def _shown(self, wall: datetime) -> str:
+        """A wall-clock time for an event, with the zone's offset now."""
+        return wall.replace(tzinfo=self.clock.now().tzinfo).isoformat(timespec="minutes")
+
+    def _wall_now(self) -> datetime:
+        """The time on the user's wall clock: offers are at wall-clock times."""
+        return self.clock.now().replace(tzinfo=None)
 
     def _next(self) -> Optional[str]:
         at = self._next_time()
-        return at.isoformat(timespec="minutes") if at else None
+        return self._shown(at) if at else None
 
     def _next_time(self) -> Optional[datetime]:
-        """When the next offer falls due (today's or tomorrow's)."""
-        now = self.clock.now()
+        """When the next offer falls due (today's or tomorrow's), on the wall clock."""
+        now = self._wall_now()
         times = [
             state.next_at
             for day in (now.date(), now.date() + timedelta(days=1))
@@ -171,14 +182,14 @@ class Companion:
     def _state(self, offer: Offer, day: date) -> _OfferState:
         key = (offer.ritual, day, offer.at.hour * 60 + offer.at.minute)
         if key not in self._offers:
-            at = datetime.combine(day, offer.at, tzinfo=self.clock.now().tzinfo)
+            at = datetime.combine(day, offer.at)
             self._offers[key] = _OfferState(at, closed=day.weekday() not in offer.weekdays)
         return self._offers[key]
 
     # -- offers ------------------------------------------------------------------------------
     def _offer_due(self) -> bool:
         """Make the first offer that is due now, if any; whether one was made."""
-        now = self.clock.now()
+        now = self._wall_now()
         grace = timedelta(minutes=self.hands_free.offers.grace_minutes)
         for offer in self.hands_free.schedule:
             state = self._state(offer, now.date())
@@ -216,11 +227,11 @@ class Companion:
             self.events(Event.DECLINED, ritual=ritual)
 
     def _snooze(self, ritual: str, state: _OfferState, minutes: float, *, say: bool) -> None:
-        state.next_at = self.clock.now() + timedelta(minutes=minutes)
+        state.next_at = self._wall_now() + timedelta(minutes=minutes)
         state.closed = False
         if say:
             self._say(self.phrases["snoozed"].format(minutes=f"{minutes:g}"))
-        self.events(Event.SNOOZED, ritual=ritual, until=state.next_at.isoformat(timespec="minutes"))
+        self.events(Event.SNOOZED, ritual=ritual, until=self._shown(state.next_at))
 
     def _ask(self, prompt: str) -> Optional[Command]:
         """Offer and hear the reply: a command, or None after silence (or no mic)."""

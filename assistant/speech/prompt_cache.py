@@ -10,6 +10,7 @@ words) never come here.
 from __future__ import annotations
 
 import contextlib
+import errno
 import hashlib
 import json
 import logging
@@ -67,8 +68,8 @@ class PromptCache:
             info = path.stat()
         except OSError:
             return None
-        if not stat.S_ISREG(info.st_mode):
-            return None
+        if not stat.S_ISREG(info.st_mode) or not _whole_wav(path, info.st_size):
+            return None  # rendered again, over it
         if time.time() - info.st_mtime > DAY:
             with contextlib.suppress(OSError):
                 os.utime(path)
@@ -82,16 +83,53 @@ class PromptCache:
         path = into or self.path(text)
         try:
             make_private_dirs(self.folder)
+            if into is None:  # a read-back's folder in memory is sized for it
+                _check_room(path.parent)
+            # Rendered beside its final name under a fresh one (the prefetcher may render
+            # too), then renamed: a half-written file is never taken for a cached prompt.
+            with filled_in_place(path) as tmp:
+                render(tmp)
+                trim_quiet_ends(tmp)
         except OSError as e:
-            raise SpeechError(
-                f"cannot create the speech cache {self.folder} ({e.strerror})"
-            ) from None
-        # Rendered beside its final name under a fresh one (the prefetcher may render
-        # too), then renamed: a half-written file is never taken for a cached prompt.
-        with filled_in_place(path) as tmp:
-            render(tmp)
-            trim_quiet_ends(tmp)
+            if e.errno in (errno.ENOSPC, errno.EDQUOT):
+                raise SpeechError(_full(path.parent)) from None
+            raise SpeechError(f"cannot write in the speech cache {path.parent} ({e})") from None
         return path
+
+
+ROOM = 4 << 20
+"""bytes a prompt may need while it is rendered (a long one, at 22 kHz, with its copy)"""
+
+
+def _check_room(folder: Path) -> None:
+    """A disk too full for a prompt is said before the engine starts: an engine that
+    cannot write its file fails in ways that look like its own fault (or waits)."""
+    try:
+        info = os.statvfs(folder)
+    except OSError:
+        return
+    if info.f_bavail * info.f_frsize < ROOM:
+        raise SpeechError(_full(folder))
+
+
+def _full(folder: Path) -> str:
+    return (
+        f"the disk holding the speech cache {folder} is full; free some space "
+        "(or point cache: in the config at another disk)"
+    )
+
+
+def _whole_wav(path: Path, size: int) -> bool:
+    """Whether the cached prompt is a WAV that can be played: its header reads and
+    the sound it announces is all there (a damaged or cut-off file is not)."""
+    import wave
+
+    try:
+        with wave.open(str(path), "rb") as w:
+            wanted = w.getnframes() * w.getsampwidth() * w.getnchannels()
+            return 0 < wanted <= size - 44 and w.getsampwidth() == 2
+    except (OSError, EOFError, wave.Error):
+        return False
 
 
 def prune(folder: Path, *, unused_days: float = UNUSED_DAYS) -> int:
