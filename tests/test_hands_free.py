@@ -16,7 +16,13 @@ import pytest
 
 from assistant import service
 from assistant.core.errors import RitualFileError
-from assistant.core.hands_free import DEFAULT_WAKE, Offer, parse_hands_free
+from assistant.core.hands_free import (
+    DEFAULT_WAKE,
+    WAKE_SYLLABLES,
+    Offer,
+    parse_hands_free,
+    syllables,
+)
 from tests.cli import isolated_env, run_cli
 
 
@@ -234,3 +240,16 @@ def test_service_install_status_and_remove(tmp_path: Path) -> None:
     removed = run_cli("service", "remove", env=env)
     assert removed.status == 0 and not unit.exists()
     assert "not installed" in run_cli("service", "status", env=env).stdout
+
+
+def test_a_wake_phrase_too_long_to_be_heard_is_a_problem() -> None:
+    long = "ritual please begin my wonderful morning meditation now"
+    text = f"wake:\n  en:\n    '{long}': morning\n    'ritual good morning': morning\n"
+    with pytest.raises(RitualFileError) as caught:
+        parse_hands_free(text, "c.yaml")
+    [problem] = caught.value.problems
+    assert f"c.yaml:3: the wake phrase '{long}' is too long to be heard" in str(problem)
+    for phrases in DEFAULT_WAKE.values():
+        for phrase in phrases:
+            assert syllables(phrase) <= WAKE_SYLLABLES
+    assert syllables("의식 마무리") == 5 and syllables("ritual good night") == 4

@@ -73,8 +73,33 @@ def _problems(path: Path, args: argparse.Namespace, ctx: Context) -> list[Proble
     from assistant.core.catalog import check_rituals
 
     if _is_config(path, args, ctx):
-        return config_problems(path, ctx.environ)
+        return config_problems(path, ctx.environ) or _wake_words_problems(path, args, ctx)
     return [p for e in check_rituals([path]) for p in e.problems]
+
+
+def _wake_words_problems(path: Path, args: argparse.Namespace, ctx: Context) -> list[Problem]:
+    """With a model given (--model, RITUAL_MODEL or model: in the config), the wake
+    phrases of its language with words it does not know: they could never wake."""
+    from assistant.engines.probes import unknown_wake_words
+    from assistant.settings import load_settings
+
+    settings = load_settings(ctx.environ, config=path, model=args.model)
+    if settings.model is None:
+        return []
+    phrases = settings.hands_free.wake_phrases(settings.language)
+    try:
+        unknown = unknown_wake_words(settings.model, phrases)
+    except RitualError as e:  # the model cannot be loaded: said as this file's problem
+        return [Problem(str(path), 0, str(e))]
+    return [
+        Problem(
+            str(path),
+            0,
+            f"the wake phrase {phrase!r} can never wake: the speech model {settings.model} "
+            f"does not know {', '.join(repr(w) for w in words)}",
+        )
+        for phrase, words in unknown.items()
+    ]
 
 
 def _named(path: Path, ctx: Context) -> Path:

@@ -57,6 +57,23 @@ DEFAULT_WAKE: dict[str, dict[str, str]] = {
     },
 }
 """each phrase starts with the name word, so that ordinary talk does not wake ritual"""
+WAKE_SYLLABLES = 10
+"""the most syllables a wake phrase may have: the wake listener stops listening to
+speech that goes on past 2.5 s (a conversation), and at an unhurried four syllables
+a second a longer phrase would never be heard whole"""
+_VOWELS = re.compile(r"[aeiouyàáâäèéêëìíîïòóôöùúûü]+")
+
+
+def syllables(phrase: str) -> int:
+    """About how many syllables ``phrase`` has when said: a Hangul block is one, a
+    run of vowels in another word is one (each word at least one)."""
+    count = 0
+    for word in phrase.split():
+        hangul = sum("\uac00" <= c <= "\ud7a3" for c in word)
+        rest = "".join(c for c in word.lower() if not "\uac00" <= c <= "\ud7a3")
+        latin = len(_VOWELS.findall(rest)) if any(c.isalpha() for c in rest) else 0
+        count += max(1, hangul + latin)
+    return count
 
 
 @dataclass(frozen=True)
@@ -152,6 +169,12 @@ class _Reader:
                     )
                 elif said in phrases:
                     self.problem(phrase_node, f"the wake phrase {phrase!r} appears twice")
+                elif syllables(said) > WAKE_SYLLABLES:
+                    self.problem(
+                        phrase_node,
+                        f"the wake phrase {phrase!r} is too long to be heard: about "
+                        f"{syllables(said)} syllables, at most {WAKE_SYLLABLES} (2.5 seconds)",
+                    )
                 elif ritual:
                     phrases[said] = ritual
             out[normalize_language(language)] = phrases

@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import dataclasses
 import time
+from collections.abc import Iterable
 from dataclasses import dataclass
 from pathlib import Path
 from typing import TYPE_CHECKING
@@ -106,3 +107,12 @@ def sample_mic(device: Device, seconds: float) -> MicSample:
     finally:
         mic.close()
     return MicSample(mic.device, mic.rate, heard)
+
+
+def unknown_wake_words(model_path: Path, phrases: Iterable[str]) -> dict[str, list[str]]:
+    """The words of each wake phrase the Vosk model at ``model_path`` does not know
+    (loads the model: a second or more); ModelError when it cannot be loaded."""
+    from assistant.speech.vosk_model import load_vosk_model
+    from assistant.speech.vosk_wake import unknown_words
+
+    return unknown_words(load_vosk_model(model_path), phrases)

@@ -26,7 +26,7 @@ from __future__ import annotations
 import json
 import logging
 import time
-from collections.abc import Mapping
+from collections.abc import Iterable, Mapping
 from typing import Any, Callable, Optional
 
 from assistant.audio import RATE, AudioSource, seconds_of
@@ -49,6 +49,17 @@ WEAK_CONF = 0.9
 """below this, a short word after a whole phrase is taken for noise"""
 REFRACTORY_SECONDS = 3.0
 UNKNOWN = "[unk]"
+
+
+def unknown_words(model: Any, phrases: Iterable[str]) -> dict[str, list[str]]:
+    """The words of each phrase the model does not know (phrase -> words; only the
+    phrases with some): Vosk drops them from a grammar, so such a phrase never wakes."""
+    found = {}
+    for phrase in phrases:
+        missing = [w for w in normalize(phrase).split() if model.vosk_model_find_word(w) < 0]
+        if missing:
+            found[phrase] = missing
+    return found
 
 
 class VoskWakeListener:
@@ -86,6 +97,13 @@ class VoskWakeListener:
     def _build(self) -> Any:
         if self._recogniser is None:
             vosk = import_vosk()
+            for phrase, words in unknown_words(self.model.get(), self.phrases).items():
+                log.warning(
+                    "the wake phrase '%s' can never wake: the speech model %s does not know %s",
+                    phrase,
+                    self.model.name,
+                    ", ".join(f"'{w}'" for w in words),
+                )
             # No filler words ("decoys"): measured, they need pruning per phrase
             # set and cost misses; saying the phrase on its own does their job.
             grammar = [*self.phrases, UNKNOWN]

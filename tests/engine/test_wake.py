@@ -48,3 +48,34 @@ def test_ten_minutes_of_unrelated_talk_never_wakes_it(
         woke.append((round(detector.heard_seconds - heard_before), ritual))
     assert detector.heard_seconds - heard_before >= 600
     assert woke == []
+
+
+def test_a_phrase_with_words_the_model_does_not_know_is_said_at_start(
+    detector: VoskWakeListener, caplog: pytest.LogCaptureFixture
+) -> None:
+    odd = VoskWakeListener(detector.model, detector.source, {"의식 뷁뷁": "morning", **PHRASES})
+    with caplog.at_level("WARNING"):
+        odd._build()
+    assert "'의식 뷁뷁' can never wake" in caplog.text and "'뷁뷁'" in caplog.text
+    assert "의식 시작" not in caplog.text
+
+
+def test_check_given_the_model_names_wake_words_it_does_not_know(
+    detector: VoskWakeListener, ko_model: Path, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    from assistant.speech import vosk_model
+    from tests.cli import isolated_env, run_cli
+
+    loaded = detector.model.get()  # the same real model, not loaded a second time
+    monkeypatch.setattr(vosk_model, "load_vosk_model", lambda path: loaded)
+
+    config = tmp_path / "config.yaml"
+    config.write_text(
+        "language: ko\nwake:\n  ko:\n    '의식 시작': morning\n    '의식 뷁뷁': evening\n"
+    )
+    env = isolated_env(tmp_path)
+    assert run_cli("check", str(config), env=env).status == 0  # no model: not looked at
+    result = run_cli("check", str(config), "--model", str(ko_model), env=env)
+    assert result.status == 1
+    assert "'의식 뷁뷁' can never wake" in result.stderr and "'뷁뷁'" in result.stderr
+    assert "의식 시작" not in result.stderr
