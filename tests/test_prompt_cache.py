@@ -216,7 +216,7 @@ def test_a_full_disk_under_the_speech_cache_is_said_as_such(tmp_path: Path) -> N
     with tiny_disk(tmp_path / "disk", "64k") as disk:
         cache = PromptCache(disk / "speech", ["tone"])
         started = time.monotonic()
-        with pytest.raises(SpeechError, match="speech cache .* is full"):
+        with pytest.raises(SpeechError, match=r"speech cache .* is full"):
             cache.store("Hello.", tone)
         assert time.monotonic() - started < 5
         assert not [p for p in (disk / "speech").iterdir()]  # nothing half-written left
