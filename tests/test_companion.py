@@ -105,6 +105,14 @@ def test_no_lets_the_offer_go_for_today_and_it_comes_back_tomorrow() -> None:
     assert [e["ritual"] for e in day.named("declined")] == ["evening"]
 
 
+def test_no_covers_every_time_the_ritual_is_scheduled_that_day() -> None:
+    later = Offer("evening", time(22, 30))
+    day = Day(schedule=(EVENING, later), replies=["no", "yes"])
+    day.run(until=at(23, days=1))
+    assert day.ran() == [("evening", "Tue 21:30")]
+    assert len(day.named("offered")) == 2  # Monday 21:30 (no), Tuesday 21:30 (yes)
+
+
 def test_silence_asks_once_more_later_then_lets_it_go() -> None:
     day = Day(replies=[None, None])
     day.run(until=at(23))

@@ -224,7 +224,14 @@ class Companion:
         else:
             if reply is Command.NOT_TODAY:
                 self._say(self.phrases["not_today"])
+                self._close_today(ritual)  # "no" is for the day: every time it is scheduled
             self.events(Event.DECLINED, ritual=ritual)
+
+    def _close_today(self, ritual: str) -> None:
+        today = self._wall_now().date()
+        for offer in self.hands_free.schedule:
+            if offer.ritual == ritual:
+                self._state(offer, today).closed = True
 
     def _snooze(self, ritual: str, state: _OfferState, minutes: float, *, say: bool) -> None:
         state.next_at = self._wall_now() + timedelta(minutes=minutes)
