@@ -192,3 +192,20 @@ def test_a_month_swapped_for_a_link_after_the_check_is_not_deleted_through(
     with pytest.raises(JournalError, match="cannot delete"):
         remove(planned, folder.root)
     assert (outside / entry.name).read_text() == "not the journal's"
+
+
+def test_an_entry_deleted_while_its_ritual_runs_stays_deleted(tmp_path: Path) -> None:
+    from datetime import datetime, timezone
+
+    from assistant.core.journal import Answer, Entry
+    from assistant.journal.folder import EntryFile
+
+    folder = JournalFolder(tmp_path / "journal")
+    entry = Entry("morning", "Morning", datetime.now(timezone.utc).astimezone())
+    session = EntryFile(folder)
+    path = session.save(entry.with_answer(Answer("q1", "How?", "First answer.")))
+    assert delete(folder, "today", "--yes").status == 0 and not path.exists()
+    session.save(entry.with_answer(Answer("q2", "And?", "Second answer.")))
+    assert session.deleted and not path.exists()
+    assert session.open_audio(2, "q2") is None
+    assert not list(folder.root.rglob("*.md"))

@@ -363,6 +363,11 @@ class EntryFile:
         self._path = path
         self.keep_audio = keep_audio
         self._audio_refused = False
+        self._claimed = False
+        """this session claimed the file (so its disappearing is a deletion)"""
+        self.deleted = False
+        """the entry was deleted (``journal delete``) while its session ran: nothing
+        more of it is written"""
 
     @property
     def path(self) -> Path:
@@ -385,12 +390,18 @@ class EntryFile:
     def save(self, entry: Entry) -> Path:
         if self._path is None:
             self._path = self.folder.reserve(entry.day, entry.ritual)
+            self._claimed = True
+        if self.deleted:
+            return self.path
         root, subdir = self._place()
         data = self.sealer.seal(render_entry(entry).encode("utf-8"))
         # An entry rewritten (``transcribe``) takes the journal's form now.
         earlier, target = self.path, self.path.with_name(self._named(self.path.name))
         try:
             with folder_fd(root, subdir) as folder:
+                if self._claimed and not exists_at(folder, earlier.name):
+                    self._forget_deleted()
+                    return self.path
                 replace_at(folder, target.name, data)
                 if target != earlier:
                     remove_at(folder, earlier.name)
@@ -398,6 +409,14 @@ class EntryFile:
             raise JournalError(f"cannot save {target} ({_reason(e)})") from None
         self._path = target
         return self.path
+
+    def _forget_deleted(self) -> None:
+        """The user deleted this session's entry while it ran: that is respected."""
+        self.deleted = True
+        log.warning(
+            "%s was deleted while its ritual ran; the rest of this session is not kept",
+            self.path,
+        )
 
     def _named(self, name: str) -> str:
         return plain_name(name) + self.sealer.suffix
@@ -411,7 +430,7 @@ class EntryFile:
         streamed to its WAV as heard or, with encryption on, written encrypted when
         the answer ends; None when audio is not kept, or cannot be here (a full
         disk, a symlinked folder: the answer is still heard)."""
-        path = self.audio_file(index, name)
+        path = None if self.deleted else self.audio_file(index, name)
         if path is None:
             return None
         try:
@@ -438,6 +457,8 @@ class EntryFile:
 
     def save_details(self, details: Details) -> None:
         """Keep the recogniser's raw text and word timings beside the entry."""
+        if self.deleted:
+            return
         root, subdir = self._place()
         name = self._named(TRANSCRIPT_FILE)
         text = json.dumps(details, ensure_ascii=False, indent=1) + "\n"
