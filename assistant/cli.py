@@ -7,6 +7,7 @@ This is the one place that prints errors and decides exit codes:
 from __future__ import annotations
 
 import argparse
+import codecs
 import contextlib
 import logging
 import os
@@ -80,7 +81,22 @@ def build_parser() -> argparse.ArgumentParser:
     return parser
 
 
+def tolerant_streams(stdin: IO[str], stdout: IO[str], stderr: IO[str]) -> None:
+    """Streams that take every character: what an ASCII terminal (or
+    PYTHONIOENCODING=ascii) cannot show is written as an escape, not an error; typed
+    input in an ASCII setting is read as UTF-8 (the same for ASCII itself), so a
+    Korean answer is kept, not lost."""
+    for out in (stdout, stderr):
+        with contextlib.suppress(AttributeError, ValueError, OSError):
+            out.reconfigure(errors="backslashreplace")  # type: ignore[attr-defined]
+    if codecs.lookup(getattr(stdin, "encoding", None) or "utf-8").name == "ascii":
+        with contextlib.suppress(AttributeError, ValueError, OSError):
+            stdin.reconfigure(encoding="utf-8")  # type: ignore[attr-defined]
+
+
 def main(argv: Optional[Sequence[str]] = None, context: Optional[Context] = None) -> int:
+    if context is None:
+        tolerant_streams(sys.stdin, sys.stdout, sys.stderr)
     parser = build_parser()
     args = parser.parse_args(argv)
     if not getattr(args, "command", None):

@@ -94,3 +94,22 @@ def test_check_takes_a_ritual_by_name_as_run_does(tmp_path: Path) -> None:
     assert run_cli("check", "morning", env=env).stdout.strip() == "1 file(s) OK"
     missing = run_cli("check", "nowhere", env=env)
     assert missing.status == 1 and "nowhere: no such file" in missing.stderr
+
+
+def test_an_ascii_only_terminal_keeps_a_korean_answer_and_shows_it_escaped(
+    tmp_path: Path,
+) -> None:
+    env = {**isolated_env(tmp_path), "PYTHONIOENCODING": "ascii", "PYTHONPATH": str(ROOT)}
+
+    def ritual(*args: str, typed: str = "") -> subprocess.CompletedProcess[bytes]:
+        return subprocess.run(
+            [sys.executable, "-m", "assistant", *args, "--journal", str(tmp_path / "j")],
+            env=env, input=typed.encode("utf-8"), capture_output=True, timeout=60,
+        )  # fmt: skip
+
+    ran = ritual("run", "journal", "--text", typed="희망이 있어요\n\n")
+    assert ran.returncode == 0, ran.stderr
+    [entry] = (tmp_path / "j").rglob("*.md")
+    assert "희망이 있어요" in entry.read_text(encoding="utf-8")
+    shown = ritual("journal", "show", "today")
+    assert shown.returncode == 0 and b"\\ud76c\\ub9dd" in shown.stdout, shown.stderr
