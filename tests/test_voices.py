@@ -105,3 +105,25 @@ def test_voices_are_found_by_name_path_or_language(tmp_path: Path) -> None:
     (tmp_path / "usb" / "mine.onnx.json").write_text("{not json")
     with pytest.raises(ModelError, match="cannot read the Piper voice settings"):
         read_voice(loose, "file")
+
+
+def test_a_voice_file_that_cannot_load_is_not_installed(tmp_path: Path) -> None:
+    from assistant.modelstore.voice_install import install_voice_file, onnx_problem
+
+    settings = Settings(
+        journal_dir=tmp_path / "j",
+        rituals_dir=tmp_path / "r",
+        models_dir=tmp_path / "models",
+        cache_dir=tmp_path / "cache",
+        voices_dir=tmp_path / "voices",
+    )
+    model = voice_files(tmp_path / "usb", "en_GB-odd-medium", {"audio": {"sample_rate": 22050}})
+    for junk in (b"onnx", b"<html>Not Found</html>", b"\x08\x07\x3a\xff\xff\xff\x0f\x00"):
+        model.write_bytes(junk)
+        assert onnx_problem(model) is not None
+        with pytest.raises(ModelError, match="cannot be loaded"):
+            install_voice_file(settings, model)
+        assert not (tmp_path / "voices" / "en_GB-odd-medium").exists()
+    # the smallest whole ONNX message: a version and an (empty) graph
+    model.write_bytes(b"\x08\x07\x3a\x00")
+    assert onnx_problem(model) is None

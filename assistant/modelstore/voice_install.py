@@ -12,6 +12,7 @@ when the user runs ``ritual voices install`` (or ``list``).
 from __future__ import annotations
 
 import json
+import os
 import shutil
 import tempfile
 import urllib.parse
@@ -159,9 +160,54 @@ def _is_voice_dir(path: Path) -> bool:
     return (path / f"{path.name}.onnx").is_file() or (path / VOICE_METADATA).is_file()
 
 
+def onnx_problem(model: Path) -> Optional[str]:
+    """Why ``model`` cannot be an ONNX network (None: it can). A quick look at its
+    outer structure, not a load: it must be a whole protobuf message, every field
+    inside the file, with a version and a graph."""
+    seen = set()
+    try:
+        with open(model, "rb") as f:
+            size = os.fstat(f.fileno()).st_size
+            while f.tell() < size:
+                key = _varint(f)
+                number, kind = key >> 3, key & 7
+                if number == 0 or kind not in (0, 1, 2, 5):
+                    return "it is not an ONNX file"
+                seen.add(number)
+                skip = {0: 0, 1: 8, 5: 4}.get(kind)
+                if kind == 0:
+                    _varint(f)
+                else:
+                    f.seek(_varint(f) if skip is None else skip, os.SEEK_CUR)
+                if f.tell() > size:
+                    return "it is cut short (a download that did not finish?)"
+    except (OSError, EOFError) as e:
+        return str(e) or "it is cut short"
+    if not {1, 7} <= seen:  # ir_version, graph
+        return "it is not an ONNX network (no graph in it)"
+    return None
+
+
+def _varint(f: IO[bytes]) -> int:
+    value = shift = 0
+    while True:
+        byte = f.read(1)
+        if not byte:
+            raise EOFError("it is cut short (a download that did not finish?)")
+        value |= (byte[0] & 0x7F) << shift
+        if byte[0] < 0x80:
+            return value
+        shift += 7
+        if shift > 63:
+            raise EOFError("it is not an ONNX file")
+
+
 def _finish(staging: Path, folder: Path, name: str, **metadata: Any) -> InstalledVoice:
     """Check the voice in ``staging``, note where it came from, rename it into place."""
     read_voice(staging / f"{name}.onnx", "voices folder")  # ModelError when unusable
+    problem = onnx_problem(staging / f"{name}.onnx")
+    if problem:
+        raise ModelError(f"the voice {name}.onnx cannot be loaded: {problem}; nothing installed")
     metadata["installed"] = datetime.now(timezone.utc).isoformat(timespec="seconds")
     (staging / VOICE_METADATA).write_text(
         json.dumps({"name": name, **metadata}, indent=2, sort_keys=True) + "\n", encoding="utf-8"
