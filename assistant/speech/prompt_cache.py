@@ -97,8 +97,9 @@ class PromptCache:
         return path
 
 
-ROOM = 4 << 20
-"""bytes a prompt may need while it is rendered (a long one, at 22 kHz, with its copy)"""
+ROOM = 1 << 20
+"""bytes a prompt may need while it is rendered (a long one is about 300 KB at 22 kHz,
+and trimming it writes a copy)"""
 
 
 def _check_room(folder: Path) -> None:
