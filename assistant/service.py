@@ -17,6 +17,7 @@ import shutil
 import stat
 import subprocess
 import sys
+import unicodedata
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 from pathlib import Path
@@ -42,9 +43,9 @@ def user_unit_dir(environ: Mapping[str, str]) -> Path:
 
 
 def _no_control_characters(text: str, what: str) -> None:
-    """A newline (or any control character) in a path would end the unit's line and
-    start another: refused, not written."""
-    if any(ord(c) < 32 or ord(c) == 127 for c in text):
+    """A newline (or any control character, or a Unicode line separator) in a path
+    would end the unit's line and start another: refused, not written."""
+    if any(unicodedata.category(c) in ("Cc", "Zl", "Zp") for c in text):
         raise RitualError(
             f"{what} {text!r} has a newline or another control character; a systemd unit "
             "cannot carry it: rename it, or start `ritual listen` some other way"
