@@ -220,3 +220,14 @@ def test_a_full_disk_under_the_speech_cache_is_said_as_such(tmp_path: Path) -> N
             cache.store("Hello.", tone)
         assert time.monotonic() - started < 5
         assert not [p for p in (disk / "speech").iterdir()]  # nothing half-written left
+
+
+def test_a_speech_cache_that_is_a_symlink_keeps_its_mode(tmp_path: Path) -> None:
+    elsewhere = tmp_path / "other-disk"
+    elsewhere.mkdir()
+    os.chmod(elsewhere, 0o755)
+    (tmp_path / "cache").mkdir()
+    (tmp_path / "cache" / "speech").symlink_to(elsewhere)
+    path = PromptCache(tmp_path / "cache" / "speech", ["tone"]).store("Hello.", tone)
+    assert path.parent.is_symlink() and stat.S_IMODE(elsewhere.stat().st_mode) == 0o755
+    assert stat.S_IMODE(path.stat().st_mode) == 0o600
