@@ -290,12 +290,16 @@ def filled_in_place(path: Path) -> Iterator[Path]:
 def open_private_at(folder: int, name: str, flags: int = os.O_RDWR) -> int:
     """Open (creating 0600 when missing) the regular file ``name`` in the open
     folder, never through a link; OSError ELOOP for a symlink, EINVAL for anything
-    that is not a regular file (a FIFO is opened non-blocking, then refused)."""
+    that is not a regular file (a FIFO is opened non-blocking, then refused), EMLINK
+    for a file with another name too (a hard link: writing it would change a file
+    elsewhere)."""
     fd = os.open(name, flags | os.O_CREAT | NOFOLLOW | os.O_NONBLOCK, FILE_MODE, dir_fd=folder)
     try:
         info = os.fstat(fd)
         if not stat.S_ISREG(info.st_mode):
             raise OSError(errno.EINVAL, "is not a regular file", name)
+        if info.st_nlink > 1:
+            raise OSError(errno.EMLINK, "has another name (a hard link)", name)
         if info.st_uid == os.getuid() and stat.S_IMODE(info.st_mode) != FILE_MODE:
             os.fchmod(fd, FILE_MODE)
         os.set_blocking(fd, True)
@@ -336,7 +340,9 @@ def exists_at(folder: int, name: str) -> bool:
 
 def shred_at(folder: int, name: str) -> None:
     """Overwrite the regular file ``name`` with zeros, then remove it (for a
-    leftover that may hold plaintext). Best effort on copy-on-write filesystems."""
+    leftover that may hold plaintext). Best effort on copy-on-write filesystems.
+    A file with another name too (a hard link) is only unlinked: zeroing it would
+    empty the file behind its other name."""
     try:
         fd = os.open(name, os.O_WRONLY | NOFOLLOW | os.O_NONBLOCK, dir_fd=folder)
     except OSError:
@@ -344,7 +350,7 @@ def shred_at(folder: int, name: str) -> None:
         return
     try:
         info = os.fstat(fd)
-        if stat.S_ISREG(info.st_mode):
+        if stat.S_ISREG(info.st_mode) and info.st_nlink == 1:
             left = info.st_size
             zeros = b"\0" * 65536
             while left > 0:

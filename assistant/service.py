@@ -13,6 +13,7 @@ from __future__ import annotations
 
 import os
 import pwd
+import re
 import shutil
 import stat
 import subprocess
@@ -158,7 +159,7 @@ def ritual_environment(environ: Mapping[str, str]) -> dict[str, str]:
     ``service install`` checked, not with the defaults."""
     found = {}
     for name, value in environ.items():
-        if name.startswith("RITUAL_") and value:
+        if re.fullmatch(r"RITUAL_[A-Z0-9_]+", name) and value:
             absolute = name in PATH_VARIABLES and (name != "RITUAL_PIPER_PYTHON" or "/" in value)
             found[name] = str(Path(value).expanduser().absolute()) if absolute else value
     return found

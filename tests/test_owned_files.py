@@ -28,7 +28,7 @@ from tests.test_journal_index import write
 
 CONFIG = "name: Sam\nschedule:\n  - {ritual: evening, time: '21:30'}\n"
 OLD_DAY = "2001-01-01"
-KINDS = ("link", "dangling link", "fifo", "folder")
+KINDS = ("link", "dangling link", "hard link", "fifo", "folder")
 
 
 def snapshot(root: Path) -> dict[str, tuple[object, ...]]:
@@ -53,6 +53,11 @@ def plant(path: Path, kind: str, outside: Path) -> None:
         path.symlink_to(outside / ("folder" if path.suffix == "" else "victim.txt"))
     elif kind == "dangling link":
         path.symlink_to(outside / "nothing-here")
+    elif kind == "hard link":
+        if path.suffix == "":  # a folder's name: no hard link to a folder
+            path.symlink_to(outside / "folder")
+        else:
+            os.link(outside / "victim.txt", path)
     elif kind == "fifo":
         os.mkfifo(path)
     else:
@@ -130,7 +135,13 @@ def test_what_is_planted_where_ritual_writes_never_leads_it_outside(
             result = run_cli(*command, env=env, stdin="fine\n" * 12)
             said = result.stderr + result.stdout
             assert "Traceback" not in said and "unexpected" not in said, (command, said)
-    assert snapshot(outside) == before
+    after = snapshot(outside)
+    if kind == "hard link":  # the victim's other names went; the victim is as it was
+        after = {k: v for k, v in after.items() if k != "victim.txt"}
+        before = {k: v for k, v in before.items() if k != "victim.txt"}
+        assert (outside / "victim.txt").read_text() == "precious\n"
+        assert stat.S_IMODE((outside / "victim.txt").stat().st_mode) == 0o644
+    assert after == before
 
 
 def test_a_fifo_as_the_recall_state_does_not_hang_and_is_replaced(tmp_path: Path) -> None:
@@ -159,6 +170,8 @@ def test_leftovers_of_an_interrupted_write_are_shredded_by_the_next_writing_comm
     kept = outside / ".x.md.00000000.tmp"
     kept.write_text("not the journal's")
     os.utime(kept, (time.time() - 3600, time.time() - 3600))
+    linked = journal / "2026" / "11" / ".2026-11-28-morning.md.0000aaaa.tmp"
+    os.link(kept, linked)  # a hard link named as a leftover: unlinked, never zeroed
     (journal / "2026" / "10").symlink_to(outside)
     an_hour_ago = time.time() - 3600
     for path in [*old, fresh]:
@@ -175,6 +188,7 @@ def test_leftovers_of_an_interrupted_write_are_shredded_by_the_next_writing_comm
         assert still_open.read() == b"\0" * len("a whole entry in plaintext")
     assert not any(p.exists() for p in old)
     assert fresh.exists() and kept.read_text() == "not the journal's"  # in progress; outside
+    assert not linked.exists()
     os.utime(fresh, (an_hour_ago, an_hour_ago))
     ran = run_cli("run", "morning", "--text", "--journal", str(journal),
                   env=isolated_env(tmp_path), stdin="fine\n" * 12)  # fmt: skip

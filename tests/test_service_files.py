@@ -39,9 +39,10 @@ def install(env: dict[str, str]) -> tuple[int, str, str]:
 def test_the_unit_runs_with_the_config_and_journal_install_checked(
     env: dict[str, str], tmp_path: Path
 ) -> None:
-    status, _, err = install(env)
+    status, _, err = install({**env, 'RITUAL_ODD" NAME': "x", "RITUAL_%h": "y"})
     assert status == 0, err
     text = unit_of(tmp_path).read_text()
+    assert "ODD" not in text and "%h" not in text  # only names systemd takes as they are
     assert f'Environment="RITUAL_CONFIG={tmp_path}/my config.yaml"' in text
     assert f'Environment="RITUAL_JOURNAL={tmp_path}/diary"' in text
 

@@ -87,12 +87,13 @@ def single_instance(environ: Mapping[str, str]) -> Iterator[None]:
 
 
 def _lock_file(folder: int) -> int:
-    """The lock file in ritual's own folder: a link, FIFO or socket found at its name
-    is removed (the link itself, never what it names) and a fresh file made."""
+    """The lock file in ritual's own folder: a link (symbolic or hard), FIFO or socket
+    found at its name is removed (the link itself, never what it names) and a fresh
+    file made."""
     try:
         return open_private_at(folder, LOCK_FILE)
     except OSError as e:
-        if e.errno not in (errno.ELOOP, errno.EINVAL):
+        if e.errno not in (errno.ELOOP, errno.EINVAL, errno.EMLINK):
             raise
     remove_at(folder, LOCK_FILE)
     return open_private_at(folder, LOCK_FILE)

@@ -648,12 +648,13 @@ def _clear_odd_companions(folder: int, name: str) -> None:
 
 
 def _private_file(folder: int, name: str) -> int:
-    """The index file, open: a link planted at its name is removed (the link, not
-    what it names) and a fresh file made; a FIFO or folder there is refused."""
+    """The index file, open: a link planted at its name (symbolic or hard) is removed
+    (the link, not what it names) and a fresh file made; a FIFO or folder there is
+    refused."""
     try:
         return open_private_at(folder, name)
     except OSError as e:
-        if e.errno != errno.ELOOP:
+        if e.errno not in (errno.ELOOP, errno.EMLINK):
             raise
         remove_at(folder, name)
         return open_private_at(folder, name)
