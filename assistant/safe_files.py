@@ -358,7 +358,7 @@ def shred_at(folder: int, name: str) -> None:
             os.fsync(fd)
     finally:
         os.close(fd)
-    remove_at(folder, name)
+        remove_at(folder, name)  # gone even when the zeros could not be written
 
 
 def leftovers(folder: int) -> list[str]:

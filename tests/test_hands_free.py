@@ -253,3 +253,14 @@ def test_a_wake_phrase_too_long_to_be_heard_is_a_problem() -> None:
         for phrase in phrases:
             assert syllables(phrase) <= WAKE_SYLLABLES
     assert syllables("의식 마무리") == 5 and syllables("ritual good night") == 4
+
+
+def test_a_lock_folder_that_belongs_to_someone_else_is_not_used(tmp_path: Path) -> None:
+    if os.getuid() != 0:
+        pytest.skip("making a folder that belongs to another user needs root")
+    shared = tmp_path / "shared"
+    (shared / "ritual").mkdir(parents=True)
+    os.chown(shared / "ritual", 65534, 65534)  # nobody's
+    result = run_cli("listen", "--no-wake", env=isolated_env(tmp_path, XDG_RUNTIME_DIR=str(shared)))
+    assert result.status == 1 and "belongs to someone else" in result.stderr, result.stderr
+    assert list((shared / "ritual").iterdir()) == []

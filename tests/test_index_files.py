@@ -167,3 +167,19 @@ def test_a_full_cache_disk_keeps_the_index_in_memory(
         found = [h.path.name for h in index.search(fts_query(["tea"]))]
         assert found == ["2026-11-30-evening.md"]
     assert "no room for the journal index" in caplog.text
+
+
+def test_a_hard_link_at_the_index_or_its_journal_is_unlinked_not_written(
+    folder: JournalFolder, tmp_path: Path
+) -> None:
+    other = tmp_path / "other.sqlite3"
+    before = another_programs_database(other)
+    os.chmod(other, 0o644)
+    path = planted_at(folder, tmp_path / "cache")
+    os.link(other, path)
+    notes = tmp_path / "notes.txt"
+    notes.write_bytes(b"\xd9\xd5\x05\xf9\x20\xa1\x63\xd7" + b"mine" * 200)  # a journal's magic
+    os.link(notes, f"{path}-journal")
+    assert indexed(folder, tmp_path / "cache") == ["2026-11-30-evening.md"]
+    assert other.read_bytes() == before and stat.S_IMODE(other.stat().st_mode) == 0o644
+    assert notes.read_bytes().endswith(b"mine" * 200) and other.stat().st_nlink == 1

@@ -183,7 +183,9 @@ def test_a_unit_carries_any_path_exactly_or_refuses_it(argument: str, value: str
 # -- the index file and the recall state ---------------------------------------------------------
 
 planted = st.one_of(
-    st.sampled_from(["link", "dangling link", "fifo", "folder", "other database", "cut index"]),
+    st.sampled_from(
+        ["link", "dangling link", "hard link", "fifo", "folder", "other database", "cut index"]
+    ),
     st.binary(max_size=200),
 )
 
@@ -196,6 +198,8 @@ def plant_at(path: Path, what: object, outside: Path, good: bytes) -> None:
         path.symlink_to(outside / "victim.sqlite3")
     elif what == "dangling link":
         path.symlink_to(outside / "nothing")
+    elif what == "hard link":
+        os.link(outside / "victim.sqlite3", path)
     elif what == "fifo":
         os.mkfifo(path)
     elif what == "folder":

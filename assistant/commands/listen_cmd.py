@@ -64,6 +64,8 @@ def single_instance(environ: Mapping[str, str]) -> Iterator[None]:
     path = root / relative / LOCK_FILE
     try:
         with folder_fd(root, relative) as folder:
+            if os.fstat(folder).st_uid != os.getuid():
+                raise OSError(errno.EPERM, "the folder belongs to someone else")
             fd = _lock_file(folder)
     except OSError as e:
         raise RitualError(

@@ -636,14 +636,16 @@ def _remove_database(folder: int, name: str) -> None:
 
 
 def _clear_odd_companions(folder: int, name: str) -> None:
-    """A link or anything but a regular file where SQLite keeps its journal is
-    removed (a folder there is left, and SQLite then fails: the index goes to memory)."""
+    """A link (symbolic or hard) or anything but a regular file where SQLite keeps
+    its journal is removed: SQLite would roll a hot journal back and then truncate
+    it (a folder there is left, and SQLite then fails: the index goes to memory)."""
     for suffix in _COMPANIONS:
         try:
             info = os.stat(name + suffix, dir_fd=folder, follow_symlinks=False)
         except FileNotFoundError:
             continue
-        if not stat.S_ISREG(info.st_mode) and not stat.S_ISDIR(info.st_mode):
+        odd = not stat.S_ISREG(info.st_mode) or info.st_nlink > 1
+        if odd and not stat.S_ISDIR(info.st_mode):
             remove_at(folder, name + suffix)
 
 
