@@ -156,7 +156,7 @@ def conduct(
     today comes from the recall state."""
     from assistant.engines import tidy_speech_cache
 
-    clear_leftovers(journal.folder.root)
+    clear_leftovers(journal.folder.root, recent=session.clock.now().date())
     apply_retention(settings, journal.folder, session.clock.now().date())
     tidy_speech_cache(settings)
     files = journal.session(
@@ -272,7 +272,7 @@ def listen(
         journal = Journal.for_ritual(settings)
         sink = _events(journal, stream)
         clock = clock or SystemClock()
-        clear_leftovers(journal.folder.root)
+        clear_leftovers(journal.folder.root, recent=clock.now().date())
         apply_retention(settings, journal.folder, clock.now().date())
         runner = _ListenRunner(settings, journal, engines, clock, sink)
         runner.rituals = sorted(

@@ -207,3 +207,28 @@ def test_key_init_keeps_a_symlinked_config_a_symlink(tmp_path: Path) -> None:
     result = run_cli("key", "init", env=isolated_env(tmp_path, THE_PASSPHRASE="a quiet hour"))
     assert result.status == 0, result.stderr
     assert config.is_symlink() and "age1" in dotfiles.read_text()
+
+
+def test_a_ritual_looks_in_old_months_only_after_a_conversion_was_cut_short(
+    tmp_path: Path,
+) -> None:
+    from assistant.journal.leftovers import MARKER, conversion_marked
+
+    journal = tmp_path / "journal"
+    old = journal / "2020" / "05" / ".2020-05-01-morning.md.0123abcd.tmp"
+    old.parent.mkdir(parents=True)
+    old.write_text("a whole entry in plaintext")
+    an_hour_ago = time.time() - 3600
+    os.utime(old, (an_hour_ago, an_hour_ago))
+    today = date(2026, 12, 7)
+    assert clear_leftovers(journal, recent=today) == 0 and old.exists()  # a ritual's look
+    with pytest.raises(KeyboardInterrupt), conversion_marked(journal):
+        raise KeyboardInterrupt  # a decrypt stopped midway
+    marker = journal / MARKER
+    assert marker.exists()
+    os.utime(marker, (an_hour_ago, an_hour_ago))
+    assert clear_leftovers(journal, recent=today) == 1 and not old.exists()
+    assert not marker.exists()  # the next ritual looks at its own months again
+    with conversion_marked(journal):
+        assert marker.exists()
+    assert not marker.exists()

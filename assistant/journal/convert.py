@@ -36,6 +36,7 @@ from assistant.core.journal import (
 )
 from assistant.journal.crypt import Opener, Sealer, is_sealed
 from assistant.journal.folder import TRANSCRIPT_FILE, JournalFolder
+from assistant.journal.leftovers import conversion_marked
 from assistant.safe_files import folder_fd, replace_at
 
 log = logging.getLogger(__name__)
@@ -102,6 +103,19 @@ def decrypt_journal(
 
 
 def _convert(
+    folder: JournalFolder,
+    *,
+    to_sealed: bool,
+    change: Callable[[bytes, Path], bytes],
+    on_file: Callable[[Path], None],
+) -> Converted:
+    # Marked while it runs: one killed midway may leave a temporary file in any month,
+    # and the next ritual then looks for leftovers in all of them (see leftovers.py).
+    with conversion_marked(folder.root):
+        return _convert_files(folder, to_sealed=to_sealed, change=change, on_file=on_file)
+
+
+def _convert_files(
     folder: JournalFolder,
     *,
     to_sealed: bool,

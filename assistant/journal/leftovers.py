@@ -8,8 +8,12 @@ them. A temporary file younger than ``SETTLED`` seconds may be another process's
 write in progress and is left to it.
 
 The walk opens every folder without following a symlink, relative to its parent:
-it never leaves the journal. It lists the month and audio folders, nothing is
-read: about 4,000 folders at ten years of daily entries with audio.
+it never leaves the journal, and reads no file. A ritual writes only in the month
+of its session, so a ritual (or ``listen``) looks in this month's and last
+month's folders; every month is looked at by the commands that write across the
+journal (``encrypt``, ``decrypt``, ``delete``, retention), and by a ritual after
+one of those was cut short (``MARKER`` still there). Every month at ten years is
+about 4,000 folders: a third of a second on our test machine.
 """
 
 from __future__ import annotations
@@ -20,32 +24,62 @@ import os
 import stat
 import time
 from collections.abc import Iterator
+from datetime import date, timedelta
 from pathlib import Path
+from typing import Optional
 
-from assistant.safe_files import NOFOLLOW, is_temp_name, shred_at
+from assistant.safe_files import (
+    NOFOLLOW,
+    exists_at,
+    folder_fd,
+    is_temp_name,
+    remove_at,
+    replace_at,
+    shred_at,
+)
 
 log = logging.getLogger(__name__)
 
 SETTLED = 120.0
 """seconds after which a temporary file is a leftover, not a write in progress"""
+MARKER = ".ritual-converting"
+"""in the journal's root while ``encrypt`` or ``decrypt`` runs"""
 _FOLDER = os.O_RDONLY | getattr(os, "O_DIRECTORY", 0) | NOFOLLOW
 
 
-def clear_leftovers(root: Path, *, settled: float = SETTLED) -> int:
+@contextlib.contextmanager
+def conversion_marked(root: Path) -> Iterator[None]:
+    """``MARKER`` in the journal while the block runs (left behind if it is killed)."""
+    if not root.is_dir():
+        yield  # nothing to convert
+        return
+    with folder_fd(root) as top:
+        replace_at(top, MARKER, "")
+    yield
+    with folder_fd(root) as top:
+        remove_at(top, MARKER)
+
+
+def clear_leftovers(root: Path, *, settled: float = SETTLED, recent: Optional[date] = None) -> int:
     """Shred the leftovers of interrupted writes in the journal at ``root``; how many.
-    A journal that cannot be walked is left as it is (a warning)."""
+    ``recent`` (a ritual's day): only that month and the one before, unless a
+    conversion was cut short. A journal that cannot be walked is left as it is."""
     now = time.time()
     gone = 0
     try:
         top = os.open(root, os.O_RDONLY | getattr(os, "O_DIRECTORY", 0))
     except OSError:
         return 0  # no journal yet
+    marked = exists_at(top, MARKER)
+    months = None if recent is None or marked else _recent_months(recent)
     try:
-        for folder in _journal_folders(top):
+        for folder in _journal_folders(top, months):
             try:
                 gone += _shred_old_temps(folder, now - settled)
             finally:
                 os.close(folder)
+        if marked and _older_than(top, MARKER, now - settled):
+            remove_at(top, MARKER)  # that conversion's leftovers are gone now
     except OSError as e:
         log.warning("could not look for leftovers of interrupted writes in %s (%s)", root, e)
     finally:
@@ -55,12 +89,26 @@ def clear_leftovers(root: Path, *, settled: float = SETTLED) -> int:
     return gone
 
 
-def _journal_folders(top: int) -> Iterator[int]:
-    """Open descriptors of the month folders (``YYYY/MM``) and of the audio folders in
-    them, never through a link; the caller closes each."""
-    for year in _subfolders(top, 4):
+def _older_than(folder: int, name: str, moment: float) -> bool:
+    try:
+        return os.stat(name, dir_fd=folder, follow_symlinks=False).st_mtime < moment
+    except FileNotFoundError:
+        return False
+
+
+def _recent_months(day: date) -> set[tuple[str, str]]:
+    before = day.replace(day=1) - timedelta(days=1)
+    return {(f"{d:%Y}", f"{d:%m}") for d in (day, before)}
+
+
+def _journal_folders(top: int, months: Optional[set[tuple[str, str]]]) -> Iterator[int]:
+    """Open descriptors of the month folders (``YYYY/MM``; only ``months`` when given)
+    and of the audio folders in them, never through a link; the caller closes each."""
+    years = None if months is None else {y for y, _ in months}
+    for year, year_name in _named_subfolders(top, 4, years):
         try:
-            for month in _subfolders(year, 2):
+            wanted = None if months is None else {m for y, m in months if y == year_name}
+            for month, _ in _named_subfolders(year, 2, wanted):
                 audio = list(_subfolders(month, None))
                 yield month
                 yield from audio
@@ -69,16 +117,24 @@ def _journal_folders(top: int) -> Iterator[int]:
 
 
 def _subfolders(parent: int, digits: int | None) -> Iterator[int]:
+    for fd, _ in _named_subfolders(parent, digits, None):
+        yield fd
+
+
+def _named_subfolders(
+    parent: int, digits: int | None, only: Optional[set[str]]
+) -> Iterator[tuple[int, str]]:
     with os.scandir(parent) as items:
         names = [
             i.name
             for i in items
-            if i.is_dir(follow_symlinks=False)
+            if (only is None or i.name in only)
+            and i.is_dir(follow_symlinks=False)
             and (digits is None or (len(i.name) == digits and i.name.isdigit()))
         ]
     for name in sorted(names):
         with contextlib.suppress(OSError):  # gone, or swapped for a link since listed
-            yield os.open(name, _FOLDER, dir_fd=parent)
+            yield os.open(name, _FOLDER, dir_fd=parent), name
 
 
 def _shred_old_temps(folder: int, before: float) -> int:
