@@ -48,7 +48,7 @@ def lock_folder(environ: Mapping[str, str]) -> tuple[Path, PurePath]:
     emptied at logout), else the user's own state folder. As (the user's folder,
     ritual's folder in it)."""
     runtime = environ.get("XDG_RUNTIME_DIR")
-    if runtime and os.path.isabs(runtime):
+    if runtime and os.path.isabs(runtime) and os.path.isdir(runtime):  # never made by us
         return Path(runtime), PurePath(APP)
     state = environ.get("XDG_STATE_HOME")
     if state and os.path.isabs(state):
@@ -81,8 +81,9 @@ def single_instance(environ: Mapping[str, str]) -> Iterator[None]:
                 f"ritual listen is already running (pid {other}); stop it first, or see "
                 "`ritual service status` if it runs as a service"
             ) from None
-        os.ftruncate(fd, 0)
-        os.pwrite(fd, f"{os.getpid()}\n".encode(), 0)
+        with contextlib.suppress(OSError):  # the pid is for the user to read; a full disk
+            os.ftruncate(fd, 0)  # does not stop a listener that holds the lock
+            os.pwrite(fd, f"{os.getpid()}\n".encode(), 0)
         yield
     finally:
         os.close(fd)  # closing releases the lock
