@@ -15,6 +15,7 @@ from assistant.safe_files import (
     add_file,
     create_at,
     exists_at,
+    fd_path,
     filled_in_place,
     folder_fd,
     fsync_folder,
@@ -26,6 +27,7 @@ from assistant.safe_files import (
     open_new_in_place,
     open_private_at,
     own_private_folder,
+    read_regular,
     remove_at,
     replace_at,
     replace_file,
@@ -200,3 +202,36 @@ def test_every_helper_is_tested_here() -> None:
     ]
     untested = [name for name in public if name not in here]
     assert untested == [], untested
+
+
+def test_a_hard_link_is_never_opened_for_writing_nor_zeroed(tmp_path: Path, victim: Path) -> None:
+    left = temp_name("entry.md")
+    os.link(victim, tmp_path / "lock")
+    os.link(victim, tmp_path / left)
+    with open_folder(tmp_path) as folder:
+        with pytest.raises(OSError, match="another name"):
+            open_private_at(folder, "lock")
+        shred_at(folder, left)  # unlinked, not zeroed
+    assert victim.read_text() == "keep me\n" and mode(victim) == 0o644
+    assert not (tmp_path / left).exists()
+
+
+def test_read_regular_reads_a_file_and_refuses_a_link_or_fifo(tmp_path: Path, victim: Path) -> None:
+    (tmp_path / "state.json").write_text("{}")
+    assert read_regular(tmp_path / "state.json") == b"{}"
+    (tmp_path / "link").symlink_to(victim)
+    os.mkfifo(tmp_path / "fifo")
+    for name in ("link", "fifo"):
+        with pytest.raises(OSError):
+            read_regular(tmp_path / name)  # a FIFO without a writer: refused, not waited on
+
+
+def test_folder_fd_can_look_without_making_and_fd_path_names_inside(tmp_path: Path) -> None:
+    with pytest.raises(FileNotFoundError), folder_fd(tmp_path, PurePath("2026/12"), create=False):
+        pass
+    assert not (tmp_path / "2026").exists()
+    (tmp_path / "a").mkdir()
+    (tmp_path / "a" / "b.txt").write_text("here")
+    with folder_fd(tmp_path, PurePath("a"), create=False) as fd:
+        assert Path(fd_path(fd, "b.txt")).read_text() == "here"
+        assert Path(fd_path(fd)).resolve() == (tmp_path / "a").resolve()
