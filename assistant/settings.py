@@ -374,9 +374,7 @@ def _retention(value: object, where: Where) -> RetentionSettings:
     for key in RETENTION_KEYS:
         n = value.get(key)
         if n is not None and not RETENTION_DAYS.holds(n):
-            raise ConfigError(
-                f"retention.{key} is {RETENTION_DAYS} (days), not {n!r}", where=where
-            )
+            raise ConfigError(f"retention.{key} is {RETENTION_DAYS} (days), not {n!r}", where=where)
         days[key] = n
     return RetentionSettings(**days)
 
