@@ -196,19 +196,6 @@ def test_leftovers_of_an_interrupted_write_are_shredded_by_the_next_writing_comm
     assert clear_leftovers(tmp_path / "no journal yet") == 0
 
 
-def test_key_init_keeps_a_symlinked_config_a_symlink(tmp_path: Path) -> None:
-    pytest.importorskip("pyrage", reason="encryption needs pyrage (pip install '.[test]')")
-    dotfiles = tmp_path / "dotfiles" / "ritual.yaml"
-    dotfiles.parent.mkdir()
-    dotfiles.write_text("name: Sam\nencryption:\n  passphrase_env: THE_PASSPHRASE\n")
-    config = tmp_path / "config" / "ritual" / "config.yaml"
-    config.parent.mkdir(parents=True)
-    config.symlink_to(dotfiles)
-    result = run_cli("key", "init", env=isolated_env(tmp_path, THE_PASSPHRASE="a quiet hour"))
-    assert result.status == 0, result.stderr
-    assert config.is_symlink() and "age1" in dotfiles.read_text()
-
-
 def test_a_ritual_looks_in_old_months_only_after_a_conversion_was_cut_short(
     tmp_path: Path,
 ) -> None:

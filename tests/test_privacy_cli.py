@@ -101,10 +101,18 @@ def test_a_typed_ritual_leaves_no_plaintext_anywhere_and_the_evening_still_reads
 
 @pytest.fixture(scope="module")
 def keyed_home(tmp_path_factory: pytest.TempPathFactory) -> Path:
-    """A home with a key made by ``ritual key init`` (once: scrypt takes a moment)."""
+    """A home with a key made by ``ritual key init`` (once: scrypt takes a moment),
+    whose config is a symlink into a dotfiles folder: it stays one, and the file it
+    names gets the key."""
     base = tmp_path_factory.mktemp("keyed")
     env = keyed_env(base)
+    config = base / "home" / "config" / "ritual" / "config.yaml"
+    dotfiles = base / "dotfiles" / "ritual.yaml"
+    dotfiles.parent.mkdir()
+    config.rename(dotfiles)
+    config.symlink_to(dotfiles)
     assert run_cli("key", "init", env=env).status == 0
+    assert config.is_symlink() and "age1" in dotfiles.read_text()
     return base
 
 
