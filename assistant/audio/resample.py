@@ -7,8 +7,7 @@ without a filter changes 26 % of them.
 
 from __future__ import annotations
 
-from pathlib import Path
-from typing import Any, Callable, Optional
+from typing import Any
 
 import numpy as np
 
@@ -57,17 +56,6 @@ class StreamResampler:
 def to_mono_16k(frames: bytes, rate: int, channels: int = 1) -> bytes:
     """A whole recording as 16 kHz mono int16 bytes."""
     return resample(frames, rate, RATE, channels)
-
-
-def read_answer(
-    path: Path, read_audio: Optional[Callable[[Path], bytes]] = None
-) -> tuple[bytes, float]:
-    """A kept answer's audio as 16 kHz mono int16 bytes, and its length in seconds;
-    ``read_audio`` reads the file (decrypting it in memory), None: as it is."""
-    from assistant.audio.wav import read_wav, wav_from_bytes
-
-    audio = read_wav(path) if read_audio is None else wav_from_bytes(read_audio(path), str(path))
-    return to_mono_16k(audio.frames, audio.rate, audio.channels), audio.seconds
 
 
 def resample(frames: bytes, in_rate: int, out_rate: int, channels: int = 1) -> bytes:

@@ -9,6 +9,7 @@ import io
 import wave
 from dataclasses import dataclass
 from pathlib import Path
+from typing import Callable, Optional
 
 from assistant.audio import RATE, SAMPLE_WIDTH
 from assistant.safe_files import replace_file
@@ -76,3 +77,14 @@ class WavSource:
     def drain(self) -> None:
         # A file holds nothing "heard while we spoke": keep it all.
         pass
+
+
+def read_answer(
+    path: Path, read_audio: Optional[Callable[[Path], bytes]] = None
+) -> tuple[bytes, float]:
+    """A kept answer's audio as 16 kHz mono int16 bytes, and its length in seconds;
+    ``read_audio`` reads the file (decrypting it in memory), None: as it is."""
+    from assistant.audio.resample import to_mono_16k
+
+    audio = read_wav(path) if read_audio is None else wav_from_bytes(read_audio(path), str(path))
+    return to_mono_16k(audio.frames, audio.rate, audio.channels), audio.seconds

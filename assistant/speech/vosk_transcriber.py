@@ -7,7 +7,7 @@ from pathlib import Path
 from typing import Any, Callable, Optional
 
 from assistant.audio import RATE
-from assistant.audio.resample import read_answer
+from assistant.audio.wav import read_answer
 from assistant.core.endpoint import EndedBy
 from assistant.core.ports import Utterance, Word
 from assistant.core.transcript import tidy_heard

@@ -17,7 +17,7 @@ from typing import Any, Callable, Optional
 import numpy as np
 
 from assistant.audio import RATE
-from assistant.audio.resample import read_answer
+from assistant.audio.wav import read_answer
 from assistant.core.endpoint import EndedBy
 from assistant.core.errors import ModelError
 from assistant.core.polish import speech_span

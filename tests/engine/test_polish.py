@@ -15,8 +15,7 @@ from pathlib import Path
 
 import pytest
 
-from assistant.audio.resample import read_answer
-from assistant.audio.wav import write_wav
+from assistant.audio.wav import read_answer, write_wav
 from assistant.core.journal import Answer, Entry, EntryStatus, parse_entry
 from assistant.core.polish import POLISH_KEY, POLISHED_FIELD, words_of
 from assistant.core.polish_sink import PolishingSink
