@@ -75,11 +75,13 @@ class SoundDevicePlayer:
         done = threading.Event()
 
         def callback(outdata: Any, count: int, when: Any, status: Any) -> None:
-            if queue.fill(outdata[:, 0]):  # only copies: nothing slow on the audio thread
+            # A raw stream and our own flat view of its buffer: sounddevice's numpy
+            # streams reshape by setting ``.shape``, which numpy 2.5 deprecates.
+            if queue.fill(np.frombuffer(outdata, dtype="<i2")):  # only copies
                 raise sd.CallbackStop
 
         try:
-            stream = sd.OutputStream(
+            stream = sd.RawOutputStream(
                 device=self.device.index,
                 samplerate=out_rate,
                 channels=1,

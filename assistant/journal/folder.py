@@ -16,6 +16,7 @@ from __future__ import annotations
 
 import contextlib
 import errno
+import itertools
 import json
 import logging
 import os
@@ -231,10 +232,14 @@ class JournalFolder:
         Obsidian page in the same folders) is passed over with a warning, so one
         odd file never stops a ritual's recall or the journal commands.
         """
-        for path in self.entries():
-            entry = self.read_or_pass_over(path)
-            if entry is not None:
-                yield path, entry
+        for _day, paths in itertools.groupby(self.entries(), key=_entry_day):
+            read = [(path, self.read_or_pass_over(path)) for path in paths]
+            # Entries of one day in the order they were begun: a folder lists its files
+            # in no order of ours (tmpfs, the newest first), and names sort by ritual.
+            yield from sorted(
+                ((path, entry) for path, entry in read if entry is not None),
+                key=lambda found: found[1].started.replace(tzinfo=None),
+            )
 
     def read_or_pass_over(self, path: Path) -> Optional[Entry]:
         """The entry in ``path``; None, with a warning, for a file that is not one."""
@@ -330,11 +335,16 @@ def _named_for(filename: str, ritual: str) -> bool:
     return name.ritual == ritual or f"{name.ritual}-{name.n}" == ritual
 
 
-def _entry_order(path: Path) -> tuple[str, int]:
+def _entry_order(path: Path) -> tuple[str, int, str]:
+    """Day, session number, then the name: never the order a folder happens to list."""
     stem = plain_name(path.name)[:-3]
     day, _, rest = stem[:10], stem[10:11], stem[11:]
     head, _, n = rest.rpartition("-")
-    return (day, int(n) if head and n.isdigit() else 1)
+    return (day, int(n) if head and n.isdigit() else 1, path.name)
+
+
+def _entry_day(path: Path) -> str:
+    return plain_name(path.name)[:10]
 
 
 def _reason(e: OSError) -> str:
