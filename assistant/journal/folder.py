@@ -23,7 +23,7 @@ import os
 import stat
 from collections.abc import Iterator
 from dataclasses import dataclass, field
-from datetime import date, timedelta
+from datetime import date, datetime, timedelta
 from pathlib import Path, PurePath
 from typing import Optional
 
@@ -238,7 +238,7 @@ class JournalFolder:
             # in no order of ours (tmpfs, the newest first), and names sort by ritual.
             yield from sorted(
                 ((path, entry) for path, entry in read if entry is not None),
-                key=lambda found: found[1].started.replace(tzinfo=None),
+                key=lambda found: _begun(*found),
             )
 
     def read_or_pass_over(self, path: Path) -> Optional[Entry]:
@@ -341,6 +341,16 @@ def _entry_order(path: Path) -> tuple[str, int, str]:
     day, _, rest = stem[:10], stem[10:11], stem[11:]
     head, _, n = rest.rpartition("-")
     return (day, int(n) if head and n.isdigit() else 1, path.name)
+
+
+def _begun(path: Path, entry: Entry) -> tuple[datetime, int, str]:
+    """When an entry was begun; within the same second (``started`` keeps no more),
+    the one last written first."""
+    try:
+        written = path.stat().st_mtime_ns
+    except OSError:
+        written = 0
+    return (entry.started.replace(tzinfo=None), written, path.name)
 
 
 def _entry_day(path: Path) -> str:
