@@ -32,11 +32,14 @@ log = logging.getLogger(__name__)
 class SoundDevicePlayer:
     """A Player on a sounddevice output."""
 
-    def __init__(self, device: Device = None, *, margin: float = 3.0) -> None:
+    def __init__(self, device: Device = None, *, margin: float = 3.0, lead_in: float = 0.0) -> None:
         sounddevice()
         self.device = find_device(device, "output")
         self.margin = margin
         """seconds allowed beyond the sound's length before giving up on the device"""
+        self.lead_in = lead_in
+        """seconds of silence before each sound: an HDMI output that wakes up with
+        the stream swallows its first few hundred milliseconds"""
         self.played = 0
         """sounds played to the end"""
 
@@ -97,6 +100,7 @@ class SoundDevicePlayer:
         finished = False
         try:
             stream.start()
+            queue.add(bytes(2 * int(self.lead_in * out_rate)))
             for chunk in chunks:
                 queue.add(resampler.process(chunk))
             queue.add(resampler.flush())

@@ -178,7 +178,8 @@ def _open_voice(
     closers: list[Callable[[], None]] = [mic.close]
     speakers: dict[tuple[VoiceSpec, str], CachingSpeaker] = {}
     try:
-        player = _WarmingPlayer(SoundDevicePlayer(settings.audio.output_device))
+        audio = settings.audio
+        player = _WarmingPlayer(SoundDevicePlayer(audio.output_device, lead_in=audio.lead_in))
     except BaseException:
         mic.close()
         raise
