@@ -28,6 +28,7 @@ import argparse
 import json
 import os
 import re
+import shlex
 import shutil
 import subprocess
 import sys
@@ -234,7 +235,7 @@ def test_run(
 ) -> tuple[dict[str, int], list[str]]:
     """pytest's counts and the names of the tests that failed."""
     start = log.stat().st_size if log.exists() else 0
-    command = f"cd {setup} && ./setup test -q -p no:cacheprovider {' '.join(args)}"
+    command = f"cd {setup} && ./setup test -q -p no:cacheprovider {shlex.join(args)}"
     run([*shell, command], log, timeout=3 * HOURS)
     text = log.read_text(errors="replace")[start:]
     last = text.strip().splitlines()[-1] if text.strip() else ""
