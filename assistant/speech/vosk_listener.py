@@ -63,7 +63,7 @@ WARM_UP_SECONDS = 1.0
 """audio fed once after loading: a fresh recogniser stalls on its first block"""
 WARM_SPEECH_SECONDS = 30.0
 """at most this much of ritual's own prompts is decoded before the first answer"""
-WARM_BLOCK_SECONDS = 0.2
+WARM_BLOCK_SECONDS = 0.1
 """the warming thread looks for the first answer between blocks this long"""
 SENTENCE_QUIET = 1.2
 """seconds of audio without a change in the partial text that close a sentence.
