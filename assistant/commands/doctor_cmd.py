@@ -18,7 +18,7 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
-from assistant import machine, service
+from assistant import platform_info, service
 from assistant.context import Context
 from assistant.core.errors import RitualError
 from assistant.engines import polish, probes, voices
@@ -58,10 +58,10 @@ def register(sub: Any, common: argparse.ArgumentParser) -> None:
 def run(args: argparse.Namespace, ctx: Context) -> int:
     settings = ctx.settings
     checks: list[Callable[[Settings], Check]] = [
-        lambda _: Check(True, "machine", machine.this_cpu()),
-        lambda _: Check(True, "Python", machine.this_python()),
-        lambda _: Check(True, "sound server", machine.sound_server(ctx.environ)),
-        lambda _: Check(True, "extras", machine.describe_extras(this_machines_extras())),
+        lambda _: Check(True, "machine", platform_info.this_cpu()),
+        lambda _: Check(True, "Python", platform_info.this_python()),
+        lambda _: Check(True, "sound server", platform_info.sound_server(ctx.environ)),
+        lambda _: Check(True, "extras", platform_info.describe_extras(this_machines_extras())),
         check_espeak,
         check_piper,
         check_portaudio,
@@ -85,8 +85,8 @@ def run(args: argparse.Namespace, ctx: Context) -> int:
     return 1 if failed else 0
 
 
-def this_machines_extras() -> list[machine.Extra]:
-    return machine.extras(machine.userland_bits(), sys.version_info[:2])
+def this_machines_extras() -> list[platform_info.Extra]:
+    return platform_info.extras(platform_info.userland_bits(), sys.version_info[:2])
 
 
 def check_espeak(settings: Settings) -> Check:

