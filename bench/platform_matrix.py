@@ -159,8 +159,16 @@ def build_chroot(p: Platform, target: Path, log: Path) -> bool:
 def trust_like_the_host(target: Path, log: Path) -> None:
     """The host's extra CAs (a TLS proxy's) and pip configuration, copied in."""
     extra = Path("/usr/local/share/ca-certificates")
-    if extra.is_dir():
-        shutil.copytree(extra, target / extra.relative_to("/"), dirs_exist_ok=True)
+    inside = target / extra.relative_to("/")
+    new = [
+        c
+        for c in (extra.glob("*.crt") if extra.is_dir() else [])
+        if not (inside / c.name).is_file() or (inside / c.name).read_bytes() != c.read_bytes()
+    ]
+    if new:  # update-ca-certificates takes minutes under qemu: only when needed
+        inside.mkdir(parents=True, exist_ok=True)
+        for cert in new:
+            shutil.copy2(cert, inside / cert.name)
         run(["chroot", str(target), "update-ca-certificates"], log)
     for conf in (Path("/etc/pip.conf"), Path("/root/.config/pip/pip.conf")):
         if conf.is_file():
