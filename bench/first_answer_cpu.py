@@ -33,7 +33,8 @@ BLOCK = 3200  # 0.1 s, as the microphone hands it over
 
 def _pcm(texts: tuple[str, ...]) -> bytes:
     audio = np.concatenate([spoken(t) for t in texts])
-    return np.clip(audio * 32767, -32768, 32767).astype("<i2").tobytes()
+    pcm: bytes = np.clip(audio * 32767, -32768, 32767).astype("<i2").tobytes()
+    return pcm
 
 
 def _feed(recogniser: Any, audio: bytes) -> float:
