@@ -33,7 +33,7 @@ import shutil
 import subprocess
 import sys
 import time
-from collections.abc import Iterator, Sequence
+from collections.abc import Callable, Iterator, Sequence
 from contextlib import ExitStack, contextmanager
 from dataclasses import asdict, dataclass, field
 from pathlib import Path
@@ -101,6 +101,8 @@ class Outcome:
     engine_passed: Optional[int] = None
     engine_failed: Optional[int] = None
     minutes: float = 0.0
+    phase_minutes: dict[str, float] = field(default_factory=dict)
+    """install, core, engine"""
     failures: list[str] = field(default_factory=list)
 
     def line(self) -> str:
@@ -258,7 +260,9 @@ def shell_for(p: Platform, target: Path) -> list[str]:
     return ["nice", "-n", "15", "bash", "-c"]
 
 
-def run_platform(p: Platform, root: Path, engine: bool) -> Outcome:
+def run_platform(p: Platform, root: Path, engine: bool, save: Callable[[Outcome], None]) -> Outcome:
+    """Set up and test one platform; ``save`` hears the outcome after each phase, so
+    a run cut short still leaves what it measured."""
     outcome = Outcome(p.name)
     started = time.monotonic()
     log = root / f"{p.name}.log"
@@ -281,22 +285,44 @@ def run_platform(p: Platform, root: Path, engine: bool) -> Outcome:
             run([str(p.python), "-m", "venv", str(tree / ".venv")], log)
         installed = run([*shell, f"cd {setup} && ./setup test --version"], log) == 0
         outcome.install = "ok" if installed else "fails"
+        outcome.phase_minutes["install"] = _minutes(started)
         if installed:
             run([*shell, f"{setup}/.venv/bin/python --version"], log)
             outcome.python = python_version(log)
-        if installed:
-            core, failed = test_run(shell, setup, CORE, log)
-            outcome.passed = core.get("passed", 0)
-            outcome.failed = core.get("failed", 0) + core.get("error", 0)
-            outcome.skipped = core.get("skipped", 0)
-            outcome.failures += failed
-            if engine and p.engine:
-                sub, failed = test_run(shell, setup, ENGINE_SUBSET, log)
-                outcome.engine_passed = sub.get("passed", 0)
-                outcome.engine_failed = sub.get("failed", 0) + sub.get("error", 0)
-                outcome.failures += failed
-    outcome.minutes = round((time.monotonic() - started) / 60, 1)
+            _test_phases(outcome, shell, setup, log, engine and p.engine, save, started)
+    outcome.minutes = _minutes(started)
     return outcome
+
+
+def _test_phases(
+    outcome: Outcome,
+    shell: list[str],
+    setup: str,
+    log: Path,
+    engine: bool,
+    save: Callable[[Outcome], None],
+    started: float,
+) -> None:
+    phase = time.monotonic()
+    core, failed = test_run(shell, setup, CORE, log)
+    outcome.passed = core.get("passed", 0)
+    outcome.failed = core.get("failed", 0) + core.get("error", 0)
+    outcome.skipped = core.get("skipped", 0)
+    outcome.failures += failed
+    outcome.phase_minutes["core"] = _minutes(phase)
+    outcome.minutes = _minutes(started)
+    save(outcome)
+    if engine:
+        phase = time.monotonic()
+        sub, failed = test_run(shell, setup, ENGINE_SUBSET, log)
+        outcome.engine_passed = sub.get("passed", 0)
+        outcome.engine_failed = sub.get("failed", 0) + sub.get("error", 0)
+        outcome.failures += failed
+        outcome.phase_minutes["engine"] = _minutes(phase)
+
+
+def _minutes(since: float) -> float:
+    return round((time.monotonic() - since) / 60, 1)
 
 
 def python_version(log: Path) -> str:
@@ -330,7 +356,7 @@ def main(argv: Optional[list[str]] = None) -> int:
     for p in PLATFORMS:
         if args.only and p.name not in args.only:
             continue
-        outcome = run_platform(p, args.root, not args.no_engine)
+        outcome = run_platform(p, args.root, not args.no_engine, lambda o: write_results([o]))
         print(outcome.line(), flush=True)
         outcomes.append(outcome)
         write_results([outcome])
