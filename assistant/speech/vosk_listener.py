@@ -64,6 +64,8 @@ WARM_UP_SECONDS = 1.0
 WARM_SPEECH_SECONDS = 30.0
 """at most this much of ritual's own prompts is decoded before the first answer"""
 WARM_BLOCK_SECONDS = 0.1
+WARM_NICE = 5
+"""how much lower than the rest of ritual the warming thread runs"""
 """the warming thread looks for the first answer between blocks this long"""
 SENTENCE_QUIET = 1.2
 """seconds of audio without a change in the partial text that close a sentence.
@@ -335,7 +337,7 @@ class VoskListener:
 
         The recogniser composes its graph lazily, so its first utterance costs
         seconds of CPU; speech fed before it (the greeting, the breathing) pays
-        that while the user listens. A thread of low priority does it, stopped
+        that while the user listens. A thread of lower priority does it, stopped
         by the first ``listen`` between two blocks."""
         if self._warm_stop.is_set() or sound.name.startswith("."):
             return  # answering already; or a private read-back (hidden file), not a prompt
@@ -501,7 +503,11 @@ def _close(writer: AnswerAudio) -> None:
 
 
 def _lower_this_threads_priority() -> None:
-    """Nice 19 for the calling thread alone (Linux keeps a nice value per thread): a
-    live turn, the player and the mic always come first."""
+    """Nice +5 for the calling thread alone (Linux keeps a nice value per thread): the
+    player and the mic come first. Not +19: the first answer waits for this thread to
+    finish its block, and on a busy machine a thread at 19 gets next to no CPU (a
+    ritual under test stalled for tens of seconds that way)."""
     with contextlib.suppress(OSError, AttributeError):
-        os.setpriority(os.PRIO_PROCESS, threading.get_native_id(), 19)
+        thread = threading.get_native_id()
+        now = os.getpriority(os.PRIO_PROCESS, thread)
+        os.setpriority(os.PRIO_PROCESS, thread, min(19, now + WARM_NICE))
