@@ -25,6 +25,7 @@ expect an hour per ARM platform. What emulation needs and a Pi does not:
 from __future__ import annotations
 
 import argparse
+import fcntl
 import json
 import os
 import re
@@ -344,12 +345,16 @@ def python_version(log: Path) -> str:
 
 
 def write_results(outcomes: list[Outcome], path: Path = RESULTS) -> None:
-    data = json.loads(path.read_text()) if path.exists() else {}
-    matrix = data.get("platform_matrix", {})
-    for o in outcomes:
-        matrix[o.platform] = {k: v for k, v in asdict(o).items() if k != "platform"}
-    data["platform_matrix"] = matrix
-    path.write_text(json.dumps(data, indent=2, ensure_ascii=False) + "\n", encoding="utf-8")
+    """Merged into results.json, under a lock: platforms may run side by side."""
+    with open(path.with_suffix(".lock"), "w") as lock:
+        fcntl.flock(lock, fcntl.LOCK_EX)
+        data = json.loads(path.read_text()) if path.exists() else {}
+        matrix = data.get("platform_matrix", {})
+        for o in outcomes:
+            matrix[o.platform] = {k: v for k, v in asdict(o).items() if k != "platform"}
+        data["platform_matrix"] = matrix
+        path.write_text(json.dumps(data, indent=2, ensure_ascii=False) + "\n", encoding="utf-8")
+    path.with_suffix(".lock").unlink(missing_ok=True)
 
 
 def main(argv: Optional[list[str]] = None) -> int:
