@@ -33,6 +33,7 @@ import shlex
 import shutil
 import subprocess
 import sys
+import tempfile
 import time
 from collections.abc import Callable, Iterator, Sequence
 from contextlib import ExitStack, contextmanager
@@ -346,7 +347,7 @@ def python_version(log: Path) -> str:
 
 def write_results(outcomes: list[Outcome], path: Path = RESULTS) -> None:
     """Merged into results.json, under a lock: platforms may run side by side."""
-    with open(path.with_suffix(".lock"), "w") as lock:
+    with open(Path(tempfile.gettempdir()) / "ritual-platform-matrix.lock", "w") as lock:
         fcntl.flock(lock, fcntl.LOCK_EX)
         data = json.loads(path.read_text()) if path.exists() else {}
         matrix = data.get("platform_matrix", {})
@@ -354,7 +355,6 @@ def write_results(outcomes: list[Outcome], path: Path = RESULTS) -> None:
             matrix[o.platform] = {k: v for k, v in asdict(o).items() if k != "platform"}
         data["platform_matrix"] = matrix
         path.write_text(json.dumps(data, indent=2, ensure_ascii=False) + "\n", encoding="utf-8")
-    path.with_suffix(".lock").unlink(missing_ok=True)
 
 
 def main(argv: Optional[list[str]] = None) -> int:
