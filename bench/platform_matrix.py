@@ -227,9 +227,13 @@ def mounted(p: Platform, target: Path) -> Iterator[None]:
 
 
 def copy_tree(dest: Path) -> None:
-    """This working tree as git sees it (tracked and new files), over ``dest``; its
-    .venv is left alone."""
+    """This working tree as git sees it (tracked and new files) in ``dest``, whose
+    older copy goes first (a file deleted here must not linger there); its .venv is
+    left alone."""
     dest.mkdir(parents=True, exist_ok=True)
+    for old in dest.iterdir():
+        if old.name != ".venv":
+            shutil.rmtree(old) if old.is_dir() and not old.is_symlink() else old.unlink()
     files = subprocess.run(
         ["git", "ls-files", "-z", "--cached", "--others", "--exclude-standard"],
         cwd=REPO,
