@@ -14,8 +14,8 @@ binfmt-support and debootstrap. Emulation is 5 to 20 times slower than the host:
 expect an hour per ARM platform. What emulation needs and a Pi does not:
 - qemu shows the host's x86 /proc/cpuinfo, on which onnxruntime (Piper) crashes at
   import: a Pi 4's is bind-mounted over it;
-- a TLS-intercepting proxy's CA (``/usr/local/share/ca-certificates``) and the
-  host's pip configuration are copied in, so pip trusts what the host trusts;
+- the host's CA bundle (with a TLS-intercepting proxy's CA in it) and its pip
+  configuration are copied in, so pip trusts what the host trusts;
 - espeak-ng's data on armhf is read through a tmpfs (32-bit qemu cannot stat the
   host file system's 64-bit inodes);
 - qemu adds a thread to each process and runs Piper about 36 times slower, so the
@@ -171,19 +171,13 @@ def build_chroot(p: Platform, target: Path, log: Path) -> bool:
 
 
 def trust_like_the_host(target: Path, log: Path) -> None:
-    """The host's extra CAs (a TLS proxy's) and pip configuration, copied in."""
-    extra = Path("/usr/local/share/ca-certificates")
-    inside = target / extra.relative_to("/")
-    new = [
-        c
-        for c in (extra.glob("*.crt") if extra.is_dir() else [])
-        if not (inside / c.name).is_file() or (inside / c.name).read_bytes() != c.read_bytes()
-    ]
-    if new:  # update-ca-certificates takes minutes under qemu: only when needed
-        inside.mkdir(parents=True, exist_ok=True)
-        for cert in new:
-            shutil.copy2(cert, inside / cert.name)
-        run(["chroot", str(target), "update-ca-certificates"], log)
+    """The host's CA bundle (with a TLS proxy's CA in it) and pip configuration,
+    copied in. The bundle is copied, not rebuilt: update-ca-certificates takes minutes
+    under qemu, and failed there once (its temporary file could not be opened)."""
+    bundle = Path("/etc/ssl/certs/ca-certificates.crt")
+    if bundle.is_file():
+        (target / "etc/ssl/certs").mkdir(parents=True, exist_ok=True)
+        shutil.copy2(bundle, target / bundle.relative_to("/"))
     for conf in (Path("/etc/pip.conf"), Path("/root/.config/pip/pip.conf")):
         if conf.is_file():
             (target / conf.relative_to("/")).parent.mkdir(parents=True, exist_ok=True)
