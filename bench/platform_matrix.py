@@ -31,6 +31,7 @@ import os
 import re
 import shlex
 import shutil
+import signal
 import subprocess
 import sys
 import tempfile
@@ -137,12 +138,18 @@ def run(cmd: Sequence[str], log: Path, timeout: float = 2 * HOURS) -> int:
     with log.open("a") as out:
         out.write(f"\n$ {' '.join(cmd)}\n")
         out.flush()
+        # A session of its own: a timeout, Ctrl-C or SIGTERM ends apt, pip and pytest
+        # inside the chroot too, not only the shell that started them.
+        proc = subprocess.Popen(cmd, stdout=out, stderr=subprocess.STDOUT, start_new_session=True)
         try:
-            done = subprocess.run(cmd, stdout=out, stderr=subprocess.STDOUT, timeout=timeout)
+            return proc.wait(timeout=timeout)
         except subprocess.TimeoutExpired:
             out.write(f"timed out after {timeout:.0f} s\n")
             return 124
-        return int(done.returncode)
+        finally:
+            if proc.poll() is None:
+                os.killpg(proc.pid, signal.SIGKILL)
+                proc.wait()
 
 
 def mirror() -> str:
@@ -373,6 +380,8 @@ def main(argv: Optional[list[str]] = None) -> int:
         "--quick", action="store_true", help="a sample of the tests (minutes, not hours)"
     )
     args = parser.parse_args(argv)
+    # SIGTERM unwinds like Ctrl-C: the chroots' mounts are undone on the way out.
+    signal.signal(signal.SIGTERM, lambda *_: sys.exit(143))
     if os.geteuid() != 0:
         print("platform-matrix: needs root (debootstrap, chroot, mounts)", file=sys.stderr)
         return 1
