@@ -311,6 +311,8 @@ def run_platform(
         shell = shell_for(p, target)
         if not p.emulated and not (tree / ".venv").exists():
             run([str(p.python), "-m", "venv", str(tree / ".venv")], log)
+        if p.emulated:  # a run stopped halfway leaves dpkg waiting to be finished
+            run([*shell, "dpkg --configure -a"], log)
         installed = run([*shell, f"cd {setup} && ./setup test --version"], log) == 0
         outcome.install = "ok" if installed else "fails"
         outcome.phase_minutes["install"] = _minutes(started)
