@@ -1,7 +1,7 @@
 # `make` lists the tasks. Everything runs from the project's .venv (made by ./setup).
 PY := .venv/bin/python
 
-.PHONY: help setup test test-core test-deep lint format typecheck house bench run clean
+.PHONY: help setup test test-core test-deep lint format typecheck house bench platform-matrix run clean
 
 help:  ## list the tasks
 	@grep -E '^[a-z-]+:.*## ' $(MAKEFILE_LIST) | awk -F':.*## ' '{printf "  make %-10s %s\n", $$1, $$2}'
@@ -34,6 +34,9 @@ house:  ## the shape of the code: modules, import arrows and loops, largest file
 
 bench:  ## benchmarks on the real engines; writes bench/results.json
 	$(PY) -m bench
+
+platform-matrix:  ## set-up and tests on emulated Raspberry Pi OS and Python 3.13 (root; hours)
+	python3 -m bench.platform_matrix
 
 run:  ## the morning ritual by voice
 	./setup run morning

@@ -63,6 +63,8 @@ class AudioSettings:
     output_device: Device = None
     keep_audio: bool = True
     """keep each answer's recording beside the entry"""
+    lead_in: float = 0.0
+    """seconds of silence played before each sound (HDMI swallows the first ones)"""
     polish: str = "auto"
     """when the second listen runs (``POLISH_WHEN``): auto is in the background on a
     laptop and later (``ritual polish``) on a Raspberry Pi"""
@@ -173,6 +175,7 @@ CONFIG_KEYS = {
     "output_device",
     "keep_audio",
     "polish",
+    "lead_in",
     "cache",
     "language",
     "encryption",
@@ -445,6 +448,15 @@ def load_settings(
     if polish not in POLISH_WHEN:
         where = Where("RITUAL_POLISH") if environ.get("RITUAL_POLISH") else data.where("polish")
         raise ConfigError(f"polish is one of {', '.join(POLISH_WHEN)}", where=where)
+    lead_in = data.get("lead_in")
+    if lead_in is not None and (
+        isinstance(lead_in, bool) or not isinstance(lead_in, (int, float)) or not 0 <= lead_in <= 2
+    ):
+        raise ConfigError(
+            "lead_in is seconds of silence before each sound, 0 to 2 "
+            "(e.g. 0.3 for a speaker on HDMI)",
+            where=data.where("lead_in"),
+        )
     return Settings(
         journal_dir=folder(journal, "RITUAL_JOURNAL", "journal", data_dir / "journal"),
         rituals_dir=folder(None, "RITUAL_RITUALS", "rituals", _user_dir("config") / "rituals"),
@@ -462,6 +474,7 @@ def load_settings(
             output_device=device(output_device, "RITUAL_OUTPUT_DEVICE", "output_device"),
             keep_audio=True if keep_audio is None else keep_audio,
             polish=str(polish),
+            lead_in=float(lead_in or 0),
         ),
         config_path=path if path.exists() else None,
         language=_language(data.get("language"), data.where("language")),

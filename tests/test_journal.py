@@ -232,3 +232,28 @@ def test_odd_front_matter_never_stops_a_recall(
     assert folder.find_answer("morning", "intention", None) == "Kept."
     # Passed over, or read with the odd key left aside: either way with a warning.
     assert str(hand) in caplog.text
+
+
+def test_entries_of_one_day_come_back_in_the_order_they_were_begun(tmp_path: Path) -> None:
+    # Names sort "apple" first and a folder may list either first (tmpfs lists the
+    # newest file first): only the time each was begun may decide.
+    folder = JournalFolder(tmp_path)
+    day = date(2026, 11, 30)
+    for ritual, hour in (("zebra", 21), ("apple", 22), ("zebra", 7)):
+        entry = Entry(ritual, ritual, datetime(2026, 11, 30, hour, tzinfo=TZ))
+        EntryFile(folder, folder.reserve(day, ritual)).save(entry)
+    save(folder, date(2026, 11, 29), "zebra")
+    # Begun in the same second ("started" keeps no more): the one written first leads.
+    for ritual, written in (("yak", 2), ("bee", 3)):
+        entry = Entry(ritual, ritual, datetime(2026, 11, 29, 7, tzinfo=TZ))
+        path = EntryFile(folder, folder.reserve(date(2026, 11, 29), ritual)).save(entry)
+        os.utime(path, (written, written))
+    begun = [(e.ritual, e.started.hour, p.name) for p, e in folder.read_all()]
+    assert begun == [
+        ("yak", 7, "2026-11-29-yak.md"),
+        ("bee", 7, "2026-11-29-bee.md"),
+        ("zebra", 7, "2026-11-29-zebra.md"),  # written now, long after 1970
+        ("zebra", 7, "2026-11-30-zebra-2.md"),
+        ("zebra", 21, "2026-11-30-zebra.md"),
+        ("apple", 22, "2026-11-30-apple.md"),
+    ]

@@ -7,6 +7,7 @@ import logging
 import os
 import stat
 import time
+from collections.abc import Iterator
 from datetime import date, datetime, timedelta, timezone
 from pathlib import Path
 
@@ -44,8 +45,10 @@ def folder(tmp_path: Path) -> JournalFolder:
 
 
 @pytest.fixture
-def index(folder: JournalFolder, tmp_path: Path) -> JournalIndex:
-    return JournalIndex.open(folder, tmp_path / "cache")
+def index(folder: JournalFolder, tmp_path: Path) -> Iterator[JournalIndex]:
+    # Closed here: Python 3.13 warns about a SQLite connection left to the collector.
+    with JournalIndex.open(folder, tmp_path / "cache") as opened:
+        yield opened
 
 
 def found(index: JournalIndex, *words: str) -> list[str]:

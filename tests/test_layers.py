@@ -6,6 +6,7 @@ docs/architecture.md describes the layers; these tests fail when code crosses th
 from __future__ import annotations
 
 import ast
+import shutil
 import subprocess
 import sys
 from collections.abc import Iterator
@@ -108,6 +109,8 @@ def test_text_mode_loads_no_engine() -> None:
 
 def test_the_repository_documents_itself() -> None:
     """No file in the repository points at notes kept outside it."""
+    if shutil.which("git") is None:
+        pytest.skip("git is not installed here: no list of the repository's files")
     tracked = subprocess.run(
         ["git", "ls-files"], cwd=ROOT, capture_output=True, text=True, check=False
     )

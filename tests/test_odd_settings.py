@@ -104,6 +104,8 @@ def test_a_binary_user_reframes_file_is_named(tmp_path: Path) -> None:
         ("\n\ninput_device: true\n", "config.yaml:3: a device is a number or a part of its name"),
         ("keep_audio: 'no'\n", "config.yaml:1: keep_audio is true or false"),
         ("name: x\npolish: sometimes\n", "config.yaml:2: polish is one of auto, background"),
+        ("lead_in: 5\n", "config.yaml:1: lead_in is seconds of silence"),
+        ("lead_in: yes\n", "config.yaml:1: lead_in is seconds of silence"),
         ("voice: {name: 5}\n", "config.yaml:1: the voice name is a text"),
         ("journal: ~nouser-here/j\n", "config.yaml:1: cannot expand ~nouser-here"),
         ("name: x\nfoo: 1\n", "config.yaml:2: unknown setting 'foo'"),

@@ -32,11 +32,14 @@ log = logging.getLogger(__name__)
 class SoundDevicePlayer:
     """A Player on a sounddevice output."""
 
-    def __init__(self, device: Device = None, *, margin: float = 3.0) -> None:
+    def __init__(self, device: Device = None, *, margin: float = 3.0, lead_in: float = 0.0) -> None:
         sounddevice()
         self.device = find_device(device, "output")
         self.margin = margin
         """seconds allowed beyond the sound's length before giving up on the device"""
+        self.lead_in = lead_in
+        """seconds of silence before each sound: an HDMI output that wakes up with
+        the stream swallows its first few hundred milliseconds"""
         self.played = 0
         """sounds played to the end"""
 
@@ -75,11 +78,13 @@ class SoundDevicePlayer:
         done = threading.Event()
 
         def callback(outdata: Any, count: int, when: Any, status: Any) -> None:
-            if queue.fill(outdata[:, 0]):  # only copies: nothing slow on the audio thread
+            # A raw stream and our own flat view of its buffer: sounddevice's numpy
+            # streams reshape by setting ``.shape``, which numpy 2.5 deprecates.
+            if queue.fill(np.frombuffer(outdata, dtype="<i2")):  # only copies
                 raise sd.CallbackStop
 
         try:
-            stream = sd.OutputStream(
+            stream = sd.RawOutputStream(
                 device=self.device.index,
                 samplerate=out_rate,
                 channels=1,
@@ -95,6 +100,7 @@ class SoundDevicePlayer:
         finished = False
         try:
             stream.start()
+            queue.add(bytes(2 * int(self.lead_in * out_rate)))
             for chunk in chunks:
                 queue.add(resampler.process(chunk))
             queue.add(resampler.flush())

@@ -11,13 +11,14 @@ import argparse
 import math
 import os
 import stat
+import sys
 import tempfile
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
-from assistant import service
+from assistant import platform_info, service
 from assistant.context import Context
 from assistant.core.errors import RitualError
 from assistant.engines import polish, probes, voices
@@ -43,9 +44,10 @@ def register(sub: Any, common: argparse.ArgumentParser) -> None:
         "doctor",
         parents=[common],
         help="check speech, audio, the model and the journal folder",
-        description="Check espeak-ng, the Piper voice (when the config asks for one), "
-        "PortAudio, the speaker, the speech model, the second listen, the microphone and "
-        "the journal folder; "
+        description="Say what this machine is (CPU, 32/64-bit, Python, sound server, "
+        "the extras it cannot have); check espeak-ng, the Piper voice (when the config "
+        "asks for one), PortAudio, the speaker, the speech model, the second listen, the "
+        "microphone and the journal folder; "
         "say how to fix what is missing.",
     )
     p.add_argument("--input-device", metavar="NAME|INDEX", help="microphone to check")
@@ -56,6 +58,10 @@ def register(sub: Any, common: argparse.ArgumentParser) -> None:
 def run(args: argparse.Namespace, ctx: Context) -> int:
     settings = ctx.settings
     checks: list[Callable[[Settings], Check]] = [
+        lambda _: Check(True, "machine", platform_info.this_cpu()),
+        lambda _: Check(True, "Python", platform_info.this_python()),
+        lambda _: Check(True, "sound server", platform_info.sound_server(ctx.environ)),
+        lambda _: Check(True, "extras", platform_info.describe_extras(this_machines_extras())),
         check_espeak,
         check_piper,
         check_portaudio,
@@ -77,6 +83,10 @@ def run(args: argparse.Namespace, ctx: Context) -> int:
     else:
         ctx.out("All set: ritual run morning")
     return 1 if failed else 0
+
+
+def this_machines_extras() -> list[platform_info.Extra]:
+    return platform_info.extras(platform_info.userland_bits(), sys.version_info[:2])
 
 
 def check_espeak(settings: Settings) -> Check:

@@ -13,7 +13,7 @@ or a new engine plugs in here.
 from __future__ import annotations
 
 import logging
-from collections.abc import Mapping
+from collections.abc import Iterable, Mapping
 from dataclasses import dataclass
 from pathlib import Path
 from typing import TYPE_CHECKING, Callable, Optional
@@ -33,6 +33,7 @@ from assistant.engines.voices import (
 from assistant.settings import Settings
 
 if TYPE_CHECKING:
+    from assistant.audio import StreamPlayer
     from assistant.audio.mic import SoundDeviceMic
     from assistant.audio.on_demand_mic import OnDemandMic
     from assistant.speech.vosk_model import SharedModel
@@ -177,7 +178,8 @@ def _open_voice(
     closers: list[Callable[[], None]] = [mic.close]
     speakers: dict[tuple[VoiceSpec, str], CachingSpeaker] = {}
     try:
-        player = SoundDevicePlayer(settings.audio.output_device)
+        audio = settings.audio
+        player = _WarmingPlayer(SoundDevicePlayer(audio.output_device, lead_in=audio.lead_in))
     except BaseException:
         mic.close()
         raise
@@ -197,11 +199,30 @@ def _open_voice(
     except BaseException:
         mic.close()
         raise
-    # The model loads on its own thread while the greeting is spoken.
+    # The model loads on its own thread while the greeting is spoken, and decodes
+    # the greeting and the breathing as they play (the first answer is then as quick
+    # as the rest).
     model = SharedModel(model_path)
     listener = VoskListener(model, mic)
+    player.warm = listener.warm_with
     closers.append(listener.close)
     return _Voice(speaker, speaker_for, listener, model, closers)
+
+
+class _WarmingPlayer:
+    """The speakers' player, handing each prompt it plays to ``warm`` as well."""
+
+    def __init__(self, player: StreamPlayer) -> None:
+        self.player = player
+        self.warm: Optional[Callable[[Path], None]] = None
+
+    def play(self, path: Path) -> None:
+        if self.warm is not None:
+            self.warm(path)
+        self.player.play(path)
+
+    def play_stream(self, chunks: Iterable[bytes], rate: int) -> None:
+        self.player.play_stream(chunks, rate)
 
 
 def open_transcriber(

@@ -16,6 +16,7 @@ Python before 3.10, and there every command that does not need it still works.
 
 from __future__ import annotations
 
+import importlib
 import platform
 import stat
 import struct
@@ -65,9 +66,9 @@ def _pyrage() -> ModuleType:
     problem = unavailable()
     if problem:
         raise CryptError(problem)
-    import pyrage
-
-    return pyrage
+    # import_module: a module either way for mypy, with pyrage's stubs or (on a
+    # machine pyrage cannot exist on) without pyrage at all
+    return importlib.import_module("pyrage")
 
 
 # -- writing ---------------------------------------------------------------------------

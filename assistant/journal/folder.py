@@ -16,13 +16,14 @@ from __future__ import annotations
 
 import contextlib
 import errno
+import itertools
 import json
 import logging
 import os
 import stat
 from collections.abc import Iterator
 from dataclasses import dataclass, field
-from datetime import date, timedelta
+from datetime import date, datetime, timedelta
 from pathlib import Path, PurePath
 from typing import Optional
 
@@ -231,10 +232,14 @@ class JournalFolder:
         Obsidian page in the same folders) is passed over with a warning, so one
         odd file never stops a ritual's recall or the journal commands.
         """
-        for path in self.entries():
-            entry = self.read_or_pass_over(path)
-            if entry is not None:
-                yield path, entry
+        for _day, paths in itertools.groupby(self.entries(), key=_entry_day):
+            read = [(path, self.read_or_pass_over(path)) for path in paths]
+            # Entries of one day in the order they were begun: a folder lists its files
+            # in no order of ours (tmpfs, the newest first), and names sort by ritual.
+            yield from sorted(
+                ((path, entry) for path, entry in read if entry is not None),
+                key=lambda found: _begun(*found),
+            )
 
     def read_or_pass_over(self, path: Path) -> Optional[Entry]:
         """The entry in ``path``; None, with a warning, for a file that is not one."""
@@ -330,11 +335,26 @@ def _named_for(filename: str, ritual: str) -> bool:
     return name.ritual == ritual or f"{name.ritual}-{name.n}" == ritual
 
 
-def _entry_order(path: Path) -> tuple[str, int]:
+def _entry_order(path: Path) -> tuple[str, int, str]:
+    """Day, session number, then the name: never the order a folder happens to list."""
     stem = plain_name(path.name)[:-3]
     day, _, rest = stem[:10], stem[10:11], stem[11:]
     head, _, n = rest.rpartition("-")
-    return (day, int(n) if head and n.isdigit() else 1)
+    return (day, int(n) if head and n.isdigit() else 1, path.name)
+
+
+def _begun(path: Path, entry: Entry) -> tuple[datetime, int, str]:
+    """When an entry was begun; within the same second (``started`` keeps no more),
+    the one last written first."""
+    try:
+        written = path.stat().st_mtime_ns
+    except OSError:
+        written = 0
+    return (entry.started.replace(tzinfo=None), written, path.name)
+
+
+def _entry_day(path: Path) -> str:
+    return plain_name(path.name)[:10]
 
 
 def _reason(e: OSError) -> str:

@@ -124,6 +124,7 @@ def network_errors(base_url: str, url: str, hint: str, host: str = "model host")
     try:
         yield
     except urllib.error.HTTPError as e:
+        e.close()  # it holds the answer's socket open: close it, not the garbage collector
         raise ModelError(f"the {host} answered {e.code} {e.reason} for {url}.\n{hint}") from None
     except urllib.error.URLError as e:
         reason = getattr(e.reason, "strerror", None) or e.reason

@@ -27,8 +27,11 @@ import contextlib
 import dataclasses
 import json
 import logging
+import os
+import queue
 import threading
 import time
+import wave
 from collections import OrderedDict
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -36,6 +39,8 @@ from typing import Any
 
 from assistant.audio import RATE, SAMPLE_WIDTH, AudioSource, seconds_of
 from assistant.audio.loudness import LoudnessGate
+from assistant.audio.resample import to_mono_16k
+from assistant.audio.wav import read_wav
 from assistant.core.endpoint import AnswerEndpoint, EndedBy
 from assistant.core.errors import AudioError, ModelError
 from assistant.core.ports import (
@@ -56,6 +61,12 @@ READ_TIMEOUT = 0.25
 """seconds to wait for the next chunk before looking at the clock again"""
 WARM_UP_SECONDS = 1.0
 """audio fed once after loading: a fresh recogniser stalls on its first block"""
+WARM_SPEECH_SECONDS = 30.0
+"""at most this much of ritual's own prompts is decoded before the first answer"""
+WARM_BLOCK_SECONDS = 0.1
+WARM_NICE = 5
+"""how much lower than the rest of ritual the warming thread runs"""
+"""the warming thread looks for the first answer between blocks this long"""
 SENTENCE_QUIET = 1.2
 """seconds of audio without a change in the partial text that close a sentence.
 Vosk's own endpointer closes one after 0.5 to 2 s of trailing silence, but now
@@ -293,6 +304,9 @@ class VoskListener:
         self._gate = LoudnessGate(rise_db=GATE_RISE_DB, hangover=GATE_HANGOVER)
         """how loud the room is, kept from one answer to the next"""
         self._error: ModelError | None = None
+        self._warm_sounds: queue.SimpleQueue[Path | None] = queue.SimpleQueue()
+        self._warm_stop = threading.Event()
+        self._warmer: threading.Thread | None = None
         self._loaded = threading.Event()
         self._thread = threading.Thread(target=self._load, name="vosk-load", daemon=True)
         self._thread.start()
@@ -316,6 +330,50 @@ class VoskListener:
             self._error = ModelError(f"cannot load the speech model {self.model_path} ({e})")
         finally:
             self._loaded.set()
+
+    # -- warming on the prompts --------------------------------------------------------
+    def warm_with(self, sound: Path) -> None:
+        """Decode a prompt's sound (a WAV file) while it plays, until the first answer.
+
+        The recogniser composes its graph lazily, so its first utterance costs
+        seconds of CPU; speech fed before it (the greeting, the breathing) pays
+        that while the user listens. A thread of lower priority does it, stopped
+        by the first ``listen`` between two blocks."""
+        if self._warm_stop.is_set() or sound.name.startswith("."):
+            return  # answering already; or a private read-back (hidden file), not a prompt
+        self._warm_sounds.put(sound)
+        if self._warmer is None:
+            self._warmer = threading.Thread(target=self._warm, name="vosk-warm", daemon=True)
+            self._warmer.start()
+
+    def _warm(self) -> None:
+        _lower_this_threads_priority()
+        self._loaded.wait()
+        fed = 0.0
+        while self._error is None and fed < WARM_SPEECH_SECONDS:
+            sound = self._warm_sounds.get()
+            if sound is None or self._warm_stop.is_set():
+                return
+            try:
+                wav = read_wav(sound)
+                audio = to_mono_16k(wav.frames, wav.rate, wav.channels)
+            except (OSError, ValueError, EOFError, wave.Error):
+                continue  # gone from the cache meanwhile: warming is only a help
+            block = int(WARM_BLOCK_SECONDS * RATE) * SAMPLE_WIDTH
+            for start in range(0, len(audio), block):
+                if self._warm_stop.is_set():
+                    return
+                self._feed_open(audio[start : start + block])
+                fed += WARM_BLOCK_SECONDS
+
+    def _stop_warming(self) -> None:
+        """Before the first answer: the recogniser is the answer's alone from now on."""
+        if self._warm_stop.is_set():
+            return
+        self._warm_stop.set()
+        self._warm_sounds.put(None)
+        if self._warmer is not None:
+            self._warmer.join()
 
     @property
     def decoded_seconds(self) -> float:
@@ -365,6 +423,7 @@ class VoskListener:
         # Only then wait for a model still loading (seconds on a Raspberry Pi): what
         # the user says meanwhile waits in the mic's queue and is heard, not dropped.
         self.wait_loaded()
+        self._stop_warming()
         grammar = self._grammar(request.commands, request.expected)
         self._open.Reset()
         if grammar is not None:
@@ -416,6 +475,7 @@ class VoskListener:
         return hearing.answer.utterance(hearing.finish(ended_by), audio)
 
     def close(self) -> None:
+        self._stop_warming()
         self._thread.join(timeout=10)  # a daemon: a slow load does not keep ritual alive
         self._grammars.clear()
         self._open = None
@@ -440,3 +500,14 @@ def _close(writer: AnswerAudio) -> None:
         writer.close()
     except OSError as e:
         log.warning("the audio in %s may be incomplete (%s)", writer.path, e.strerror)
+
+
+def _lower_this_threads_priority() -> None:
+    """Nice +5 for the calling thread alone (Linux keeps a nice value per thread): the
+    player and the mic come first. Not +19: the first answer waits for this thread to
+    finish its block, and on a busy machine a thread at 19 gets next to no CPU (a
+    ritual under test stalled for tens of seconds that way)."""
+    with contextlib.suppress(OSError, AttributeError):
+        thread = threading.get_native_id()
+        now = os.getpriority(os.PRIO_PROCESS, thread)
+        os.setpriority(os.PRIO_PROCESS, thread, min(19, now + WARM_NICE))

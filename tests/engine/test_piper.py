@@ -21,7 +21,7 @@ from assistant.modelstore.voices import PiperVoiceFiles, read_voice
 from assistant.speech.piper_speaker import WORKER, PiperSpeaker, PiperWorker, first_parts
 from assistant.speech.pyttsx3_speaker import Pyttsx3Speaker
 from tests.cli import ROOT, isolated_env, run_cli
-from tests.support.sounds import need_espeak
+from tests.support.sounds import need_espeak, need_piper
 
 pytestmark = pytest.mark.engine
 
@@ -202,6 +202,7 @@ def test_the_cache_keeps_engines_voices_and_rates_apart(
 
 
 def test_a_broken_voice_file_is_a_speech_error_naming_it(tmp_path: Path) -> None:
+    need_piper()
     model = tmp_path / "en_US-broken-medium.onnx"
     model.write_bytes(b"not a network")
     model.with_name(model.name + ".json").write_text('{"audio": {"sample_rate": 22050}}')
@@ -271,6 +272,7 @@ def test_without_piper_ritual_says_what_to_install_and_speaks_with_espeak(
 
 def test_a_missing_voice_names_the_install_command(tmp_path: Path) -> None:
     need_espeak()
+    need_piper()  # without Piper, that is what ritual says first
     config = tmp_path / "config.yaml"
     config.write_text("voice: {engine: piper, model: en_GB-nowhere-medium}\n")
     env = isolated_env(tmp_path, RITUAL_CONFIG=str(config), RITUAL_CACHE=str(tmp_path / "cache"))

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import importlib.util
 import shutil
 import subprocess
 import tempfile
@@ -28,6 +29,12 @@ def need_espeak() -> str:
     if path is None:
         pytest.skip("espeak-ng is not installed (sudo apt install espeak-ng)")
     return path
+
+
+def need_piper() -> None:
+    """Piper has no build for a 32-bit system; ./setup leaves it out there."""
+    if importlib.util.find_spec("piper") is None:
+        pytest.skip("Piper is not installed (./setup --piper; it needs a 64-bit system)")
 
 
 def spoken(text: str, voice: str = "ko", rate: int | None = None) -> np.ndarray:
