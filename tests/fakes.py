@@ -24,13 +24,14 @@ from assistant.core.ports import (
     Event,
     EventSink,
     InputLost,
+    InterruptibleSpeaker,
     Listener,
     ListenRequest,
     Speaker,
     StreakLookup,
     Utterance,
 )
-from assistant.core.voice_commands import Command, match_command
+from assistant.core.voice_commands import Command, CommandSet, match_command
 
 
 class FakeSpeaker:
@@ -47,6 +48,31 @@ class FakeSpeaker:
         self.said.append(text)
         if private:
             self.private.append(text)
+
+
+class FakeBargeInSpeaker(FakeSpeaker):
+    """Speaks, and hears what ``over`` says is said over a prompt (prompt -> words).
+
+    Like the real one, it hears a command only when the words wholly are one of the
+    phrases it was asked to listen for; anything else said over a prompt is lost."""
+
+    def __init__(self, over: Optional[dict[str, str]] = None) -> None:
+        super().__init__()
+        self.over = dict(over or {})
+        self.listened_for: list[CommandSet] = []
+        self.cut: list[str] = []
+        """prompts a command stopped"""
+
+    def say_until(
+        self, text: str, commands: CommandSet, *, private: bool = False
+    ) -> Optional[Command]:
+        self.listened_for.append(commands)
+        self.say(text, private=private)
+        words = self.over.pop(text, None)
+        command = match_command(words, commands) if words else None
+        if command is not None:
+            self.cut.append(text)
+        return command
 
 
 Script = Union[str, Utterance, BaseException, None]
@@ -238,6 +264,7 @@ class FakeMicrophone:
 
 # The fakes are the ports: mypy fails here when a Protocol changes and a fake does not.
 _speaker: Speaker = FakeSpeaker()
+_barge_in: InterruptibleSpeaker = FakeBargeInSpeaker()
 _listener: Listener = ScriptedListener([])
 _clock: Clock = FixedClock()
 _sink: EntrySink = MemorySink()

@@ -15,7 +15,8 @@ from enum import Enum
 from pathlib import Path
 from typing import Optional
 
-from assistant.core.endpoint import DEFAULT_NO_SPEECH_SECONDS, EndpointRules
+from assistant.core.barge_in import DURING_PROMPT, prompt_commands
+from assistant.core.endpoint import DEFAULT_NO_SPEECH_SECONDS, EndedBy, EndpointRules
 from assistant.core.errors import EntryNotSaved, RitualError
 from assistant.core.journal import Answer, AnswerState, Entry, EntryStatus, FollowUp, details_key
 from assistant.core.numbers import in_a_row, number_in, scale_words, spoken_number
@@ -28,6 +29,7 @@ from assistant.core.ports import (
     Event,
     EventSink,
     InputLost,
+    InterruptibleSpeaker,
     Listener,
     ListenInterrupted,
     ListenRequest,
@@ -80,6 +82,14 @@ class _Stop(Exception):
     """The user said stop: save what there is and end the ritual."""
 
 
+class _Interrupted(Exception):
+    """A command was said over a prompt of a step that does not listen (barge-in)."""
+
+    def __init__(self, command: Command) -> None:
+        super().__init__(command.value)
+        self.command = command
+
+
 @dataclass
 class _Heard:
     """One question's answer as it builds up (an added part, a follow-up)."""
@@ -109,6 +119,8 @@ class Conductor:
     no_speech_seconds: float = DEFAULT_NO_SPEECH_SECONDS
     """how long to wait for any speech before asking once more"""
     rng: random.Random = field(default_factory=random.Random)
+    barge_in: Optional[InterruptibleSpeaker] = None
+    """speaks the prompts a command may cut short (None: half-duplex, nothing does)"""
 
     def __post_init__(self) -> None:
         self.commands: CommandSet = commands_for(self.ritual.language, self.ritual.commands)
@@ -210,15 +222,31 @@ class Conductor:
 
     # -- steps -----------------------------------------------------------------------
     def _perform(self, step: Step, index: int) -> _Move:
+        """Perform a step; a command said over one of its prompts acts at once."""
+        while True:
+            try:
+                return self._perform_once(step, index)
+            except _Interrupted as cut:
+                if cut.command is C.STOP:
+                    raise _Stop from None
+                if cut.command is C.BACK:
+                    return _Move.BACK
+                if cut.command is C.SKIP:
+                    return _Move.NEXT
+                if cut.command is C.PAUSE:
+                    self._pause()
+                # repeat (or resumed after a pause): the step again from its start
+
+    def _perform_once(self, step: Step, index: int) -> _Move:
         if isinstance(step, Say):
-            self._say(self._fill(step.text), private=has_week_figures(step.text))
+            self._step_say(self._fill(step.text), private=has_week_figures(step.text))
         elif isinstance(step, Pause):
             self.clock.sleep(step.seconds)
         elif isinstance(step, Breathe):
             self._breathe(step)
         elif isinstance(step, Affirm):
             for text in self._pick(step):
-                self._say(self._fill(text), private=has_week_figures(text))
+                self._step_say(self._fill(text), private=has_week_figures(text))
         elif isinstance(step, Ask):
             private = has_week_figures(step.text)
             return self._question(self._fill(step.text), step.listening, index, private=private)
@@ -228,12 +256,12 @@ class Conductor:
 
     def _breathe(self, step: Breathe) -> None:
         for _ in range(step.count):
-            self._say(self.phrases["breathe_in"])
+            self._step_say(self.phrases["breathe_in"])
             self.clock.sleep(step.breathe_in)
             if step.hold:
-                self._say(self.phrases["hold"])
+                self._step_say(self.phrases["hold"])
                 self.clock.sleep(step.hold)
-            self._say(self.phrases["breathe_out"])
+            self._step_say(self.phrases["breathe_out"])
             self.clock.sleep(step.breathe_out)
 
     def _pick(self, step: Affirm) -> tuple[str, ...]:
@@ -261,7 +289,7 @@ class Conductor:
             return _Move.NEXT
         private = bool(found) or has_week_figures(step.otherwise or "")
         if step.listening is None:
-            self._say(prompt, private=private)
+            self._step_say(prompt, private=private)
             return _Move.NEXT
         return self._question(prompt, step.listening, index, private=private)
 
@@ -282,10 +310,10 @@ class Conductor:
         tries_without_speech = 0
         asked_for_number = False
         while True:
-            self._say(speak, private=private)
+            cut = self._prompt(speak, NAVIGATION, private=private)
             speak = prompt
             part = first_part + len(heard.audio)
-            utterance = self._listen(
+            utterance = _said(cut) or self._listen(
                 listening, index, NAVIGATION, prompt=prompt, part=part, heard=heard
             )
             command = utterance.command
@@ -353,8 +381,8 @@ class Conductor:
         private = True  # it reads the answer back
         unclear = 0
         while unclear < 2:
-            self._say(speak, private=private)
-            reply = self._listen(
+            cut = self._prompt(speak, CONFIRMING, private=private)
+            reply = _said(cut) or self._listen(
                 listening, index, CONFIRMING, prompt=prompt, part=0, keep_audio=False
             )
             if reply.command is C.STOP:
@@ -408,8 +436,8 @@ class Conductor:
             return
         prompt = self._fill(rule.follow_up)
         heard = _Heard()
-        self._say(prompt)
-        reply = self._listen(
+        cut = self._prompt(prompt, FOLLOWING_UP)
+        reply = _said(cut) or self._listen(
             listening, index, FOLLOWING_UP, prompt=prompt, part=0, suffix="follow-up"
         )
         if not reply.text and reply.command in (None, C.REPEAT):  # silence: ask once more
@@ -537,6 +565,29 @@ class Conductor:
         self.events(Event.SPEAKING, text=text, **({"private": True} if private else {}))
         self.speaker.say(text, private=private)
 
+    def _prompt(
+        self, text: str, allowed: tuple[Command, ...], *, private: bool = False
+    ) -> Optional[Command]:
+        """Speak a prompt a command may cut short (barge-in): the command said over
+        it, or None. Only the ``allowed`` commands that make sense during a prompt
+        are listened for, less those the prompt's own words could be taken for."""
+        listen_for = prompt_commands(self.commands, allowed, text) if self.barge_in else {}
+        if self.barge_in is None or not listen_for:
+            self._say(text, private=private)
+            return None
+        self.events(Event.SPEAKING, text=text, **({"private": True} if private else {}))
+        command = self.barge_in.say_until(text, listen_for, private=private)
+        if command is not None:
+            self.events(Event.COMMAND, name=command.value)
+        return command
+
+    def _step_say(self, text: str, *, private: bool = False) -> None:
+        """A prompt of a step that does not listen: a command said over it acts on
+        the whole step (see ``_perform``)."""
+        command = self._prompt(text, DURING_PROMPT, private=private)
+        if command is not None:
+            raise _Interrupted(command)
+
     def _fill(self, text: str) -> str:
         if "{streak}" in text and "streak" not in self.values:
             self.values["streak"] = self._streak()
@@ -561,6 +612,11 @@ def _listening(step: Step) -> Optional[Listening]:
     if isinstance(step, (Ask, Recall)):
         return step.listening
     return None
+
+
+def _said(command: Optional[Command]) -> Optional[Utterance]:
+    """A command said over a prompt, as if it had been heard after it."""
+    return Utterance(command=command, ended_by=EndedBy.COMMAND) if command else None
 
 
 def _spoken(answer: str) -> str:

@@ -35,6 +35,16 @@ class Speaker(Protocol):
         none of the user's words, so each is ready before it is needed."""
 
 
+class InterruptibleSpeaker(Protocol):
+    def say_until(
+        self, text: str, commands: CommandSet, *, private: bool = False
+    ) -> Optional[Command]:
+        """Speak ``text`` while listening for ``commands`` only (barge-in).
+
+        Returns the command heard, playback already stopped, or None once the
+        text was spoken to the end. Nothing else said meanwhile is kept."""
+
+
 @dataclass(frozen=True)
 class Word:
     """One recognised word, as Vosk reports it."""
