@@ -20,6 +20,7 @@ from pathlib import Path
 from typing import IO, TYPE_CHECKING, Callable, Optional
 
 from assistant.clock import SystemClock
+from assistant.core.barge_in import barge_in_for
 from assistant.core.companion import Companion
 from assistant.core.conductor import Conductor
 from assistant.core.errors import ConfigError, JournalError, RitualError
@@ -29,6 +30,7 @@ from assistant.core.ports import (
     Clock,
     EntrySink,
     EventSink,
+    InterruptibleSpeaker,
     Listener,
     Speaker,
     Transcriber,
@@ -114,6 +116,7 @@ def run_ritual(
 
             engines = open_ritual_engines(
                 settings,
+                barge_in=barge_in_for(settings.barge_in, ritual.barge_in),
                 language=ritual.language,
                 voice=settings.voice.under(ritual.voice),
                 model_path=complete_model(settings, ritual.language, environ),
@@ -127,6 +130,7 @@ def run_ritual(
                 engines.model_name,
                 settings.audio.keep_audio,
                 polisher=background_polisher(settings, ritual.language, environ or os.environ),
+                barge_in=engines.barge_in,
             )
         stream = stack.enter_context(_events_stream(events, stdout))
         return conduct(settings, journal, ritual, session, _events(journal, stream))
@@ -144,6 +148,8 @@ class Session:
     keep_audio: bool
     polisher: Optional[Callable[[], PolishWorker]] = None
     """starts the worker that polishes answers while the ritual goes on (None: later)"""
+    barge_in: Optional[InterruptibleSpeaker] = None
+    """speaks the prompts a command may cut short; None: half-duplex"""
 
 
 def conduct(
@@ -178,6 +184,7 @@ def conduct(
         week=JournalWeek(journal.folder),
         name=settings.name,
         model=session.model_name,
+        barge_in=session.barge_in,
     )
     try:
         entry = conductor.run()

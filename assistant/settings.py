@@ -13,6 +13,7 @@ from typing import TYPE_CHECKING, Literal, Optional, Union
 
 import yaml
 
+from assistant.core.barge_in import BARGE_IN_VALUES, BargeIn, parse_barge_in
 from assistant.core.errors import ConfigError, CryptError, Problem, RitualFileError, Where
 from assistant.core.hands_free import KEYS as HANDS_FREE_KEYS
 from assistant.core.hands_free import HandsFree, parse_hands_free
@@ -133,6 +134,8 @@ class Settings:
     """wake phrases and scheduled offers, for ``ritual listen``"""
     encryption: EncryptionSettings = field(default_factory=EncryptionSettings)
     retention: RetentionSettings = field(default_factory=RetentionSettings)
+    barge_in: BargeIn = BargeIn.OFF
+    """whether a command may cut a prompt short (a ritual's own ``barge_in`` wins)"""
     state_dir: Optional[Path] = None
     """small files kept between runs, outside the journal (answers waiting for a
     recall later the same day); None: the platform's state folder"""
@@ -181,6 +184,7 @@ CONFIG_KEYS = {
     "encryption",
     "retention",
     "state",
+    "barge_in",
     *HANDS_FREE_KEYS,
 }
 ENCRYPTION_KEYS = ("recipients", "identity", "passphrase_file", "passphrase_env")
@@ -323,6 +327,17 @@ def _voice(value: object, where: Where) -> VoiceSpec:
         rate=rate,
         volume=None if volume is None else float(volume),
     )
+
+
+def _barge_in(value: object, where: Where) -> BargeIn:
+    if value is None:
+        return BargeIn.OFF
+    setting = parse_barge_in(value)
+    if setting is None:
+        raise ConfigError(
+            f"barge_in is one of {', '.join(BARGE_IN_VALUES)}, not {value!r}", where=where
+        )
+    return setting
 
 
 def _language(value: object, where: Where) -> str:
@@ -481,6 +496,7 @@ def load_settings(
         hands_free=_hands_free(path, data.values) if hands_free else HandsFree(),
         encryption=_encryption(data.get("encryption"), data.where("encryption"), path.parent),
         retention=_retention(data.get("retention"), data.where("retention")),
+        barge_in=_barge_in(data.get("barge_in"), data.where("barge_in")),
         state_dir=folder(None, "RITUAL_STATE", "state", _user_dir("state")),
         debug=debug or bool(environ.get("RITUAL_DEBUG")),
     )

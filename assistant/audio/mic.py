@@ -114,6 +114,15 @@ class SoundDeviceMic:
         self._last_chunk = time.monotonic()
         return self._resampler.process(raw)
 
+    def skip_pending(self) -> None:
+        """Drop what was captured so far, and nothing more (barge-in starts listening
+        with the prompt)."""
+        while True:
+            try:
+                self._queue.get_nowait()
+            except queue.Empty:
+                return
+
     def drain(self) -> None:
         """Drop what was heard while we spoke, then ``tail_seconds`` more (echo)."""
         while True:

@@ -16,7 +16,7 @@ import time
 from collections import deque
 from collections.abc import Iterable
 from pathlib import Path
-from typing import Any
+from typing import Any, Optional
 
 import numpy as np
 
@@ -27,6 +27,36 @@ from assistant.core.errors import AudioError
 from assistant.settings import Device
 
 log = logging.getLogger(__name__)
+
+
+class PlaybackStopped(Exception):
+    """``stop()`` cut the sound short (a command was said over it). Not an error:
+    the speaker keeps nothing of a prompt cut short, and the caller knows why."""
+
+
+class PlaybackTap:
+    """The samples as the device is handed them, for the echo canceller: the
+    audio callback only appends a copy; the reader takes them on its own thread."""
+
+    def __init__(self) -> None:
+        self.rate = 0
+        """Hertz of the samples (the output stream's rate)"""
+        self.started = threading.Event()
+        self._blocks: deque[np.ndarray[Any, Any]] = deque()
+
+    def start(self, rate: int) -> None:
+        self.rate = rate
+        self.started.set()
+
+    def played(self, samples: np.ndarray[Any, Any]) -> None:
+        self._blocks.append(samples.copy())
+
+    def take(self) -> list[np.ndarray[Any, Any]]:
+        """The blocks played since the last call, in order."""
+        taken = []
+        while self._blocks:
+            taken.append(self._blocks.popleft())
+        return taken
 
 
 class SoundDevicePlayer:
@@ -42,6 +72,9 @@ class SoundDevicePlayer:
         the stream swallows its first few hundred milliseconds"""
         self.played = 0
         """sounds played to the end"""
+        self.tap: Optional[PlaybackTap] = None
+        """hears every sample played (barge-in's far end), when set"""
+        self._stop = threading.Event()
 
     def _rate_for(self, sd: Any, rate: int) -> int:
         """The file's own rate if the device takes it, else the device's default."""
@@ -76,11 +109,19 @@ class SoundDevicePlayer:
         resampler = StreamResampler(rate, out_rate=out_rate)
         queue = _SampleQueue()
         done = threading.Event()
+        tap, stopping = self.tap, self._stop
+        stopping.clear()
 
         def callback(outdata: Any, count: int, when: Any, status: Any) -> None:
+            if stopping.is_set():
+                raise sd.CallbackAbort  # silent at once: nothing more is played
             # A raw stream and our own flat view of its buffer: sounddevice's numpy
             # streams reshape by setting ``.shape``, which numpy 2.5 deprecates.
-            if queue.fill(np.frombuffer(outdata, dtype="<i2")):  # only copies
+            samples = np.frombuffer(outdata, dtype="<i2")
+            ended = queue.fill(samples)  # only copies: nothing slow on the audio thread
+            if tap is not None:
+                tap.played(samples)
+            if ended:
                 raise sd.CallbackStop
 
         try:
@@ -99,14 +140,18 @@ class SoundDevicePlayer:
             ) from None
         finished = False
         try:
+            if tap is not None:
+                tap.start(out_rate)
             stream.start()
             queue.add(bytes(2 * int(self.lead_in * out_rate)))
             for chunk in chunks:
+                if stopping.is_set():
+                    break
                 queue.add(resampler.process(chunk))
             queue.add(resampler.flush())
             queue.end()
             finished = done.wait(queue.seconds_left(out_rate) + self.margin)
-            if finished:
+            if finished and not stopping.is_set():
                 # "Finished" means the last buffer went to the device; it is heard
                 # once the device's own latency has passed.
                 time.sleep(float(stream.latency))
@@ -117,11 +162,18 @@ class SoundDevicePlayer:
             (stream.close if finished else stream.abort)(ignore_errors=True)
             if not finished:
                 stream.close(ignore_errors=True)
+        if stopping.is_set():
+            raise PlaybackStopped
         if not finished:
             raise AudioError(
                 f"the speaker {self.device.name!r} stopped playing; check it with `ritual doctor`"
             )
         self.played += 1
+
+    def stop(self) -> None:
+        """Silence the sound being played now (from any thread); its ``play`` raises
+        PlaybackStopped. A no-op between sounds."""
+        self._stop.set()
 
 
 class _SampleQueue:

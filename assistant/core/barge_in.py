@@ -31,6 +31,15 @@ DURING_PROMPT = (Command.STOP, Command.SKIP, Command.REPEAT, Command.PAUSE, Comm
 """the commands that make sense while a prompt plays"""
 
 
+def barge_in_for(configured: BargeIn, ritual: BargeIn | None) -> BargeIn:
+    """The setting a ritual runs with: its own where it has one, else the config's.
+    A config's ``headset`` stands for the devices: a ritual asking for ``on`` gets it."""
+    wanted = ritual or configured
+    if wanted is BargeIn.ON and configured is BargeIn.HEADSET:
+        return BargeIn.HEADSET
+    return wanted
+
+
 def parse_barge_in(value: object) -> BargeIn | None:
     """The setting for a YAML value (``on``/``off`` arrive as booleans), or None."""
     if value is True:

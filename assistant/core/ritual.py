@@ -13,6 +13,7 @@ from datetime import date, datetime, timedelta
 from pathlib import Path
 from typing import Literal, Optional, Union, get_args
 
+from assistant.core.barge_in import BargeIn
 from assistant.core.endpoint import DEFAULT_MAX_SECONDS, DEFAULT_SILENCE
 from assistant.core.voice_commands import Command
 from assistant.core.voice_spec import VoiceSpec
@@ -135,6 +136,8 @@ class Ritual:
     voice: VoiceSpec = field(default_factory=VoiceSpec)
     commands: Mapping[Command, tuple[str, ...]] = field(default_factory=dict)
     """the ritual's own command phrases, replacing the language's defaults"""
+    barge_in: Optional[BargeIn] = None
+    """whether a command may cut a prompt short; None: as the config says"""
     path: Optional[Path] = None
 
     @property

@@ -15,6 +15,7 @@ from typing import Any, Callable, Optional, TypeVar
 
 import yaml
 
+from assistant.core.barge_in import BARGE_IN_VALUES, BargeIn, parse_barge_in
 from assistant.core.endpoint import DEFAULT_MAX_SECONDS, DEFAULT_SILENCE
 from assistant.core.errors import Problem, RitualFileError
 from assistant.core.journal import FRONT_KEYS
@@ -65,7 +66,7 @@ quiet sitting or a long free answer; an answer that "ends" after 0.1 s of quiet,
 or a pause of 1e300 s (which no timer can sleep), is a mistake to point out."""
 
 
-TOP_KEYS = ("id", "title", "language", "voice", "commands", "steps")
+TOP_KEYS = ("id", "title", "language", "voice", "commands", "barge_in", "steps")
 STEP_KINDS = ("say", "pause", "breathe", "affirm", "ask", "recall")
 LISTEN_KEYS = ("id", "silence", "max_seconds", "reframe", "confirm", "scale", "property")
 SCALE_LIMITS = (0, 10)
@@ -235,6 +236,7 @@ class _Parser:
         language = self.optional(items, "language", lambda n: self.text(n, "language"), "en-us")
         voice = self.optional(items, "voice", self.voice, VoiceSpec())
         commands = self.optional(items, "commands", self.commands, {})
+        barge_in = self.optional(items, "barge_in", self.barge_in, None)
         steps_node = self.get(items, "steps")
         steps: tuple[Step, ...] = ()
         if steps_node is None:
@@ -255,6 +257,7 @@ class _Parser:
             language=language,
             voice=voice,
             commands=commands,
+            barge_in=barge_in,
             path=path,
         )
 
@@ -283,6 +286,15 @@ class _Parser:
                 items, "volume", lambda n: float(self.checked(n, volume_problem)), None
             ),
         )
+
+    def barge_in(self, node: yaml.Node) -> BargeIn:
+        setting = parse_barge_in(self.value(node))
+        if setting is None:
+            raise self.problem(
+                node,
+                f"barge_in must be one of {', '.join(BARGE_IN_VALUES)}, not {self.value(node)!r}",
+            )
+        return setting
 
     def checked(self, node: yaml.Node, problem_of: Callable[[object], Optional[str]]) -> Any:
         """The node's value, when ``problem_of`` finds nothing wrong with it."""

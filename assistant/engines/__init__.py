@@ -18,9 +18,10 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import TYPE_CHECKING, Callable, Optional
 
+from assistant.core.barge_in import BargeIn
 from assistant.core.companion import Microphone, WakeListener
-from assistant.core.errors import SpeechError
-from assistant.core.ports import Listener, Speaker, Transcriber
+from assistant.core.errors import AudioError, SpeechError
+from assistant.core.ports import InterruptibleSpeaker, Listener, Speaker, Transcriber
 from assistant.core.voice_spec import VoiceSpec
 from assistant.engines.voices import (
     CachingSpeaker,
@@ -36,6 +37,7 @@ if TYPE_CHECKING:
     from assistant.audio import StreamPlayer
     from assistant.audio.mic import SoundDeviceMic
     from assistant.audio.on_demand_mic import OnDemandMic
+    from assistant.audio.player import SoundDevicePlayer
     from assistant.speech.vosk_model import SharedModel
 
 log = logging.getLogger(__name__)
@@ -66,6 +68,8 @@ class RitualEngines:
     """folder name of the model, recorded in the journal front matter"""
     closers: list[Callable[[], None]]
     """what ``close`` ends, in the order opened"""
+    barge_in: Optional[InterruptibleSpeaker]
+    """the speaker again, listening for commands while it speaks (barge_in: on/headset)"""
 
     def close(self) -> None:
         """Stop the mic stream and the model's thread (most recent first)."""
@@ -93,6 +97,7 @@ class ListenEngines(RitualEngines):
 def open_ritual_engines(
     settings: Settings,
     *,
+    barge_in: BargeIn = BargeIn.OFF,
     language: str,
     voice: VoiceSpec,
     model_path: Path,
@@ -102,15 +107,41 @@ def open_ritual_engines(
 
     Raises AudioError / SpeechError naming the fix when PortAudio, a mic, a
     speaker or espeak-ng is missing. ``notice`` hears why a Piper voice asked for
-    speaks with espeak-ng instead.
+    speaks with espeak-ng instead. ``barge_in`` on (or headset) adds a speaker that
+    listens for commands while it speaks; refused where no echo cancellation runs.
     """
     from assistant.audio.mic import SoundDeviceMic
 
     _need_espeak(voice)
+    _need_aec(barge_in)
     # The mic first: without one the fix is --text, the message the user most needs.
     mic = SoundDeviceMic(settings.audio.input_device)
     parts = _open_voice(settings, mic, language, voice, model_path, OnceNotice(notice))
-    return RitualEngines(parts.speaker, parts.listener, model_path.name, parts.closers)
+    interruptible = None
+    if barge_in is not BargeIn.OFF:
+        from assistant.speech.barge_in import BargeInSpeaker
+
+        interruptible = BargeInSpeaker(
+            parts.speaker,
+            parts.player,
+            mic,
+            parts.model,
+            cancel_echo=barge_in is BargeIn.ON,
+        )
+    return RitualEngines(
+        parts.speaker, parts.listener, model_path.name, parts.closers, barge_in=interruptible
+    )
+
+
+def _need_aec(barge_in: BargeIn) -> None:
+    from assistant.audio.echo import aec_problem
+
+    missing = aec_problem() if barge_in is BargeIn.ON else None
+    if missing:
+        raise AudioError(
+            f"barge_in: on cannot run here: {missing}. Set barge_in: off in the config "
+            "or the ritual (or headset, for a headset or speakerphone that cancels its own echo)"
+        )
 
 
 def open_listen_engines(
@@ -140,6 +171,7 @@ def open_listen_engines(
         parts.listener,
         model_path.name,
         parts.closers,
+        barge_in=None,  # listen keeps its rule: the mic is closed while it speaks
         mic=mic,
         speaker_for=parts.speaker_for,
         wake=wake,
@@ -159,6 +191,7 @@ class _Voice:
     listener: Listener
     model: SharedModel
     closers: list[Callable[[], None]]
+    player: SoundDevicePlayer
 
 
 def _open_voice(
@@ -206,7 +239,7 @@ def _open_voice(
     listener = VoskListener(model, mic)
     player.warm = listener.warm_with
     closers.append(listener.close)
-    return _Voice(speaker, speaker_for, listener, model, closers)
+    return _Voice(speaker, speaker_for, listener, model, closers, player)
 
 
 class _WarmingPlayer:

@@ -64,6 +64,11 @@ class SharedModel:
         finally:
             self._loaded.set()
 
+    @property
+    def ready(self) -> bool:
+        """Loaded (or failed to): ``get`` returns at once."""
+        return self._loaded.is_set()
+
     def get(self, timeout: Optional[float] = None) -> Any:
         """The loaded model (waiting for it); its ModelError if it failed."""
         if not self._loaded.wait(timeout):
