@@ -17,6 +17,7 @@ no text is kept.
 from __future__ import annotations
 
 import json
+import math
 import logging
 import threading
 import time
@@ -56,6 +57,10 @@ QUIET = 0.3
 before Vosk's own endpointer would close it, so playback stops sooner)"""
 GATE_RISE_DB = 8.0
 """how far above what is left of the echo (and the room) a sound must stand out"""
+RESIDUAL_DB = 15.0
+"""what AEC3 takes out of the echo at the least, on the echo paths measured"""
+SUPPRESSED = 10 ** (-30 / 20)
+"""how far a block that does not stand out from the echo is turned down"""
 READ_TIMEOUT = 0.05
 GATE_BLOCK = RATE // 20
 """samples the gate judges at a time"""
@@ -85,8 +90,9 @@ class CommandSpotter:
         self._unchanged = 0.0
         self._fed = False
         """audio went in since the last result"""
-        self.heard: list[str] = []
-        """every whole result (for the bench's account; never stored)"""
+        self.heard: list[tuple[str, float]] = []
+        """every whole result and its least sure word (for tests and the bench; never
+        stored)"""
 
     def feed(self, audio: bytes) -> Optional[Command]:
         recogniser = self._recogniser
@@ -121,9 +127,10 @@ class CommandSpotter:
         text = normalize(str(parsed.get("text", "")))
         if not text:
             return None
-        self.heard.append(text)
         words = parsed.get("result", [])
-        if text not in self.phrases or any(float(w.get("conf", 0)) < MIN_CONF for w in words):
+        sure = min((float(w.get("conf", 0)) for w in words), default=0.0)
+        self.heard.append((text, round(sure, 2)))
+        if text not in self.phrases or sure < MIN_CONF:
             return None
         return self.phrases[text]
 
@@ -142,7 +149,11 @@ class EchoPath:
     """mic sample i is cancelled with far sample i - shift"""
     measured: list[tuple[int, float]] = field(default_factory=list)
     """(lag, correlation) of each delay measurement"""
-    _canceller: Optional[EchoCanceller] = None
+    echo_gain_db: float = 0.0
+    """how loud the echo is against what was played (measured with the delay)"""
+    canceller: Optional[EchoCanceller] = None
+    """a new one each prompt: the delay changes between prompts (measured up to 80 ms
+    apart through PulseAudio), and one kept across them cancelled worse"""
     _remeasure_at: int = REMEASURE_EVERY + DELAY_WINDOW
 
     def cleaned(self, playing: bool) -> bytes:
@@ -168,20 +179,37 @@ class EchoPath:
         lo, hi = max(start, 0), min(start + len(aligned), len(far))
         if hi > lo:
             aligned[lo - start : hi - start] = far[lo:hi]
-        if self._canceller is None:
-            self._canceller = EchoCanceller()
-        out = self._canceller.process(near[self.done : end].astype(np.int16), aligned)
+        if self.canceller is None:
+            self.canceller = EchoCanceller()
+        out = self.canceller.process(near[self.done : end].astype(np.int16), aligned)
         self.done = end
-        return out.astype("<i2").tobytes()
+        return self._suppress_residual(out, aligned).astype("<i2").tobytes()
+
+    def _suppress_residual(
+        self, out: np.ndarray[Any, Any], far: np.ndarray[Any, Any]
+    ) -> np.ndarray[Any, Any]:
+        """Turn down each 50 ms that does not stand out from what AEC leaves of the
+        echo (RESIDUAL_DB under the echo's level): the recogniser hears quiet there,
+        not the prompt's remains, which it would fit to a command or run into one."""
+        out = out.astype(np.float64)
+        for at in range(0, len(out), GATE_BLOCK):
+            block = slice(at, at + GATE_BLOCK)
+            echo_db = _level_db(far[block]) + self.echo_gain_db - RESIDUAL_DB
+            if _level_db(out[block]) < echo_db:
+                out[block] *= SUPPRESSED
+        return out
 
     def _measure(self, far: np.ndarray[Any, Any], near: np.ndarray[Any, Any], at: int) -> bool:
         """Measure the delay over the far end from ``at``; False while too little is in."""
         if len(far) < at + DELAY_WINDOW or len(near) < at + DELAY_WINDOW + MAX_DELAY:
             return False
-        lag, clear = estimate_delay(far[at : at + DELAY_WINDOW], near[at:], MAX_DELAY)
+        played = far[at : at + DELAY_WINDOW]
+        lag, clear = estimate_delay(played, near[at:], MAX_DELAY)
         self.measured.append((lag, round(clear, 3)))
         if clear >= CLEAR_ECHO:
             self.shift = max(0, lag - LEAD)
+            echo = near[at + lag : at + lag + DELAY_WINDOW]
+            self.echo_gain_db = min(6.0, _level_db(echo) - _level_db(played))
         elif self.shift is None:
             # No echo to be found (a quiet speaker, a headset): nothing to cancel. AEC3
             # fed a loud far end and no echo of it silences the mic, words and all.
@@ -195,6 +223,13 @@ class EchoPath:
             self._remeasure_at += REMEASURE_EVERY
 
 
+def _level_db(samples: np.ndarray[Any, Any]) -> float:
+    if not len(samples):
+        return -120.0
+    power = float(np.mean(np.square(samples.astype(np.float64))))
+    return 10 * math.log10(max(power, 1e-6) / 32768**2)
+
+
 class PromptWatch:
     """Listens over one prompt, on a thread of its own, until ``finish``."""
 
@@ -206,13 +241,14 @@ class PromptWatch:
         *,
         cancel: bool,
         on_command: Any,
+        canceller: Optional[EchoCanceller] = None,
     ) -> None:
         self.source = source
         self.spotter = spotter
         self.gate = gate
         self.on_command = on_command
         self.tap = PlaybackTap()
-        self.path = EchoPath(cancel=cancel)
+        self.path = EchoPath(cancel=cancel, canceller=canceller)
         self.heard: Optional[Command] = None
         self.heard_at: Optional[int] = None
         """mic sample (from the prompt's start) at which the command was taken"""
