@@ -93,7 +93,8 @@ def _measure(work: Path, args: argparse.Namespace) -> dict[str, Any]:
         details.update(part.pop("details"))
         results.update(part)
     for name, bench in (
-        ("listen", _listen), ("pi", _pi_class), ("voice", _voice), ("polish-beside", _beside)
+        ("listen", _listen), ("pi", _pi_class), ("voice", _voice), ("polish-beside", _beside),
+        ("week", _week), ("barge", _barge),
     ):  # fmt: skip
         if args.only in (None, name):
             part = bench(model, work / name, args)
@@ -164,6 +165,18 @@ def _week(model: Path, work: Path, args: argparse.Namespace) -> dict[str, Any]:
     return _in_studio(work, lambda s: bench_week(s, model, work, args.runs, log=_log))
 
 
+def _barge(model: Path, work: Path, args: argparse.Namespace) -> dict[str, Any]:
+    from bench.barge import bench_barge
+
+    if importlib.util.find_spec("pywebrtc_audio") is None:
+        _log("barge-in: skipped, echo cancellation is not installed (./setup --aec)")
+        return {"details": {}}
+    _log("barge-in: commands over prompts, prompts with nobody talking (simulated room)")
+    piper = importlib.util.find_spec("piper") is not None
+    part = bench_barge(model, work, piper=piper, log=_log)
+    return {**part, "details": part.pop("details")}
+
+
 def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(prog="python -m bench", description=__doc__)
     parser.add_argument("--runs", type=int, default=5, help="runs per figure (default 5)")
@@ -182,6 +195,7 @@ def main(argv: list[str] | None = None) -> int:
             "week",
             "polish",
             "polish-beside",
+            "barge",
         ),
         help="run one part (its keys in the results file are replaced, the others kept)",
     )

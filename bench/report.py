@@ -31,6 +31,10 @@ TARGETS: dict[str, tuple[str, float]] = {
     "polish_rtf": ("<=", 0.3),
     "polish_pi_min_per_10min": ("<=", 15),
     "polish_session_end_wait_s": ("<=", 2),
+    "barge_in_success_rate": (">=", 0.9),
+    "barge_in_stop_ms": ("<=", 500),
+    "false_barge_ins_per_hour": ("<=", 0),
+    "barge_in_cpu_pct": ("<=", 5),
 }
 ROWS = (
     ("turn_latency_over_silence_ms", "turn latency over silence (ms)"),
@@ -70,6 +74,12 @@ ROWS = (
     ("polish_pi_min_per_10min", "  Pi-class: min per 10 min"),
     ("polish_session_end_wait_s", "ritual's end waits for it (s)"),
     ("polish_beside_turn_latency_ms", "turn latency, polishing beside (ms)"),
+    ("barge_in_success_rate", "commands over prompts heard right"),
+    ("barge_in_wrong_command_rate", "  heard as another command"),
+    ("barge_in_stop_ms", "command end -> prompt silent (ms)"),
+    ("false_barge_ins_per_hour", "false barge-ins per hour of prompts"),
+    ("barge_in_cpu_pct", "barge-in: % of a core over a prompt"),
+    ("pi_class_barge_in_realtime_pct", "  pi-class: % of real time"),
 )
 
 
@@ -81,8 +91,8 @@ def verdict(key: str, value: Any) -> Optional[bool]:
     """True when the median meets the target, None when the figure has none."""
     if key not in TARGETS or value is None:
         return None
-    _, limit = TARGETS[key]
-    return _median(value) <= limit
+    op, limit = TARGETS[key]
+    return _median(value) >= limit if op == ">=" else _median(value) <= limit
 
 
 def _cell(value: Any) -> tuple[str, str, str]:
