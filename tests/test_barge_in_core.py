@@ -4,13 +4,16 @@ taken as an answer."""
 
 from __future__ import annotations
 
+from pathlib import Path
+
 import pytest
 
-from assistant.core.barge_in import BargeIn, parse_barge_in, prompt_commands
+from assistant.core.barge_in import BargeIn, barge_in_for, parse_barge_in, prompt_commands
 from assistant.core.conductor import Conductor
 from assistant.core.journal import AnswerState, EntryStatus
 from assistant.core.ritual_file import parse_ritual
 from assistant.core.voice_commands import Command, commands_for
+from tests.cli import isolated_env, run_cli
 from tests.fakes import EventLog, FakeBargeInSpeaker, FixedClock, MemorySink, ScriptedListener
 
 RITUAL = """
@@ -101,3 +104,24 @@ def test_only_the_commands_that_make_sense_during_a_prompt() -> None:
 )
 def test_the_setting_reads_yaml_booleans(value: object, setting: BargeIn | None) -> None:
     assert parse_barge_in(value) is setting
+
+
+def test_a_wrong_barge_in_is_named_by_file_and_line(tmp_path: Path) -> None:
+    ritual = tmp_path / "late.yaml"
+    ritual.write_text("title: Late\nbarge_in: sometimes\nsteps:\n  - say: Hi.\n")
+    config = tmp_path / "config.yaml"
+    config.write_text("name: Sam\nbarge_in: loud\n")
+    env = isolated_env(tmp_path)
+    checked = run_cli("check", str(ritual), env=env)
+    assert checked.status == 1
+    assert f"{ritual}:2: barge_in must be one of off, on, headset" in checked.stderr
+    listed = run_cli("list", "--config", str(config), env=env)
+    assert listed.status == 1 and f"{config}:2: barge_in is one of" in listed.stderr
+
+
+def test_a_ritual_says_off_or_on_and_a_headset_in_the_config_wins_for_on() -> None:
+    assert parse_ritual("title: T\nbarge_in: on\nsteps: [{say: Hi.}]\n").barge_in is BargeIn.ON
+    assert barge_in_for(BargeIn.OFF, BargeIn.ON) is BargeIn.ON
+    assert barge_in_for(BargeIn.ON, BargeIn.OFF) is BargeIn.OFF
+    assert barge_in_for(BargeIn.HEADSET, BargeIn.ON) is BargeIn.HEADSET
+    assert barge_in_for(BargeIn.HEADSET, None) is BargeIn.HEADSET

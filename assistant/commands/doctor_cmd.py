@@ -20,6 +20,7 @@ from typing import Any
 
 from assistant import platform_info, service
 from assistant.context import Context
+from assistant.core.barge_in import BargeIn
 from assistant.core.errors import RitualError
 from assistant.engines import polish, probes, voices
 from assistant.modelstore.lookup import complete_model
@@ -69,6 +70,7 @@ def run(args: argparse.Namespace, ctx: Context) -> int:
         check_model,
         lambda settings: check_polish(settings, ctx.environ),
         check_mic,
+        check_barge_in,
         check_journal,
         check_encryption,
         lambda _: check_service(ctx.environ),
@@ -198,6 +200,45 @@ def check_mic(settings: Settings) -> Check:
         "microphone",
         f"{device.index} {device.name!r} at {sample.rate} Hz, level {level}{note}",
     )
+
+
+ADVISABLE_DB = 25.0
+"""echo taken out, at the least, for barge-in to be advised on these devices"""
+
+
+def check_barge_in(settings: Settings) -> Check:
+    """Play a prompt with the mic open, cancel its echo, say whether barge-in is wise."""
+    from assistant.audio.echo import aec_problem
+
+    setting = settings.barge_in
+    missing = aec_problem()
+    if missing:
+        return Check(setting is not BargeIn.ON, "barge-in", f"{setting}: {missing}")
+    with tempfile.TemporaryDirectory(prefix="ritual-doctor-") as tmp:
+        try:
+            echo = probes.measure_echo(settings, Path(tmp))
+        except RitualError as e:
+            return Check(setting is BargeIn.OFF, "barge-in", f"{setting}: cannot measure ({e})")
+    return Check(True, "barge-in", f"{setting}: {_echo_verdict(echo)}")
+
+
+def _echo_verdict(echo: probes.EchoCheck) -> str:
+    if echo.clear < 0.3:
+        return (
+            "no echo of a prompt reached the mic (a headset?): barge_in: headset would "
+            "do, with nothing to cancel"
+        )
+    heard = (
+        f"echo {echo.delay_ms:g} ms late at {echo.echo_dbfs:g} dBFS, "
+        f"{echo.left_db:g} dB less after cancellation"
+    )
+    if echo.left_db >= ADVISABLE_DB:
+        return (
+            f"{heard}: enough that ritual's own voice is not taken for a command. "
+            "barge_in: on may be tried; a command said over a loud prompt is still "
+            "often missed (docs/barge-in.md)"
+        )
+    return f"{heard}: too little for barge_in: on here (keep it off)"
 
 
 def check_service(environ: Mapping[str, str]) -> Check:

@@ -116,3 +116,79 @@ def unknown_wake_words(model_path: Path, phrases: Iterable[str]) -> dict[str, li
     from assistant.speech.vosk_wake import unknown_words
 
     return unknown_words(load_vosk_model(model_path), phrases)
+
+
+@dataclass(frozen=True)
+class EchoCheck:
+    """What ``doctor`` measured of the echo path: a prompt played with the mic open."""
+
+    delay_ms: float
+    """from a sample played to its echo in the mic"""
+    clear: float
+    """how clearly the echo was found (normalised correlation, 0..1)"""
+    echo_dbfs: float
+    """how loud the echo was in the mic"""
+    left_db: float
+    """how much quieter the mic was after cancellation (what the recogniser hears)"""
+
+
+ECHO_TEXT = "Checking the echo, one two three."
+
+
+def measure_echo(settings: Settings, folder: Path, text: str = ECHO_TEXT) -> EchoCheck:
+    """Play ``text`` (espeak-ng) on the speaker with the mic open, and cancel its echo
+    as barge-in would. Raises AudioError / SpeechError."""
+    import threading
+
+    import numpy as np
+
+    from assistant.audio.echo import echo_return_loss_db
+    from assistant.audio.mic import SoundDeviceMic
+    from assistant.audio.player import PlaybackTap, SoundDevicePlayer
+    from assistant.audio.resample import StreamResampler
+    from assistant.speech.barge_in import DELAY_WINDOW, EchoPath
+    from assistant.speech.pyttsx3_speaker import Pyttsx3Speaker
+
+    player = SoundDevicePlayer(settings.audio.output_device)
+    speaker = Pyttsx3Speaker(
+        cache_dir=folder, player=player, voice=settings.voice, language="en-us"
+    )
+    wav = speaker.render(text)
+    mic = SoundDeviceMic(settings.audio.input_device, tail_seconds=0.0)
+    near, tap, playing = bytearray(), PlaybackTap(), threading.Event()
+
+    def record() -> None:
+        while playing.is_set():
+            near.extend(mic.read(0.1) or b"")
+
+    try:
+        playing.set()
+        recorder = threading.Thread(target=record, daemon=True)
+        mic.skip_pending()
+        player.tap = tap
+        recorder.start()
+        player.play(wav)
+        time.sleep(0.3)  # the echo's tail
+    finally:
+        playing.clear()
+        player.tap = None
+        mic.close()
+        speaker.close()
+    resampler = StreamResampler(tap.rate)
+    far = b"".join(resampler.process(b.astype("<i2").tobytes()) for b in tap.take())
+    path = EchoPath(cancel=True)
+    path.near += near
+    path.far += far
+    cleaned = np.frombuffer(path.cleaned(playing=False), dtype="<i2")
+    lag, clear = path.measured[0] if path.measured else (0, 0.0)
+    if len(cleaned) <= DELAY_WINDOW:
+        return EchoCheck(delay_ms=0.0, clear=0.0, echo_dbfs=-120.0, left_db=0.0)
+    # Past the first second (the delay's measurement): what barge-in listens to.
+    mic_audio = np.frombuffer(bytes(near), dtype="<i2")[DELAY_WINDOW : len(cleaned)]
+    level = float(np.mean(np.square(mic_audio.astype(np.float64))))
+    return EchoCheck(
+        delay_ms=round(lag / 16, 1),
+        clear=round(clear, 2),
+        echo_dbfs=round(10 * float(np.log10(max(level, 1e-6) / 32768**2)), 1),
+        left_db=round(echo_return_loss_db(mic_audio, cleaned[DELAY_WINDOW:]), 1),
+    )

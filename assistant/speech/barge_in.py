@@ -17,8 +17,8 @@ no text is kept.
 from __future__ import annotations
 
 import json
-import math
 import logging
+import math
 import threading
 import time
 from dataclasses import dataclass, field

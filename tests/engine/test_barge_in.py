@@ -146,3 +146,18 @@ def _loopback(audio: VirtualAudio) -> Iterator[None]:
         yield
     finally:
         audio.pactl("unload-module", module)
+
+
+def test_doctor_measures_the_echo_path_of_the_virtual_devices(
+    virtual_audio: VirtualAudio, tmp_path: Path
+) -> None:
+    """With the loopback: an echo 60 ms and more late, found clearly, and cancelled."""
+    from assistant.engines.probes import measure_echo
+    from assistant.settings import load_settings
+
+    settings = load_settings({"RITUAL_CACHE": str(tmp_path)}, config=None)
+    with _loopback(virtual_audio):
+        echo = measure_echo(settings, tmp_path / "speech")
+    assert echo.clear > 0.5
+    assert 60 <= echo.delay_ms <= 400
+    assert echo.left_db >= 15
