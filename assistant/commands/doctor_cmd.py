@@ -208,10 +208,8 @@ ADVISABLE_DB = 25.0
 
 def check_barge_in(settings: Settings) -> Check:
     """Play a prompt with the mic open, cancel its echo, say whether barge-in is wise."""
-    from assistant.audio.echo import aec_problem
-
     setting = settings.barge_in
-    missing = aec_problem()
+    missing = probes.aec_problem()
     if missing:
         return Check(setting is not BargeIn.ON, "barge-in", f"{setting}: {missing}")
     with tempfile.TemporaryDirectory(prefix="ritual-doctor-") as tmp:

@@ -8,7 +8,7 @@ import time
 from collections.abc import Iterable
 from dataclasses import dataclass
 from pathlib import Path
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, Optional
 
 from assistant.core.voice_spec import VoiceSpec
 from assistant.engines.voices import Silent, open_piper_speaker
@@ -192,3 +192,10 @@ def measure_echo(settings: Settings, folder: Path, text: str = ECHO_TEXT) -> Ech
         echo_dbfs=round(10 * float(np.log10(max(level, 1e-6) / 32768**2)), 1),
         left_db=round(echo_return_loss_db(mic_audio, cleaned[DELAY_WINDOW:]), 1),
     )
+
+
+def aec_problem() -> Optional[str]:
+    """Why echo cancellation cannot run here (and the fix), or None."""
+    from assistant.audio.echo import aec_problem as problem
+
+    return problem()
