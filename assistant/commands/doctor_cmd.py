@@ -212,6 +212,13 @@ def check_barge_in(settings: Settings) -> Check:
     missing = probes.aec_problem()
     if missing:
         return Check(setting is not BargeIn.ON, "barge-in", f"{setting}: {missing}")
+    if setting is BargeIn.OFF:
+        # Measuring plays a sound: only once the user has asked for barge-in.
+        return Check(
+            True,
+            "barge-in",
+            "off (with barge_in: on in the config, doctor measures this room's echo)",
+        )
     with tempfile.TemporaryDirectory(prefix="ritual-doctor-") as tmp:
         try:
             echo = probes.measure_echo(settings, Path(tmp))
