@@ -223,7 +223,7 @@ def check_barge_in(settings: Settings) -> Check:
         try:
             echo = probes.measure_echo(settings, Path(tmp))
         except RitualError as e:
-            return Check(setting is BargeIn.OFF, "barge-in", f"{setting}: cannot measure ({e})")
+            return Check(False, "barge-in", f"{setting}: cannot measure the echo ({e})")
     return Check(True, "barge-in", f"{setting}: {_echo_verdict(echo)}")
 
 
