@@ -22,7 +22,7 @@ import math
 import threading
 import time
 from dataclasses import dataclass, field
-from typing import Any, Optional, Protocol
+from typing import Any, Callable, Optional, Protocol
 
 import numpy as np
 
@@ -240,15 +240,14 @@ class PromptWatch:
         gate: LoudnessGate,
         *,
         cancel: bool,
-        on_command: Any,
-        canceller: Optional[EchoCanceller] = None,
+        on_command: Callable[[], None],
     ) -> None:
         self.source = source
         self.spotter = spotter
         self.gate = gate
         self.on_command = on_command
         self.tap = PlaybackTap()
-        self.path = EchoPath(cancel=cancel, canceller=canceller)
+        self.path = EchoPath(cancel=cancel)
         self.heard: Optional[Command] = None
         self.heard_at: Optional[int] = None
         """mic sample (from the prompt's start) at which the command was taken"""
@@ -276,6 +275,8 @@ class PromptWatch:
                 self.cpu_seconds += time.thread_time() - started
         except AudioError as e:
             self.error = e
+        except Exception as e:  # the prompt plays on; this one just cannot be cut short
+            log.warning("barge-in stopped listening over a prompt: %s", e)
 
     def step(self, chunk: bytes, *, playing: bool) -> None:
         """Take a chunk of the mic and what has been played meanwhile; act on a command."""
