@@ -333,6 +333,7 @@ class BargeInSpeaker:
     ) -> Optional[Command]:
         if not self.model.ready or not commands:
             # The model still loads (the greeting): this prompt cannot be cut short.
+            log.debug("barge-in: the model is still loading; this prompt plays to its end")
             self.speaker.say(text, private=private)
             return None
         self.gate.reset()
