@@ -212,7 +212,8 @@ def _open_voice(
     speakers: dict[tuple[VoiceSpec, str], CachingSpeaker] = {}
     try:
         audio = settings.audio
-        player = _WarmingPlayer(SoundDevicePlayer(audio.output_device, lead_in=audio.lead_in))
+        device_player = SoundDevicePlayer(audio.output_device, lead_in=audio.lead_in)
+        player = _WarmingPlayer(device_player)
     except BaseException:
         mic.close()
         raise
@@ -239,7 +240,7 @@ def _open_voice(
     listener = VoskListener(model, mic)
     player.warm = listener.warm_with
     closers.append(listener.close)
-    return _Voice(speaker, speaker_for, listener, model, closers, player)
+    return _Voice(speaker, speaker_for, listener, model, closers, device_player)
 
 
 class _WarmingPlayer:
