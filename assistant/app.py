@@ -23,7 +23,14 @@ from assistant.clock import SystemClock
 from assistant.core.barge_in import barge_in_for
 from assistant.core.companion import Companion
 from assistant.core.conductor import Conductor
-from assistant.core.errors import ConfigError, JournalError, RitualError
+from assistant.core.errors import (
+    AudioError,
+    ConfigError,
+    JournalError,
+    ModelError,
+    RitualError,
+    SpeechError,
+)
 from assistant.core.journal import Entry
 from assistant.core.polish_sink import PolishingSink
 from assistant.core.ports import (
@@ -41,7 +48,7 @@ from assistant.core.ritual import Ritual
 from assistant.core.voice_spec import VoiceSpec
 from assistant.events import JsonLinesEvents
 from assistant.journal.access import Journal
-from assistant.journal.deletion import expired, remove
+from assistant.journal.deletion import expired, remove, retention_summary
 from assistant.journal.folder import EntryFile, JournalFolder
 from assistant.journal.index import forget_removed
 from assistant.journal.leftovers import clear_leftovers
@@ -88,8 +95,9 @@ def run_ritual(
     stdout: Optional[IO[str]],
     environ: Optional[Mapping[str, str]] = None,
     notice: Optional[Callable[[str], None]] = None,
-) -> tuple[Entry, Path]:
-    """Run one ritual to its end (or a stop) and return the entry and where it is.
+) -> tuple[Entry, Optional[Path]]:
+    """Run one ritual to its end (or a stop) and return the entry and where it is
+    (None: stopped before the first answer, nothing kept).
 
     ``notice`` hears what the user should know but that is no error (a Piper voice
     asked for and missing: espeak-ng speaks instead)."""
@@ -108,20 +116,26 @@ def run_ritual(
                 clock=SystemClock(pauses=stdin.isatty()),
                 model_name="text",
                 keep_audio=False,
+                typed=True,
             )
         else:
             # Imported here: text mode, `check` and `--help` need no engine at all.
             from assistant.engines import open_ritual_engines
             from assistant.engines.polish import background_polisher
 
-            engines = open_ritual_engines(
-                settings,
-                barge_in=barge_in_for(settings.barge_in, ritual.barge_in),
-                language=ritual.language,
-                voice=settings.voice.under(ritual.voice),
-                model_path=complete_model(settings, ritual.language, environ),
-                notice=notice,
-            )
+            try:
+                engines = open_ritual_engines(
+                    settings,
+                    barge_in=barge_in_for(settings.barge_in, ritual.barge_in),
+                    language=ritual.language,
+                    voice=settings.voice.under(ritual.voice),
+                    model_path=complete_model(settings, ritual.language, environ),
+                    notice=notice,
+                )
+            except (AudioError, ModelError, SpeechError) as e:
+                # no mic, speaker, model or voice: typing needs none of them
+                typed = f"ritual run {name_or_path} --text"
+                raise type(e)(f"{e}; or type the ritual instead: {typed}") from None
             stack.callback(engines.close)
             session = Session(
                 engines.speaker,
@@ -133,7 +147,7 @@ def run_ritual(
                 barge_in=engines.barge_in,
             )
         stream = stack.enter_context(_events_stream(events, stdout))
-        return conduct(settings, journal, ritual, session, _events(journal, stream))
+        return conduct(settings, journal, ritual, session, _events(journal, stream), notice)
 
 
 @dataclass(frozen=True)
@@ -150,11 +164,18 @@ class Session:
     """starts the worker that polishes answers while the ritual goes on (None: later)"""
     barge_in: Optional[InterruptibleSpeaker] = None
     """speaks the prompts a command may cut short; None: half-duplex"""
+    typed: bool = False
+    """answers are typed (prompts say "type", not "say")"""
 
 
 def conduct(
-    settings: Settings, journal: Journal, ritual: Ritual, session: Session, events: EventSink
-) -> tuple[Entry, Path]:
+    settings: Settings,
+    journal: Journal,
+    ritual: Ritual,
+    session: Session,
+    events: EventSink,
+    notice: Optional[Callable[[str], None]] = None,
+) -> tuple[Entry, Optional[Path]]:
     """Run ``ritual`` on ``session``'s engines, kept in the journal.
 
     Retention and the speech cache's tidying go first. With encryption on, the
@@ -163,7 +184,7 @@ def conduct(
     from assistant.engines import tidy_speech_cache
 
     clear_leftovers(journal.folder.root, recent=session.clock.now().date())
-    apply_retention(settings, journal.folder, session.clock.now().date())
+    apply_retention(settings, journal.folder, session.clock.now().date(), notice)
     tidy_speech_cache(settings)
     files = journal.session(
         keep_audio=session.keep_audio,
@@ -185,6 +206,7 @@ def conduct(
         name=settings.name,
         model=session.model_name,
         barge_in=session.barge_in,
+        typed=session.typed,
     )
     try:
         entry = conductor.run()
@@ -196,7 +218,7 @@ def conduct(
         left = polishing.finish()
         if left:
             log.info("%d answers are left for `ritual polish`", left)
-    return entry, files.entry.path
+    return entry, files.entry.claimed
 
 
 def _polishing(
@@ -224,16 +246,26 @@ def _rituals(settings: Settings) -> list[Ritual]:
     return found
 
 
-def apply_retention(settings: Settings, folder: JournalFolder, today: date) -> None:
+def apply_retention(
+    settings: Settings,
+    folder: JournalFolder,
+    today: date,
+    notice: Optional[Callable[[str], None]] = None,
+) -> None:
     """Delete what ``retention:`` says is too old (at the start of each ritual, and of
-    ``listen``); a failure is a warning, never a reason not to run the ritual."""
+    ``listen``), and say so (``notice``, else the log); a failure is a warning,
+    never a reason not to run the ritual."""
     if not settings.retention.on:
         return
     try:
         removals = expired(folder, settings.retention, today)
         if removals:
-            gone = remove(removals, folder.root)
-            log.info("retention: deleted %d files of %d entries", gone, len(removals))
+            remove(removals, folder.root)
+            said = retention_summary(removals, settings.retention, today)
+            if notice is not None:
+                notice(said[:1].upper() + said[1:])
+            else:
+                log.info("%s", said)
             forget_removed(folder, settings.cache_dir)
     except (RitualError, OSError, sqlite3.Error) as e:
         log.warning("retention: could not delete everything due (%s)", e)
@@ -254,9 +286,11 @@ def listen(
     clock: Optional[Clock] = None,
     until: Optional[datetime] = None,
     notice: Optional[Callable[[str], None]] = None,
+    ready: Callable[[], None] = lambda: None,
 ) -> None:
     """``ritual listen``: wait for wake phrases and scheduled times, run rituals, wait
-    again, until ``until`` (forever when None) or a KeyboardInterrupt.
+    again, until ``until`` (forever when None) or a KeyboardInterrupt. ``ready`` is
+    called once the engines are open (what it waits for is worth saying only then).
 
     The prompts of the rituals it may run are rendered in the background from the
     start (and again after each ritual, for the days ahead)."""
@@ -275,6 +309,7 @@ def listen(
             notice=notice,
         )
         stack.callback(engines.close)
+        ready()
         stream = stack.enter_context(_events_stream(events, stdout))
         journal = Journal.for_ritual(settings)
         sink = _events(journal, stream)
@@ -319,6 +354,41 @@ def check_listen(settings: Settings, *, wake: bool) -> Optional[Mapping[str, str
     for name in sorted({*(phrases or {}).values(), *(o.ritual for o in hands_free.schedule)}):
         settings.catalog.find(name)
     return phrases
+
+
+@dataclass(frozen=True)
+class Readiness:
+    """Whether ``ritual listen`` could start here now (for ``service install``, ``doctor``)."""
+
+    blocking: tuple[str, ...]
+    """what stops it at once (no model, no speaker, a broken config)"""
+    waiting: tuple[str, ...]
+    """what it would wait for (a mic that is not there yet)"""
+
+
+def listen_readiness(
+    settings: Settings, environ: Optional[Mapping[str, str]], *, wake: bool = True
+) -> Readiness:
+    from assistant.engines.probes import find_audio_device
+
+    blocking, waiting = [], []
+    try:
+        check_listen(settings, wake=wake)
+    except RitualError as e:
+        blocking.append(str(e))
+    try:
+        complete_model(settings, settings.language, environ)
+    except RitualError as e:
+        blocking.append(str(e).split("\n")[0].rstrip("."))  # its fixes: `ritual doctor`
+    try:
+        find_audio_device(settings.audio.output_device, "output")
+    except RitualError as e:
+        blocking.append(str(e))
+    try:
+        find_audio_device(settings.audio.input_device, "input")
+    except RitualError as e:
+        waiting.append(f"{e} (until one is there, it waits)")
+    return Readiness(tuple(blocking), tuple(waiting))
 
 
 class _ListenRunner:
@@ -370,7 +440,7 @@ class _ListenRunner:
             polisher=background_polisher(self.settings, loaded.language, os.environ),
         )
         entry, path = conduct(self.settings, self.journal, loaded, session, self.events)
-        log.info("%s: %s, saved to %s", ritual, entry.status, path)
+        log.info("%s: %s, saved to %s", ritual, entry.status, path or "nothing (no answer)")
         self.prepare_ahead()
 
     def done_on(self, ritual: str, day: date) -> bool:

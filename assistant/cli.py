@@ -27,10 +27,33 @@ EXIT_OK, EXIT_ERROR, EXIT_USAGE, EXIT_INTERRUPTED = 0, 1, 2, 130
 
 
 class _Parser(argparse.ArgumentParser):
+    typed: Sequence[str] = ()
+    """the command line being parsed, for the hint about a word that starts with '-'"""
+
     def error(self, message: str) -> None:  # type: ignore[override]
         self.print_usage(sys.stderr)
         print(f"ritual: {message}", file=sys.stderr)
+        for word in self._unknown_dash_words():
+            print(
+                f"ritual: {word} is not an option of {self.prog}; if it is a word to use "
+                f"(a name, a search), put -- before it: {self.prog} -- {word}",
+                file=sys.stderr,
+            )
         raise SystemExit(EXIT_USAGE)
+
+    def _unknown_dash_words(self) -> list[str]:
+        words = list(self.typed)
+        if "--" in words:
+            words = words[: words.index("--")]
+        known = self._option_string_actions
+        return [
+            w
+            for w in words
+            if w.startswith("-")
+            and len(w) > 1
+            and w.split("=")[0] not in known
+            and not w.lstrip("-").replace(".", "").isdigit()
+        ]
 
 
 def _add_global_options(parser: argparse.ArgumentParser, default: object) -> None:
@@ -98,6 +121,7 @@ def main(argv: Optional[Sequence[str]] = None, context: Optional[Context] = None
     if context is None:
         tolerant_streams(sys.stdin, sys.stdout, sys.stderr)
     parser = build_parser()
+    _Parser.typed = list(sys.argv[1:] if argv is None else argv)
     args = parser.parse_args(argv)
     if not getattr(args, "command", None):
         parser.print_help()

@@ -6,7 +6,8 @@ down; nothing else reads the environment.
 
 from __future__ import annotations
 
-from collections.abc import Mapping
+import functools
+from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import TYPE_CHECKING, Literal, Optional, Union
@@ -14,7 +15,14 @@ from typing import TYPE_CHECKING, Literal, Optional, Union
 import yaml
 
 from assistant.core.barge_in import BARGE_IN_VALUES, BargeIn, parse_barge_in
-from assistant.core.errors import ConfigError, CryptError, Problem, RitualFileError, Where
+from assistant.core.errors import (
+    ConfigError,
+    CryptError,
+    Problem,
+    RitualError,
+    RitualFileError,
+    Where,
+)
 from assistant.core.hands_free import KEYS as HANDS_FREE_KEYS
 from assistant.core.hands_free import HandsFree, parse_hands_free
 from assistant.core.ranges import RETENTION_DAYS
@@ -250,7 +258,11 @@ def _kind(value: object) -> str:
     return "empty" if isinstance(value, str) else repr(value)
 
 
-def _read_config(path: Path, required: bool) -> _Config:
+def _read_config(
+    path: Path, required: bool, problems: Optional[list[ConfigError]] = None
+) -> _Config:
+    """The config file's settings; ``problems`` given, a setting that cannot be read
+    or is unknown is noted there and left out (``check`` reports them all at once)."""
     try:
         text = path.read_text(encoding="utf-8")
     except FileNotFoundError:
@@ -282,13 +294,18 @@ def _read_config(path: Path, required: bool) -> _Config:
             key = loader.construct_object(key_node, deep=True)
             value = loader.construct_object(value_node, deep=True)
         except (yaml.YAMLError, ValueError, TypeError, OverflowError, RecursionError):
-            raise ConfigError("cannot read this setting", where=Where(str(path), line)) from None
-        if not isinstance(key, str) or key not in CONFIG_KEYS:
-            raise ConfigError(
+            error = ConfigError("cannot read this setting", where=Where(str(path), line))
+        else:
+            if isinstance(key, str) and key in CONFIG_KEYS:
+                values[key] = (value, line)
+                continue
+            error = ConfigError(
                 f"unknown setting {str(key)!r} (known: {', '.join(sorted(CONFIG_KEYS))})",
                 where=Where(str(path), line),
             )
-        values[key] = (value, line)
+        if problems is None:
+            raise error
+        problems.append(error)
     return _Config(path, values)
 
 
@@ -404,6 +421,42 @@ def _hands_free(path: Path, data: Mapping[str, object]) -> HandsFree:
     return parse_hands_free(path.read_text(encoding="utf-8"), str(path))
 
 
+FOLDER_KEYS = ("journal", "rituals", "models_dir", "voices_dir", "cache", "state")
+NAME_IS = "a text (how the rituals address you)"
+
+
+def _polish(data: _Config, environ: Mapping[str, str]) -> str:
+    # YAML reads a bare off/on as false/true
+    polish_raw = data.get("polish")
+    polish = environ.get("RITUAL_POLISH") or (
+        "off" if polish_raw is False else "auto" if polish_raw in (None, True) else polish_raw
+    )
+    if polish not in POLISH_WHEN:
+        where = Where("RITUAL_POLISH") if environ.get("RITUAL_POLISH") else data.where("polish")
+        raise ConfigError(f"polish is one of {', '.join(POLISH_WHEN)}", where=where)
+    return str(polish)
+
+
+def _lead_in(data: _Config) -> float:
+    lead_in = data.get("lead_in")
+    if lead_in is not None and (
+        isinstance(lead_in, bool) or not isinstance(lead_in, (int, float)) or not 0 <= lead_in <= 2
+    ):
+        raise ConfigError(
+            "lead_in is seconds of silence before each sound, 0 to 2 "
+            "(e.g. 0.3 for a speaker on HDMI)",
+            where=data.where("lead_in"),
+        )
+    return float(lead_in) if isinstance(lead_in, (int, float)) else 0.0
+
+
+def _keep_audio(data: _Config) -> bool:
+    keep_audio = data.get("keep_audio")
+    if keep_audio is not None and not isinstance(keep_audio, bool):
+        raise ConfigError("keep_audio is true or false", where=data.where("keep_audio"))
+    return True if keep_audio is None else keep_audio
+
+
 def load_settings(
     environ: Mapping[str, str],
     *,
@@ -424,8 +477,7 @@ def load_settings(
 
     # Every value of the file is checked, also those a flag or a variable overrides:
     # a mistake in the file shows up now, not on the day the flag is left out.
-    folders = ("journal", "rituals", "models_dir", "voices_dir", "cache", "state")
-    configured = {key: data.path_of(key) for key in folders}
+    configured = {key: data.path_of(key) for key in FOLDER_KEYS}
     configured_model = data.path_of("model")
 
     def folder(flag: Optional[Path], env: str, key: str, default: Path) -> Path:
@@ -452,26 +504,9 @@ def load_settings(
             return _device(environ[env], Where(env))
         return from_file
 
-    keep_audio = data.get("keep_audio")
-    if keep_audio is not None and not isinstance(keep_audio, bool):
-        raise ConfigError("keep_audio is true or false", where=data.where("keep_audio"))
-    # YAML reads a bare off/on as false/true
-    polish_raw = data.get("polish")
-    polish = environ.get("RITUAL_POLISH") or (
-        "off" if polish_raw is False else "auto" if polish_raw in (None, True) else polish_raw
-    )
-    if polish not in POLISH_WHEN:
-        where = Where("RITUAL_POLISH") if environ.get("RITUAL_POLISH") else data.where("polish")
-        raise ConfigError(f"polish is one of {', '.join(POLISH_WHEN)}", where=where)
-    lead_in = data.get("lead_in")
-    if lead_in is not None and (
-        isinstance(lead_in, bool) or not isinstance(lead_in, (int, float)) or not 0 <= lead_in <= 2
-    ):
-        raise ConfigError(
-            "lead_in is seconds of silence before each sound, 0 to 2 "
-            "(e.g. 0.3 for a speaker on HDMI)",
-            where=data.where("lead_in"),
-        )
+    keep_audio = _keep_audio(data)
+    polish = _polish(data, environ)
+    lead_in = _lead_in(data)
     return Settings(
         journal_dir=folder(journal, "RITUAL_JOURNAL", "journal", data_dir / "journal"),
         rituals_dir=folder(None, "RITUAL_RITUALS", "rituals", _user_dir("config") / "rituals"),
@@ -482,12 +517,12 @@ def load_settings(
         voices_dir=folder(None, "RITUAL_VOICES_DIR", "voices_dir", data_dir / "voices"),
         voice_base_url=environ.get("RITUAL_VOICE_BASE_URL") or DEFAULT_VOICE_BASE_URL,
         piper_python=environ.get("RITUAL_PIPER_PYTHON") or None,
-        name=data.text("name", "a text (how the rituals address you)") or "friend",
+        name=data.text("name", NAME_IS) or "friend",
         voice=_voice(data.get("voice"), data.where("voice")),
         audio=AudioSettings(
             input_device=device(input_device, "RITUAL_INPUT_DEVICE", "input_device"),
             output_device=device(output_device, "RITUAL_OUTPUT_DEVICE", "output_device"),
-            keep_audio=True if keep_audio is None else keep_audio,
+            keep_audio=keep_audio,
             polish=str(polish),
             lead_in=float(lead_in or 0),
         ),
@@ -503,19 +538,81 @@ def load_settings(
 
 
 def config_problems(path: Path, environ: Mapping[str, str]) -> list[Problem]:
-    """Everything wrong with a config file (``ritual check``); empty when it is fine."""
+    """Everything wrong with a config file (``ritual check``), all at once: each
+    setting is checked on its own, so one mistake never hides another."""
+    errors: list[ConfigError] = []
     try:
-        settings = load_settings(environ, config=path, hands_free=False)
-        known = {r.name for r in settings.catalog.rituals()}
-        parse_hands_free(path.read_text(encoding="utf-8"), str(path), known_rituals=known)
-        if settings.encryption.on:
-            from assistant.journal.crypt import AgeSealer
-
-            AgeSealer(settings.encryption.recipients, str(path))  # each key, and pyrage here
+        data = _read_config(path, required=True, problems=errors)
+    except ConfigError as e:  # not readable at all, or not YAML
+        return [_as_problem(e, path)]
+    checks: list[Callable[[], object]] = [
+        *(functools.partial(data.path_of, key) for key in (*FOLDER_KEYS, "model")),
+        lambda: data.text("name", NAME_IS),
+        lambda: _voice(data.get("voice"), data.where("voice")),
+        lambda: _device(data.get("input_device"), data.where("input_device")),
+        lambda: _device(data.get("output_device"), data.where("output_device")),
+        lambda: _keep_audio(data),
+        lambda: _polish(data, environ),
+        lambda: _lead_in(data),
+        lambda: _barge_in(data.get("barge_in"), data.where("barge_in")),
+        lambda: _language(data.get("language"), data.where("language")),
+        lambda: _sealer_check(data, path),
+        lambda: _retention(data.get("retention"), data.where("retention")),
+    ]
+    problems = [_as_problem(e, path) for e in errors]
+    for check in checks:
+        try:
+            check()
+        except (ConfigError, CryptError) as e:
+            problems.append(_as_problem(e, path))
+    try:
+        parse_hands_free(
+            path.read_text(encoding="utf-8"), str(path), known_rituals=_known(data, environ)
+        )
     except RitualFileError as e:
-        return list(e.problems)
-    except ConfigError as e:
-        return [e.problem(str(path))]
-    except CryptError as e:
-        return [Problem(str(path), 0, str(e))]
-    return []
+        problems.extend(e.problems)
+    return sorted(problems, key=lambda p: p.line)
+
+
+def _sealer_check(data: _Config, path: Path) -> None:
+    encryption = _encryption(data.get("encryption"), data.where("encryption"), path.parent)
+    if encryption.on:
+        from assistant.journal.crypt import AgeSealer
+
+        AgeSealer(encryption.recipients, str(path))  # each key, and pyrage here
+
+
+def _known(data: _Config, environ: Mapping[str, str]) -> Optional[set[str]]:
+    """The rituals a schedule or a wake phrase may name (None: the folder is unknown)."""
+    catalog = _catalog_of(data, environ)
+    return {r.name for r in catalog.rituals()} if catalog else None
+
+
+def _catalog_of(data: _Config, environ: Mapping[str, str]) -> Optional[RitualCatalog]:
+    from assistant.core.catalog import RitualCatalog
+
+    try:
+        if environ.get("RITUAL_RITUALS"):
+            user = expand_path(environ["RITUAL_RITUALS"], Where("RITUAL_RITUALS"))
+        else:
+            user = data.path_of("rituals") or _user_dir("config") / "rituals"
+    except ConfigError:
+        return None
+    return RitualCatalog(user=user, bundled=CHECKOUT / "rituals")
+
+
+def catalog_despite(path: Path, environ: Mapping[str, str]) -> Optional[RitualCatalog]:
+    """The rituals, found even when the config has mistakes elsewhere (``check``
+    reports those, and still checks every ritual); None when the config's own
+    rituals folder is what is wrong."""
+    try:
+        data = _read_config(path, required=False, problems=[])
+    except ConfigError:
+        data = _Config(path, {})
+    return _catalog_of(data, environ)
+
+
+def _as_problem(error: RitualError, path: Path) -> Problem:
+    if isinstance(error, ConfigError):
+        return error.problem(str(path))
+    return Problem(str(path), 0, str(error))

@@ -148,6 +148,8 @@ class MemorySink:
     audio_root: Optional[Path] = None
     details: list[Details] = field(default_factory=list)
     """every version of the details saved beside the entry"""
+    discarded: bool = False
+    """the session ended before any answer and took its entry back"""
 
     def save(self, entry: Entry) -> Path:
         self.saved.append(entry)
@@ -160,6 +162,9 @@ class MemorySink:
 
     def save_details(self, details: Details) -> None:
         self.details.append(dict(details))
+
+    def discard(self) -> None:
+        self.discarded = True
 
     @property
     def last(self) -> Entry:

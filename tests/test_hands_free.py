@@ -33,7 +33,7 @@ wake:
   en:
     "Ritual, good morning!": morning
   ko:
-    "리추얼 좋은 아침": morning
+    "의식 좋은 아침": morning
 schedule:
   - {ritual: evening, time: "21:30", weekdays: [Mon, tue]}
   - {ritual: morning, time: 07:05}
@@ -41,7 +41,7 @@ offers: {snooze_minutes: 5, snoozes: 1}
 """
     )
     assert hands_free.wake_phrases("en-US") == {"ritual good morning": "morning"}
-    assert hands_free.wake_phrases("ko") == {"리추얼 좋은 아침": "morning"}
+    assert hands_free.wake_phrases("ko") == {"의식 좋은 아침": "morning"}
     assert hands_free.schedule == (
         Offer("evening", time(21, 30), frozenset({0, 1})),
         Offer("morning", time(7, 5)),  # YAML 1.1 reads 07:05 as a number: still a time
@@ -61,6 +61,7 @@ def test_every_problem_names_its_line() -> None:
   en:
     "hello": evening
     "ritual, write": nowhere
+    "good night": evening
 schedule:
   - {ritual: evening, time: "25:00"}
   - {ritual: morning, time: "7:30", weekdays: [mon, funday]}
@@ -73,11 +74,13 @@ offers: {snooze_minutes: 0, naps: 2}
         "c.yaml:3: a wake phrase needs two or more words, starting with a name word "
         "(like 'ritual, good morning'), not 'hello'",
         "c.yaml:4: there is no ritual called 'nowhere' (`ritual list` shows them)",
-        "c.yaml:6: time is HH:MM on a 24-hour clock (like '21:30'), not '25:00'",
-        "c.yaml:7: 'funday' is not a day; use mon, tue, wed, thu, fri, sat, sun",
-        "c.yaml:8: a schedule entry needs a ritual and a time (HH:MM)",
-        "c.yaml:9: offers: snooze_minutes must be a number from 1 to 240, not 0",
-        "c.yaml:9: unknown key 'naps' in offers; known: "
+        "c.yaml:5: a wake phrase starts with the name word 'ritual' (like 'ritual, good night'),"
+        " so that ordinary talk does not wake ritual; not 'good night'",
+        "c.yaml:7: time is HH:MM on a 24-hour clock (like '21:30'), not '25:00'",
+        "c.yaml:8: 'funday' is not a day; use mon, tue, wed, thu, fri, sat, sun",
+        "c.yaml:9: a schedule entry needs a ritual and a time (HH:MM)",
+        "c.yaml:10: offers: snooze_minutes must be a number from 1 to 240, not 0",
+        "c.yaml:10: unknown key 'naps' in offers; known: "
         "('snooze_minutes', 'snoozes', 'grace_minutes')",
     ]
 
@@ -222,10 +225,15 @@ def test_the_unit_runs_listen_with_this_interpreter_and_stops_cleanly() -> None:
 
 @pytest.mark.skipif(shutil.which("systemctl") is None, reason="systemctl is not installed")
 def test_service_install_status_and_remove(tmp_path: Path) -> None:
-    env = isolated_env(tmp_path)
-    result = run_cli("service", "install", env=env)
-    assert result.status == 0, result.stderr
+    env = isolated_env(tmp_path, RITUAL_MODELS_DIR=str(tmp_path / "no-models"))
     unit = tmp_path / "config" / "systemd" / "user" / service.UNIT_NAME
+    # No speech model here: a service that would fail at once is refused, with why.
+    refused = run_cli("service", "install", env=env)
+    assert refused.status == 1 and not unit.exists()
+    assert "the service could not start: no speech model for en-us" in refused.stderr
+    assert "install anyway with --force" in refused.stderr
+    result = run_cli("service", "install", "--force", env=env)
+    assert result.status == 0, result.stderr
     assert unit.is_file()
     assert f"wrote {unit}" in result.stdout
     enabled = subprocess.run(
@@ -237,6 +245,10 @@ def test_service_install_status_and_remove(tmp_path: Path) -> None:
     assert enabled.stdout.strip() == "enabled"  # systemd itself says so
     status = run_cli("service", "status", env=env)
     assert service.UNIT_NAME in status.stdout
+    doctor = run_cli("doctor", env=env)
+    assert "service: installed, but it cannot start: no speech model" in doctor.stdout.replace(
+        "✗ ", ""
+    ), doctor.stdout
     removed = run_cli("service", "remove", env=env)
     assert removed.status == 0 and not unit.exists()
     assert "not installed" in run_cli("service", "status", env=env).stdout

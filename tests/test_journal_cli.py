@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import stat
 import xml.etree.ElementTree as ET
 from datetime import date, timedelta
 from pathlib import Path
@@ -67,7 +68,7 @@ def test_show_on_this_day_reads_back_earlier_years(journal: Path) -> None:
 
 
 def test_show_latest_day_in_the_order_begun(journal: Path) -> None:
-    shown = journal_cli(journal, "show").stdout
+    shown = journal_cli(journal, "show", "--raw").stdout
     assert shown.startswith("<!-- ") and "2026-11-30-morning.md" in shown.splitlines()[0]
 
 
@@ -115,6 +116,7 @@ def test_stats_plot_draws_a_real_picture(journal: Path, suffix: str) -> None:
     done = journal_cli(journal, "stats", "--until", "2026-11-30", "--plot", str(picture))
     assert done.status == 0, done.stderr
     assert f"Drew {picture}" in done.stderr
+    assert stat.S_IMODE(picture.stat().st_mode) == 0o600  # moods are private, as exports are
     data = picture.read_bytes()
     if suffix == ".png":
         assert data.startswith(b"\x89PNG\r\n\x1a\n") and len(data) > 20_000

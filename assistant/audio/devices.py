@@ -14,10 +14,8 @@ from assistant.core.errors import AudioError
 from assistant.settings import Device, DeviceKind
 
 PORTAUDIO_FIX = "sudo apt install libportaudio2"
-NO_MIC_FIX = (
-    "connect a microphone, pick one with --input-device (see `ritual devices`), "
-    "or run the ritual typed with --text"
-)
+NO_MIC_FIX = "connect a microphone, or pick one with --input-device (see `ritual devices`)"
+"""(``ritual run`` adds its own way out, ``--text``; ``listen`` has none)"""
 
 
 def sounddevice() -> Any:
@@ -100,7 +98,7 @@ def find_device(device: Device, kind: DeviceKind) -> DeviceInfo:
             NO_MIC_FIX
             if kind == "input"
             else "connect a speaker or headphones (and check that the sound server, "
-            "PulseAudio or PipeWire, is running), or run the ritual typed with --text"
+            "PulseAudio or PipeWire, is running)"
         )
         raise AudioError(f"no {what} found: {fix}")
     if device is None:

@@ -8,7 +8,7 @@ from __future__ import annotations
 
 import argparse
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any, Optional
 
 import yaml
 
@@ -16,7 +16,15 @@ from assistant.commands.arguments import path_argument
 from assistant.context import Context
 from assistant.core.errors import Problem, RitualError
 from assistant.core.ritual_file import TOP_KEYS
-from assistant.settings import CONFIG_KEYS, config_problems, default_config_path
+from assistant.settings import (
+    CONFIG_KEYS,
+    catalog_despite,
+    config_problems,
+    default_config_path,
+)
+
+if TYPE_CHECKING:
+    from assistant.core.catalog import RitualCatalog
 
 CONFIG_NAME = "config.yaml"
 
@@ -44,9 +52,8 @@ def _everything(args: argparse.Namespace, ctx: Context) -> list[Path]:
     config = _config_path(args, ctx)
     if config.is_file():
         files.append(config)
-    try:
-        catalog = ctx.settings.catalog
-    except RitualError:
+    catalog = _catalog(args, ctx)
+    if catalog is None:
         return files  # the config's own problems are reported
     files += [r.path for r in catalog.rituals()]
     files += [
@@ -74,7 +81,15 @@ def _problems(path: Path, args: argparse.Namespace, ctx: Context) -> list[Proble
 
     if _is_config(path, args, ctx):
         return config_problems(path, ctx.environ) or _wake_words_problems(path, args, ctx)
-    return [p for e in check_rituals([path]) for p in e.problems]
+    return [p for e in check_rituals([path], _catalog(args, ctx)) for p in e.problems]
+
+
+def _catalog(args: argparse.Namespace, ctx: Context) -> Optional[RitualCatalog]:
+    """The rituals, also when the config has a mistake that is not about them."""
+    try:
+        return ctx.settings.catalog
+    except RitualError:
+        return catalog_despite(_config_path(args, ctx), ctx.environ)
 
 
 def _wake_words_problems(path: Path, args: argparse.Namespace, ctx: Context) -> list[Problem]:

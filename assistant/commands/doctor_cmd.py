@@ -16,9 +16,10 @@ import tempfile
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Any
+from typing import Any, Optional
 
 from assistant import platform_info, service
+from assistant.app import listen_readiness
 from assistant.context import Context
 from assistant.core.barge_in import BargeIn
 from assistant.core.errors import RitualError
@@ -73,7 +74,7 @@ def run(args: argparse.Namespace, ctx: Context) -> int:
         check_barge_in,
         check_journal,
         check_encryption,
-        lambda _: check_service(ctx.environ),
+        lambda settings: check_service(ctx.environ, settings),
     ]
     failed = 0
     for check in checks:
@@ -116,8 +117,19 @@ def check_piper(settings: Settings) -> Check:
     return Check(
         True,
         "Piper",
-        f"voice {found.voice} loads in {found.load_seconds:.1f} s and speaks at "
-        f"{found.real_time_factor:.2f} x real time",
+        f"voice {found.voice} loads in {found.load_seconds:.1f} s and "
+        f"{_speed(found.real_time_factor)}",
+    )
+
+
+def _speed(real_time_factor: float) -> str:
+    """Piper's speed in plain words: how long ten seconds of speech take to make."""
+    took = 10 * real_time_factor
+    if real_time_factor < 1:
+        return f"makes 10 seconds of speech in {took:.1f} s (faster than it is spoken)"
+    return (
+        f"makes 10 seconds of speech in {took:.0f} s, slower than it is spoken "
+        "(`ritual prepare` renders the prompts ahead)"
     )
 
 
@@ -139,10 +151,10 @@ def check_speaker(settings: Settings) -> Check:
 
 def check_model(settings: Settings) -> Check:
     try:
-        path = complete_model(settings, "en-us")
+        path = complete_model(settings, settings.language)
     except RitualError as e:
         return Check(False, "speech model", str(e))
-    return Check(True, "speech model", str(path))
+    return Check(True, "speech model", f"{path} ({settings.language})")
 
 
 def check_polish(settings: Settings, environ: Mapping[str, str]) -> Check:
@@ -246,10 +258,13 @@ def _echo_verdict(echo: probes.EchoCheck) -> str:
     return f"{heard}: too little for barge_in: on here (keep it off)"
 
 
-def check_service(environ: Mapping[str, str]) -> Check:
+def check_service(environ: Mapping[str, str], settings: Optional[Settings] = None) -> Check:
     state = service.status(environ)
     if not state.installed:
         return Check(True, "service", "not installed (optional: `ritual service install`)")
+    blocking = listen_readiness(settings, environ).blocking if settings else ()
+    if blocking:
+        return Check(False, "service", f"installed, but it cannot start: {'; '.join(blocking)}")
     if not state.healthy:
         return Check(
             False,

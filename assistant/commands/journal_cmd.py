@@ -10,14 +10,17 @@ from __future__ import annotations
 import argparse
 import time
 from datetime import date
+from pathlib import Path
 from typing import Any
 
 from assistant.commands import journal_privacy, journal_stats
 from assistant.commands.arguments import in_range, path_argument
 from assistant.commands.journal_common import (
+    counted,
     day_option,
     folder_for,
     journal_for,
+    known_ritual,
     parse_day,
     reading_note,
 )
@@ -25,6 +28,7 @@ from assistant.context import Context
 from assistant.core.errors import UsageError
 from assistant.core.export import FORMATS, export_jrnl, export_json, export_markdown
 from assistant.core.ranges import SEARCH_LIMIT
+from assistant.core.reading import readable_entry
 from assistant.journal.folder import JournalFolder, write_output
 from assistant.journal.index import MARK, fts_query
 
@@ -54,13 +58,17 @@ def register(sub: Any, common: argparse.ArgumentParser) -> None:
         action="store_true",
         help="the entries of this day (or DATE's) in earlier years",
     )
+    show.add_argument(
+        "--raw", action="store_true", help="the files as they are (front matter and Markdown)"
+    )
     show.set_defaults(func=show_entries)
     search = actions.add_parser(
         "search",
         parents=[common, filters],
         help="answers with all the words, best first",
-        description='Every word must be found; a word also finds longer ones ("hope" finds '
-        '"hopeful"); "words in quotes" are a phrase.',
+        description='Every word must be found, also in one quoted argument ("presentation '
+        'fine"); a word also finds longer ones ("hope" finds "hopeful"). Quotes that reach '
+        "ritual make a phrase: '\"grateful for\"'. A word that starts with - goes after --.",
     )
     search.add_argument("words", nargs="+", metavar="WORDS")
     search.add_argument(
@@ -83,9 +91,13 @@ def register(sub: Any, common: argparse.ArgumentParser) -> None:
 
 def list_entries(args: argparse.Namespace, ctx: Context) -> int:
     with journal_for(ctx).index(reading_note(ctx)) as index:
+        known_ritual(ctx, index, args.ritual)
         entries = index.entries(ritual=args.ritual, since=args.since, until=args.until)
     if not entries:
-        ctx.out(f"No entries yet in {ctx.settings.journal_dir}.")
+        ctx.out(
+            f"No {args.ritual + ' ' if args.ritual else ''}entries yet"
+            f" in {ctx.settings.journal_dir}."
+        )
         return 0
     lines = [
         f"{e.started[:10]} {e.started[11:16]}  {e.ritual:<14} {e.status:<11} "
@@ -99,17 +111,18 @@ def list_entries(args: argparse.Namespace, ctx: Context) -> int:
 def show_entries(args: argparse.Namespace, ctx: Context) -> int:
     folder = folder_for(ctx)
     if args.on_this_day:
-        return _on_this_day(folder, parse_day(args.day) if args.day else date.today(), ctx)
+        this_day = parse_day(args.day) if args.day else date.today()
+        return _on_this_day(folder, this_day, ctx, raw=args.raw)
     day = parse_day(args.day) if args.day else folder.latest_day()
     if day is None:
         ctx.out(f"No entries yet in {ctx.settings.journal_dir}.")
         return 0
-    if not _print_day(folder, day, ctx):
+    if not _print_day(folder, day, ctx, raw=args.raw):
         ctx.out(f"No entries on {day.isoformat()}.")
     return 0
 
 
-def _on_this_day(folder: JournalFolder, day: date, ctx: Context) -> int:
+def _on_this_day(folder: JournalFolder, day: date, ctx: Context, *, raw: bool) -> int:
     found = False
     for year in range(day.year - 1, folder.first_year() - 1, -1):
         try:
@@ -118,26 +131,31 @@ def _on_this_day(folder: JournalFolder, day: date, ctx: Context) -> int:
             continue
         ago = day.year - year
         heading = f"# {earlier:%A} {earlier.isoformat()}, {ago} year{'s' if ago > 1 else ''} ago"
-        if _print_day(folder, earlier, ctx, heading=heading):
+        if _print_day(folder, earlier, ctx, heading=heading, raw=raw):
             found = True
     if not found:
         ctx.out(f"Nothing from {day:%B} {day.day} in earlier years yet.")
     return 0
 
 
-def _print_day(folder: JournalFolder, day: date, ctx: Context, heading: str = "") -> bool:
+def _print_day(
+    folder: JournalFolder, day: date, ctx: Context, *, heading: str = "", raw: bool = False
+) -> bool:
     """Print the entries of ``day`` that read as entries, in the order they were
-    begun; whether there were any."""
+    begun, to be read (or, ``raw``, the files as they are); whether there were any."""
     entries = []
     for path in folder.entries_on(day):
         entry = folder.read_or_pass_over(path)
         if entry is not None:
-            entries.append((entry.started.replace(tzinfo=None), path))
+            entries.append((entry.started.replace(tzinfo=None), str(path), entry))
     if entries and heading:
         ctx.out(heading + "\n")
-    for _, path in sorted(entries):
-        ctx.out(f"<!-- {path} -->")
-        ctx.out(folder.read_text(path))
+    for _, name, entry in sorted(entries, key=lambda found: found[:2]):
+        if raw:
+            ctx.out(f"<!-- {name} -->")
+            ctx.out(folder.read_text(Path(name)))
+        else:
+            ctx.out(readable_entry(entry) + f"({name})\n")
     return bool(entries)
 
 
@@ -146,6 +164,7 @@ def search_entries(args: argparse.Namespace, ctx: Context) -> int:
     if not query:
         raise UsageError("nothing to search for")
     with journal_for(ctx).index(reading_note(ctx)) as index:
+        known_ritual(ctx, index, args.ritual)
         hits = index.search(
             query, ritual=args.ritual, since=args.since, until=args.until, limit=args.limit
         )
@@ -171,7 +190,7 @@ def reindex_journal(args: argparse.Namespace, ctx: Context) -> int:
         where = index.path or "memory only"
     seconds = time.perf_counter() - started
     ctx.out(
-        f"Indexed {entries} entries in {seconds:.1f} s"
+        f"Indexed {counted(entries, 'entry', 'entries')} in {seconds:.1f} s"
         + (f" ({passed} files passed over)" if passed else "")
         + f": {where}"
     )
@@ -184,7 +203,7 @@ def export_entries(args: argparse.Namespace, ctx: Context) -> int:
     text = render(entries)
     if args.output:
         write_output(args.output, text)
-        ctx.err(f"Exported {len(entries)} entries to {args.output}")
+        ctx.err(f"Exported {counted(len(entries), 'entry', 'entries')} to {args.output}")
     else:
         ctx.write(text)
     return 0

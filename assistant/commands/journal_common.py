@@ -4,13 +4,15 @@ the note said before the index reads many entries."""
 from __future__ import annotations
 
 import argparse
+import difflib
 from datetime import date, timedelta
-from typing import Callable
+from typing import Callable, Optional
 
 from assistant.context import Context
-from assistant.core.errors import UsageError
+from assistant.core.errors import RitualNotFound, UsageError
 from assistant.journal.access import Journal
 from assistant.journal.folder import JournalFolder
+from assistant.journal.index import JournalIndex
 
 
 def parse_day(text: str) -> date:
@@ -43,4 +45,26 @@ def folder_for(ctx: Context) -> JournalFolder:
 
 def reading_note(ctx: Context) -> Callable[[int], None]:
     """What to say before the index reads many entries (the first time): it takes a moment."""
-    return lambda n: ctx.err(f"Reading {n} entries into the journal's index (once) …")
+    return lambda n: ctx.err(
+        f"Reading {counted(n, 'entry', 'entries')} into the journal's index (once) …"
+    )
+
+
+def known_ritual(ctx: Context, index: JournalIndex, name: Optional[str]) -> None:
+    """A ``--ritual NAME`` that is neither a ritual nor in the journal is a typo:
+    say so (with the close name), rather than "no entries" in a full journal."""
+    if name is None:
+        return
+    names = {f.ritual for f in index.facts()} | {r.name for r in ctx.settings.catalog.rituals()}
+    if name in names:
+        return
+    close = difflib.get_close_matches(name, sorted(names), n=1, cutoff=0.6)
+    hint = f"did you mean '{close[0]}'?" if close else f"known: {', '.join(sorted(names))}"
+    raise RitualNotFound(
+        f"--ritual {name}: no ritual of that name, in the journal or the rituals ({hint})"
+    )
+
+
+def counted(n: int, one: str, many: str) -> str:
+    """``1 entry``, ``2 entries``."""
+    return f"{n} {one if n == 1 else many}"

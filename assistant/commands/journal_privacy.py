@@ -12,7 +12,7 @@ from datetime import date
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
-from assistant.commands.journal_common import folder_for, parse_day
+from assistant.commands.journal_common import counted, folder_for, parse_day
 from assistant.context import Context
 from assistant.core.errors import CryptError, UsageError
 from assistant.core.journal import entry_name
@@ -117,8 +117,8 @@ def _converted(verb: str, done: Converted, journal: Path) -> str:
     if done.left:
         notes.append(f"{done.left} empty (a ritual in progress?) left for another run")
     also = f" ({'; '.join(notes)})" if notes else ""
-    counted = f"{done.entries} entries and {done.audio} recordings and transcripts"
-    return f"{verb} {counted} in {journal}{also}."
+    files = counted(done.audio, "recording or transcript", "recordings and transcripts")
+    return f"{verb} {counted(done.entries, 'entry', 'entries')} and {files} in {journal}{also}."
 
 
 def delete_entries(args: argparse.Namespace, ctx: Context) -> int:

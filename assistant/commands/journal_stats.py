@@ -12,7 +12,7 @@ from datetime import date
 from pathlib import Path
 from typing import Any
 
-from assistant.commands.journal_common import journal_for, reading_note
+from assistant.commands.journal_common import counted, journal_for, known_ritual, reading_note
 from assistant.context import Context
 from assistant.core.errors import UsageError
 from assistant.core.ranges import STATS_WEEKS
@@ -68,6 +68,7 @@ def show_stats(args: argparse.Namespace, ctx: Context) -> int:
     if args.week:
         return show_week(args, ctx)
     with journal_for(ctx).index(reading_note(ctx)) as index:
+        known_ritual(ctx, index, args.ritual)
         facts = [
             f
             for f in index.facts(ritual=args.ritual)
@@ -75,7 +76,10 @@ def show_stats(args: argparse.Namespace, ctx: Context) -> int:
             and (args.until is None or f.day <= args.until)
         ]
     if not facts:
-        ctx.out(f"No entries yet in {ctx.settings.journal_dir}.")
+        ctx.out(
+            f"No {args.ritual + ' ' if args.ritual else ''}entries yet"
+            f" in {ctx.settings.journal_dir}."
+        )
         return 0
     today = args.until or date.today()
     ctx.out(stats_text(facts, today, weeks=args.weeks, mood=args.mood, colour=ctx.colour))
@@ -100,7 +104,10 @@ def show_week(args: argparse.Namespace, ctx: Context) -> int:
 def stats_text(facts: list[EntryFacts], today: date, *, weeks: int, mood: str, colour: bool) -> str:
     """Everything ``stats`` prints, as one text."""
     first, last = facts[0].day, facts[-1].day
-    lines = [f"{len(facts)} entries from {first.isoformat()} to {last.isoformat()}", ""]
+    lines = [
+        f"{counted(len(facts), 'entry', 'entries')} from {first.isoformat()} to {last.isoformat()}",
+        "",
+    ]
     lines.append(
         f"{'ritual':<16}{'entries':>8}{'streak':>8}{'longest':>9}{'a week':>8}{'answered':>10}"
     )

@@ -11,12 +11,13 @@ import argparse
 import os
 import re
 from pathlib import Path
-from typing import Any
+from typing import Any, Callable, Optional
 
 import yaml
 
 from assistant.context import Context
 from assistant.core.errors import ConfigError, CryptError
+from assistant.journal.crypt import TRIES, Passphrase, check_passphrase
 
 
 def register(sub: Any, common: argparse.ArgumentParser) -> None:
@@ -32,6 +33,12 @@ def register(sub: Any, common: argparse.ArgumentParser) -> None:
     )
     init.set_defaults(func=init_key)
     show = actions.add_parser("show", parents=[common], help="print the public key entries go to")
+    show.add_argument(
+        "--unlock",
+        action="store_true",
+        help="read the public key from the key file itself (asks for the passphrase): "
+        "to turn encryption back on with it",
+    )
     show.set_defaults(func=show_key)
 
 
@@ -43,12 +50,7 @@ def _config_path(args: argparse.Namespace, ctx: Context) -> Path:
 
 
 def init_key(args: argparse.Namespace, ctx: Context) -> int:
-    from assistant.journal.crypt import (
-        check_passphrase,
-        create_identity,
-        passphrase_source,
-        unavailable,
-    )
+    from assistant.journal.crypt import create_identity, passphrase_source, unavailable
     from assistant.safe_files import make_private_dirs, replace_file
 
     settings = ctx.settings
@@ -68,7 +70,8 @@ def init_key(args: argparse.Namespace, ctx: Context) -> int:
     if identity.exists():
         raise CryptError(
             f"{identity} already exists; it was left as it is. To encrypt to it, put its "
-            "public key (age1…) under encryption: recipients: in the config"
+            "public key (age1…; `ritual key show --unlock` prints it) under encryption: "
+            "recipients: in the config"
         )
     ask = ctx.secret_prompt()
     source = passphrase_source(
@@ -78,14 +81,7 @@ def init_key(args: argparse.Namespace, ctx: Context) -> int:
         ask=ask,
         prompt="A passphrase for the journal's key: ",
     )
-    passphrase = source()
-    check_passphrase(passphrase)
-    if encryption.passphrase_file is None and not (
-        encryption.passphrase_env and ctx.environ.get(encryption.passphrase_env)
-    ):
-        assert ask is not None  # the source asked on the terminal
-        if ask("The same passphrase again: ") != passphrase:
-            raise CryptError("the two passphrases differ; nothing was made")
+    passphrase = _new_passphrase(source, ask, ctx)
     text = read_config_text(config)
     with_recipient(text, "age1" + "q" * 58, config)  # the config can take a key: checked first
     ctx.err("Making the key (protecting it takes a second or two) …")
@@ -105,13 +101,61 @@ def init_key(args: argparse.Namespace, ctx: Context) -> int:
     return 0
 
 
+def _new_passphrase(source: Passphrase, ask: Optional[Callable[[str], str]], ctx: Context) -> str:
+    """The new key's passphrase; typed on a terminal, twice alike, with three tries
+    (as passwd does) for an empty one or two that differ."""
+    if not source.asks or ask is None:
+        passphrase = source()
+        check_passphrase(passphrase)
+        return passphrase
+    for attempt in range(1, TRIES + 1):
+        passphrase = ask("A passphrase for the journal's key: ")
+        again = "Try again. " if attempt < TRIES else ""
+        try:
+            check_passphrase(passphrase)
+        except CryptError as e:
+            ctx.err(f"{str(e)[:1].upper()}{str(e)[1:]}. {again}".rstrip())
+            continue
+        if ask("The same passphrase again: ") == passphrase:
+            return passphrase
+        ctx.err(f"The two passphrases differ. {again}".rstrip())
+    raise CryptError(f"no passphrase after {TRIES} tries; nothing was made")
+
+
 def show_key(args: argparse.Namespace, ctx: Context) -> int:
     encryption = ctx.settings.encryption
+    identity = encryption.identity
+    if args.unlock:
+        return _show_from_identity(identity, ctx)
     if not encryption.on:
-        ctx.out("Encryption is off (run `ritual key init` to turn it on).")
+        if identity is None or not identity.exists():
+            ctx.out("Encryption is off (run `ritual key init` to turn it on).")
+        else:
+            ctx.out("Encryption is off.")
+            ctx.out(
+                f"The key made before is still there ({identity}): `ritual key show --unlock` "
+                "prints its public key, to put back under encryption: recipients: in the config"
+            )
         return 0
     ctx.out("\n".join(encryption.recipients))
     ctx.err(f"(the key that reads the journal: {encryption.identity})")
+    return 0
+
+
+def _show_from_identity(identity: Optional[Path], ctx: Context) -> int:
+    from assistant.journal.crypt import passphrase_source, unlock
+
+    if identity is None or not identity.exists():
+        raise CryptError(f"there is no key file at {identity}; `ritual key init` makes one")
+    encryption = ctx.settings.encryption
+    source = passphrase_source(
+        file=encryption.passphrase_file,
+        env=encryption.passphrase_env,
+        environ=ctx.environ,
+        ask=ctx.secret_prompt(),
+    )
+    for key in unlock(identity, source, source.tries):
+        ctx.out(str(key.to_public()))
     return 0
 
 

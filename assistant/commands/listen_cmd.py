@@ -119,6 +119,11 @@ def describe(settings: Settings, wake: bool) -> list[str]:
     return lines
 
 
+def _say_lines(ctx: Context, lines: list[str]) -> None:
+    for line in lines:
+        ctx.err(f"ritual: {line}")
+
+
 def run(args: argparse.Namespace, ctx: Context) -> int:
     settings = ctx.settings
     wake = not args.no_wake
@@ -126,9 +131,14 @@ def run(args: argparse.Namespace, ctx: Context) -> int:
         logging.getLogger("assistant").setLevel(logging.INFO)  # "woke: morning" in the log
     try:
         with stopping_on_signals() as stop, single_instance(ctx.environ):
-            for line in describe(settings, wake):
-                ctx.err(f"ritual: {line}")
-            listen(settings, wake=wake, events=args.events, stdout=ctx.stdout, environ=ctx.environ)
+            listen(
+                settings,
+                wake=wake,
+                events=args.events,
+                stdout=ctx.stdout,
+                environ=ctx.environ,
+                ready=lambda: _say_lines(ctx, describe(settings, wake)),
+            )
     except KeyboardInterrupt:
         if stop.received is None:
             raise  # Ctrl-C: 130, as for any command

@@ -41,14 +41,17 @@ def register(
     p = actions.add_parser(
         "install",
         parents=[common],
-        help="install a model from the model host or from a zip file",
+        help="install a model from the model host, a zip file or a model folder",
         description="Install NAME (e.g. vosk-model-small-en-us-0.15) or the model for "
-        "LANG (e.g. en-us) from the model host (RITUAL_MODEL_BASE_URL), or a ZIP file "
-        "carried over from another computer. The only command that downloads.",
+        "LANG (e.g. en-us) from the model host (RITUAL_MODEL_BASE_URL), a ZIP file "
+        "carried over from another computer, or a model FOLDER on this one (copied). "
+        "The only command that downloads.",
     )
-    p.add_argument("what", metavar="NAME|LANG|ZIP")
-    p.add_argument("--name", help="folder name for a model from a zip (default: from the zip)")
-    p.add_argument("--lang", help="language of a model from a zip (default: from its name)")
+    p.add_argument("what", metavar="NAME|LANG|ZIP|FOLDER")
+    p.add_argument("--name", help="folder name for a model from a zip or folder (default: its own)")
+    p.add_argument(
+        "--lang", help="language of a model from a zip or folder (default: from its name)"
+    )
     p.set_defaults(func=_install)
 
     p = actions.add_parser(

@@ -45,6 +45,9 @@ def run(args: argparse.Namespace, ctx: Context) -> int:
             environ=ctx.environ,
             notice=ctx.err,
         )
+    if path is None:
+        ctx.err("Stopped before the first answer; nothing was kept.")
+        return 0
     note = " (stopped early; what you said is kept)" if entry.status is EntryStatus.STOPPED else ""
     ctx.err(f"Saved to {path}{note}")
     return 0

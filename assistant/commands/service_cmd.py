@@ -6,8 +6,9 @@ import argparse
 from typing import Any
 
 from assistant import service
-from assistant.app import check_listen
+from assistant.app import check_listen, listen_readiness
 from assistant.context import Context
+from assistant.core.errors import RitualError
 
 
 def register(sub: Any, common: argparse.ArgumentParser) -> None:
@@ -27,6 +28,11 @@ def register(sub: Any, common: argparse.ArgumentParser) -> None:
         "--polish",
         action="store_true",
         help="also a nightly timer that runs `ritual polish` (the second listen)",
+    )
+    install.add_argument(
+        "--force",
+        action="store_true",
+        help="install even though `ritual listen` cannot start here yet (no model, no speaker)",
     )
     install.set_defaults(func=install_service)
     actions.add_parser("remove", parents=[common], help="stop, disable and remove it").set_defaults(
@@ -50,8 +56,18 @@ def _listen_options(args: argparse.Namespace) -> list[str]:
 
 
 def install_service(args: argparse.Namespace, ctx: Context) -> int:
-    # A broken config or a missing ritual is said now, not by a failing service.
+    # A broken config, a missing ritual, model or speaker is said now, not by a
+    # service that fails over and over in the background.
     check_listen(ctx.settings, wake=not args.no_wake)
+    ready = listen_readiness(ctx.settings, ctx.environ, wake=not args.no_wake)
+    for note in ready.waiting:
+        ctx.err(f"ritual: warning: {note}")
+    if ready.blocking and not args.force:
+        raise RitualError(
+            "the service could not start: "
+            + "; ".join(ready.blocking)
+            + ". Fix that first (`ritual doctor` checks it all), or install anyway with --force"
+        )
     if args.polish:
         _check_polish(ctx)
     for line in service.install(ctx.environ, _listen_options(args)):

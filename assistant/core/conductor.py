@@ -121,10 +121,12 @@ class Conductor:
     rng: random.Random = field(default_factory=random.Random)
     barge_in: Optional[InterruptibleSpeaker] = None
     """speaks the prompts a command may cut short (None: half-duplex, nothing does)"""
+    typed: bool = False
+    """answers are typed: prompts say "type", and a say step's ``typed`` text is used"""
 
     def __post_init__(self) -> None:
         self.commands: CommandSet = commands_for(self.ritual.language, self.ritual.commands)
-        self.phrases = phrases_for(self.ritual.language)
+        self.phrases = phrases_for(self.ritual.language, typed=self.typed)
         self.entry = Entry(
             ritual=self.ritual.id,
             title=self.ritual.title,
@@ -132,6 +134,7 @@ class Conductor:
             model=self.model,
             language=self.ritual.language,
             tags=("ritual", self.ritual.id),
+            planned=sum(_listening(s) is not None for s in self.ritual.steps),
         )
         self.values = placeholder_values(self.entry.started, self.name)
         self.path: Optional[Path] = None
@@ -186,12 +189,29 @@ class Conductor:
         # Saved before the farewell is spoken: a Ctrl-C or a speaker error while it
         # plays must not leave the entry in progress.
         self.entry = replace(self.entry, status=status, ended=self.clock.now())
+        if status is EntryStatus.STOPPED and not self.entry.answers:
+            self._discard(farewell)
+            return
         self._save()
         try:
             if farewell:
                 self._say(farewell)
         finally:
             self.events(Event.DONE, path=str(self.path), status=status.value)
+
+    def _discard(self, farewell: Optional[str]) -> None:
+        """Stopped before the first question had an answer: an empty entry would
+        only clutter the journal, its streaks and its stats, so none is kept."""
+        try:
+            self.sink.discard()
+        except RitualError as e:
+            log.warning("%s", e)
+        self.path = None
+        try:
+            if farewell:
+                self._say(self.phrases["stopping_empty"])
+        finally:
+            self.events(Event.DONE, path="", status=EntryStatus.STOPPED.value)
 
     def _save(self) -> None:
         try:
@@ -239,7 +259,8 @@ class Conductor:
 
     def _perform_once(self, step: Step, index: int) -> _Move:
         if isinstance(step, Say):
-            self._step_say(self._fill(step.text), private=has_week_figures(step.text))
+            text = step.typed if self.typed and step.typed else step.text
+            self._step_say(self._fill(text), private=has_week_figures(text))
         elif isinstance(step, Pause):
             self.clock.sleep(step.seconds)
         elif isinstance(step, Breathe):
@@ -489,6 +510,7 @@ class Conductor:
             audio=self.sink.open_audio(index, name) if keep_audio else None,
             on_ready=lambda: self.events(Event.LISTENING, step=listening.id),
             expected=scale_words(self.ritual.language, scale.low, scale.high) if scale else (),
+            long=listening.long,
         )
         try:
             utterance = self.listener.listen(request)

@@ -108,6 +108,18 @@ class HandsFree:
         return for_language(self.wake, language) or {}
 
 
+def name_word(language: str) -> str:
+    """The word every wake phrase of ``language`` starts with ("" for a language
+    ritual has no phrases of its own for: any first word is taken)."""
+    defaults = for_language(DEFAULT_WAKE, language) or {}
+    return next(iter(defaults), "").split(" ", 1)[0]
+
+
+def _starts_with_name(said: str, language: str) -> bool:
+    name = name_word(language)
+    return not name or said.split(" ", 1)[0] == name
+
+
 class _Reader:
     def __init__(self, path: str, known_rituals: Optional[Collection[str]]) -> None:
         self.path = path
@@ -166,6 +178,13 @@ class _Reader:
                         phrase_node,
                         f"a wake phrase needs two or more words, starting with a name word "
                         f"(like 'ritual, good morning'), not {phrase!r}",
+                    )
+                elif not _starts_with_name(said, language):
+                    name = name_word(language)
+                    self.problem(
+                        phrase_node,
+                        f"a wake phrase starts with the name word '{name}' (like '{name}, "
+                        f"{said}'), so that ordinary talk does not wake ritual; not {phrase!r}",
                     )
                 elif said in phrases:
                     self.problem(phrase_node, f"the wake phrase {phrase!r} appears twice")

@@ -94,6 +94,9 @@ class Entry:
     """the ritual's language: which model re-transcribes its audio"""
     tags: tuple[str, ...] = ()
     answers: tuple[Answer, ...] = ()
+    planned: int = 0
+    """the questions the ritual had (0: not known); kept in the file only when it
+    stopped before reaching them all, so that it reads "4/8 answered", not 4/4"""
     extra: dict[str, Any] = field(default_factory=dict)
     """front-matter keys we do not manage, kept as they were"""
 
@@ -125,6 +128,7 @@ FRONT_KEYS = (
     "language",
     "tags",
     "questions",
+    "planned",
     "audio",
 )
 """the front-matter keys an entry's file is written with; an answer's number is
@@ -288,6 +292,8 @@ def render_entry(entry: Entry) -> str:
         "tags": list(entry.tags),
         "questions": [a.id for a in entry.answers],
     }
+    if entry.status is EntryStatus.STOPPED and entry.planned > len(entry.answers):
+        front["planned"] = entry.planned
     # Numbers as top-level properties: Obsidian and Dataview read `mood: 4` as a number.
     front.update({a.id: a.number for a in entry.answers if a.number is not None})
     front.update(properties(entry.answers))
@@ -482,6 +488,11 @@ def _with_properties(answers: list[Answer], front: dict[str, Any]) -> list[Answe
     ]
 
 
+def _planned(front: dict[str, Any]) -> int:
+    value = front.get("planned")
+    return value if isinstance(value, int) and not isinstance(value, bool) and value > 0 else 0
+
+
 def parse_entry(text: str, where: str = "<entry>", *, warn: Warn = _ignore) -> Entry:
     """Read an entry written by ``render_entry``, tolerating hand edits.
 
@@ -546,5 +557,6 @@ def parse_entry(text: str, where: str = "<entry>", *, warn: Warn = _ignore) -> E
         language=keys.text("language"),
         tags=tuple(keys.texts("tags", one_ok=True)),
         answers=tuple(answers),
+        planned=_planned(front),
         extra={k: v for k, v in front.items() if k not in known},
     )

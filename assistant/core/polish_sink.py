@@ -89,6 +89,9 @@ class PolishingSink:
     def open_audio(self, index: int, name: str) -> Optional[AnswerAudio]:
         return self.inner.open_audio(index, name)
 
+    def discard(self) -> None:
+        self.inner.discard()  # nothing was answered: there is nothing to polish either
+
     def save_details(self, details: Details) -> None:
         self.details = details
         self.inner.save_details(polish_details(details, self._current(), self.worker.engine))

@@ -93,6 +93,8 @@ class ListenRequest:
     expected: tuple[str, ...] = ()
     """phrases the answer is likely to be wholly (the number words of a scale): a
     listener that can listen for given phrases listens for these too"""
+    long: bool = False
+    """the step allows a long answer (a typed one may then take several lines)"""
 
 
 @dataclass(frozen=True)
@@ -242,3 +244,7 @@ class EntrySink(Protocol):
 
     def save_details(self, details: Details) -> None:
         """Keep the recogniser's raw text and word timings beside the entry."""
+
+    def discard(self) -> None:
+        """Remove the saved entry (and its side files): the session ended before
+        anything was answered, so there is nothing to keep."""

@@ -26,10 +26,11 @@ from assistant.core.ritual import (
     fill,
     has_week_figures,
     placeholder_values,
+    time_values,
 )
 
 TIMES_OF_DAY = ("morning", "afternoon", "evening", "night")
-CONDUCTOR_PHRASES = ("first", "paused", "stopping", "add", "heard_again")
+CONDUCTOR_PHRASES = ("first", "paused", "stopping", "stopping_empty", "add", "heard_again")
 """what the conductor says that is neither a step's text nor a read-back"""
 
 
@@ -103,7 +104,7 @@ def upcoming_values(start: datetime, name: str, days: int) -> list[dict[str, str
     for day in range(max(days, 1)):
         moment = start + timedelta(days=day)
         for time_of_day in TIMES_OF_DAY:
-            variants.append({**placeholder_values(moment, name), "time_of_day": time_of_day})
+            variants.append({**placeholder_values(moment, name), **time_values(time_of_day)})
     return variants
 
 

@@ -21,7 +21,7 @@ from assistant.core.voice_spec import VoiceSpec
 WEEK_FIGURES = ("week_days", "week_mood", "mood_change", "week_words", "checkin_streak")
 """figures of the last seven days, said in words (``core.week``); read from the journal
 only when a text uses one"""
-PLACEHOLDERS = ("name", "weekday", "date", "time_of_day", "streak", *WEEK_FIGURES)
+PLACEHOLDERS = ("name", "weekday", "date", "time_of_day", "greeting", "streak", *WEEK_FIGURES)
 RECALL_PLACEHOLDERS = ("answer", "when")
 """known only in a recall's ``say``: the answer found, and when it was given"""
 RecallWhen = Literal[
@@ -62,11 +62,18 @@ class Listening:
     property_key: Optional[str] = None
     """a front-matter key that also keeps the answer's words (``goal_physical``)"""
 
+    @property
+    def long(self) -> bool:
+        """More time than an ordinary answer gets: a free talk, or a typed page."""
+        return self.max_seconds > DEFAULT_MAX_SECONDS
+
 
 @dataclass(frozen=True)
 class Say:
     text: str
     line: int = 0
+    typed: str = ""
+    """what to print instead in a typed ritual ("" for the same text)"""
 
 
 @dataclass(frozen=True)
@@ -210,10 +217,18 @@ def spoken_when(when: RecallWhen) -> str:
 
 
 def placeholder_values(moment: datetime, name: str) -> dict[str, str]:
-    """What ``{name}``, ``{weekday}``, ``{date}`` and ``{time_of_day}`` say at ``moment``."""
+    """What ``{name}``, ``{weekday}``, ``{date}``, ``{time_of_day}`` and ``{greeting}``
+    say at ``moment``."""
     return {
         "name": name,
         "weekday": moment.strftime("%A"),
         "date": f"{moment:%B} {moment.day}",
-        "time_of_day": time_of_day(moment),
+        **time_values(time_of_day(moment)),
     }
+
+
+def time_values(part_of_day: str) -> dict[str, str]:
+    """``{time_of_day}`` and the greeting that goes with it: "good night" is a
+    farewell, so late at night the greeting is "Good evening"."""
+    greeting = "Good evening" if part_of_day == "night" else f"Good {part_of_day}"
+    return {"time_of_day": part_of_day, "greeting": greeting}

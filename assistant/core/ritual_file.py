@@ -72,7 +72,7 @@ LISTEN_KEYS = ("id", "silence", "max_seconds", "reframe", "confirm", "scale", "p
 SCALE_LIMITS = (0, 10)
 """a scale runs within these: every number in it has a word a recogniser hears well"""
 STEP_KEYS = {
-    "say": ("say",),
+    "say": ("say", "typed"),
     "pause": ("pause",),
     "breathe": ("breathe",),
     "affirm": ("affirm",),
@@ -367,7 +367,8 @@ class _Parser:
         self.unknown_keys(items, STEP_KEYS[kind], f"{article} '{kind}' step")
         value = items[kind][1]
         if kind == "say":
-            return Say(self.text(value, "say"), line)
+            typed = self.optional(items, "typed", lambda n: self.text(n, "typed"), "")
+            return Say(self.text(value, "say"), line, typed)
         if kind == "pause":
             return Pause(self.number(value, "pause"), line)
         if kind == "breathe":

@@ -52,7 +52,7 @@ def keyring(
     source = passphrase_source(
         file=e.passphrase_file, env=e.passphrase_env, environ=environ, ask=ask
     )
-    return KeyRing(e.identity, source)
+    return KeyRing(e.identity, source, source.tries)
 
 
 def reading_folder(

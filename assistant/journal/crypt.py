@@ -154,9 +154,10 @@ class KeyRing:
     """The identity file, unlocked with the passphrase when an encrypted file is first
     read, and then kept (in memory) for the rest of the command: once per command."""
 
-    def __init__(self, identity: Path, passphrase: Callable[[], str]) -> None:
+    def __init__(self, identity: Path, passphrase: Callable[[], str], tries: int = 1) -> None:
         self.identity = identity
         self._passphrase = passphrase
+        self._tries = tries
         self._keys: Optional[list[Any]] = None
         self._failed: Optional[UnlockError] = None
 
@@ -169,7 +170,7 @@ class KeyRing:
             raise self._failed  # asked once: never a passphrase prompt per file
         if self._keys is None:
             try:
-                self._keys = unlock(self.identity, self._passphrase)
+                self._keys = unlock(self.identity, self._passphrase, self._tries)
             except CryptError as e:
                 self._failed = e if isinstance(e, UnlockError) else UnlockError(str(e))
                 raise self._failed from None
@@ -241,9 +242,10 @@ def write_new_file(path: Path, data: bytes) -> None:
         raise CryptError(f"cannot write {path} ({e.strerror})") from None
 
 
-def unlock(path: Path, passphrase: Callable[[], str]) -> list[Any]:
+def unlock(path: Path, passphrase: Callable[[], str], tries: int = 1) -> list[Any]:
     """The private keys in the identity file ``path``: asks ``passphrase`` only when
-    the file is protected by one (a plain age-keygen file is read as it is)."""
+    the file is protected by one (a plain age-keygen file is read as it is), up to
+    ``tries`` times when it is wrong."""
     try:
         data = path.read_bytes()
     except FileNotFoundError:
@@ -256,20 +258,9 @@ def unlock(path: Path, passphrase: Callable[[], str]) -> list[Any]:
         raise CryptError(f"cannot read the identity file {path} ({e.strerror})") from None
     pyrage = _pyrage()
     if is_sealed(data):
-        secret = passphrase()
-        check_passphrase(secret)
-        try:
-            data = bytes(pyrage.passphrase.decrypt(data, secret))
-        except pyrage.DecryptError as e:
-            if "Decryption failed" in str(e):
-                raise CryptError(f"wrong passphrase for {path}") from None
-            if "No matching keys" in str(e):
-                raise CryptError(
-                    f"{path} is not protected by a passphrase but encrypted to a key; "
-                    "ritual needs an identity file made by `ritual key init` or age-keygen"
-                ) from None
-            raise CryptError(f"the identity file {path} is damaged ({_said(e)})") from None
+        data = _opened_identity(data, path, passphrase, tries)
     keys = []
+
     for line in data.decode("utf-8", errors="replace").splitlines():
         line = line.strip()
         if not line or line.startswith("#"):
@@ -283,7 +274,76 @@ def unlock(path: Path, passphrase: Callable[[], str]) -> list[Any]:
     return keys
 
 
+def _opened_identity(data: bytes, path: Path, passphrase: Callable[[], str], tries: int) -> bytes:
+    pyrage = _pyrage()
+    for attempt in range(1, tries + 1):
+        secret = passphrase()
+        check_passphrase(secret)
+        try:
+            return bytes(pyrage.passphrase.decrypt(data, secret))
+        except pyrage.DecryptError as e:
+            if "Decryption failed" in str(e):
+                if attempt < tries:
+                    continue
+                times = f" ({tries} tries)" if tries > 1 else ""
+                raise CryptError(f"wrong passphrase for {path}{times}") from None
+            if "No matching keys" in str(e):
+                raise CryptError(
+                    f"{path} is not protected by a passphrase but encrypted to a key; "
+                    "ritual needs an identity file made by `ritual key init` or age-keygen"
+                ) from None
+            raise CryptError(f"the identity file {path} is damaged ({_said(e)})") from None
+    raise AssertionError("unreachable")
+
+
 # -- the passphrase --------------------------------------------------------------------
+
+
+TRIES = 3
+"""passphrases asked on a terminal before giving up, as sudo and ssh do"""
+
+
+class Passphrase:
+    """Where the passphrase comes from, in this order: the file the config names, the
+    environment variable it names, a prompt on the terminal. Called again after a
+    wrong one, it says so in its prompt; ``tries`` is how many calls make sense."""
+
+    def __init__(
+        self,
+        *,
+        file: Optional[Path],
+        env: Optional[str],
+        environ: Mapping[str, str],
+        ask: Optional[Callable[[str], str]],
+        prompt: str,
+    ) -> None:
+        self.file, self.env, self.environ, self.ask = file, env, environ, ask
+        self.prompt = prompt
+        self.asked = 0
+
+    @property
+    def asks(self) -> bool:
+        """Whether it asks a person (a file or a variable says the same thing again)."""
+        return self.file is None and not (self.env and self.environ.get(self.env))
+
+    @property
+    def tries(self) -> int:
+        return TRIES if self.asks and self.ask is not None else 1
+
+    def __call__(self) -> str:
+        if self.file is not None:
+            return read_passphrase_file(self.file)
+        if self.env and self.environ.get(self.env):
+            return self.environ[self.env]
+        if self.ask is None:
+            named = f" (the variable {self.env} is not set)" if self.env else ""
+            raise CryptError(
+                "the journal's key needs its passphrase, and there is no terminal to ask "
+                f"on{named}: run this on a terminal, or name a passphrase_file or "
+                "passphrase_env under encryption: in the config"
+            )
+        self.asked += 1
+        return self.ask(self.prompt if self.asked == 1 else "Wrong passphrase; try again: ")
 
 
 def passphrase_source(
@@ -293,25 +353,8 @@ def passphrase_source(
     environ: Mapping[str, str],
     ask: Optional[Callable[[str], str]],
     prompt: str = "Passphrase for the journal's key: ",
-) -> Callable[[], str]:
-    """Where the passphrase comes from, in this order: the file the config names, the
-    environment variable it names, a prompt on the terminal."""
-
-    def get() -> str:
-        if file is not None:
-            return read_passphrase_file(file)
-        if env and environ.get(env):
-            return environ[env]
-        if ask is None:
-            named = f" (the variable {env} is not set)" if env else ""
-            raise CryptError(
-                "the journal's key needs its passphrase, and there is no terminal to ask "
-                f"on{named}: run this on a terminal, or name a passphrase_file or "
-                "passphrase_env under encryption: in the config"
-            )
-        return ask(prompt)
-
-    return get
+) -> Passphrase:
+    return Passphrase(file=file, env=env, environ=environ, ask=ask, prompt=prompt)
 
 
 def read_passphrase_file(path: Path) -> str:

@@ -193,5 +193,29 @@ def expired(folder: JournalFolder, retention: RetentionSettings, today: date) ->
     return found
 
 
+def retention_summary(removals: list[Removal], retention: RetentionSettings, today: date) -> str:
+    """One sentence on what retention took: how many entries (or recordings), how old."""
+    entries = sum(not r.audio_only for r in removals)
+    recordings = len(removals) - entries
+    parts = []
+    if entries and retention.entries_days is not None:
+        parts.append(f"{_entries(entries)}{_older(retention.entries_days, today)}")
+    if recordings and retention.audio_days is not None:
+        parts.append(
+            f"the recordings of {_entries(recordings)}{_older(retention.audio_days, today)}"
+        )
+    return "retention: deleted " + " and ".join(parts) if parts else ""
+
+
+def _entries(count: int) -> str:
+    return f"{count} entr{'y' if count == 1 else 'ies'}"
+
+
+def _older(days: int, today: date) -> str:
+    return (
+        f" older than {days} day{'s' if days != 1 else ''} (before {today - timedelta(days=days)})"
+    )
+
+
 def _cutoff(today: date, days: Optional[int]) -> Optional[date]:
     return today - timedelta(days=days) if days is not None else None

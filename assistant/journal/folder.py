@@ -25,7 +25,7 @@ from collections.abc import Iterator
 from dataclasses import dataclass, field
 from datetime import date, datetime, timedelta
 from pathlib import Path, PurePath
-from typing import Optional
+from typing import Optional, Union
 
 from assistant.core.errors import JournalError
 from assistant.core.journal import (
@@ -59,7 +59,7 @@ from assistant.safe_files import (
 log = logging.getLogger(__name__)
 
 
-def write_output(path: Path, text: str) -> None:
+def write_output(path: Path, text: Union[str, bytes]) -> None:
     """Write an export where the user asked: a regular file (or a new one) is
     replaced atomically; a FIFO or a character device (``/dev/stdout``) is written
     through; anything else is refused. A symlink is followed to what it points at."""
@@ -74,8 +74,8 @@ def write_output(path: Path, text: str) -> None:
             replace_file(Path(os.path.realpath(path)), text)
         elif stat.S_ISFIFO(kind) or stat.S_ISCHR(kind):
             fd = os.open(path, os.O_WRONLY | getattr(os, "O_NOCTTY", 0))
-            with os.fdopen(fd, "w", encoding="utf-8") as f:
-                f.write(text)
+            with os.fdopen(fd, "wb") as f:
+                f.write(text.encode("utf-8") if isinstance(text, str) else text)
         else:
             what = "a folder" if stat.S_ISDIR(kind) else "not a file"
             raise JournalError(f"cannot write {path}: it is {what}; give a file name")
@@ -395,6 +395,11 @@ class EntryFile:
             raise RuntimeError("the entry's file is claimed by its first save")
         return self._path
 
+    @property
+    def claimed(self) -> Optional[Path]:
+        """The entry's file, or None before the first save (or after ``discard``)."""
+        return self._path
+
     def _place(self) -> tuple[Path, PurePath]:
         """The root that writes must stay under, and the entry's folder below it."""
         root = os.path.abspath(self.folder.root)
@@ -440,6 +445,28 @@ class EntryFile:
 
     def _named(self, name: str) -> str:
         return plain_name(name) + self.sealer.suffix
+
+    def discard(self) -> None:
+        """Take back a session's file that never held an answer (stopped before
+        the first one), with the audio it may have begun; the month folders stay."""
+        if self._path is None:
+            return
+        root, subdir = self._place()
+        audio = audio_dirname(self.path.name)
+        try:
+            with folder_fd(root, subdir) as folder:
+                with contextlib.suppress(OSError):  # no audio folder (or not ours): left
+                    with folder_fd(root, subdir / audio) as inside:
+                        for item in list(os.scandir(inside)):
+                            if item.is_file(follow_symlinks=False):
+                                remove_at(inside, item.name)
+                    os.rmdir(audio, dir_fd=folder)
+                remove_at(folder, self.path.name)
+        except OSError as e:
+            raise JournalError(
+                f"cannot remove the empty entry {self.path} ({_reason(e)})"
+            ) from None
+        self._path = None
 
     @property
     def audio_dir(self) -> Path:

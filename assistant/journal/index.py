@@ -414,7 +414,7 @@ class JournalIndex:
                 entry.started.isoformat(timespec="seconds"),
                 entry.ritual,
                 entry.status.value,
-                len(entry.answers),
+                max(len(entry.answers), entry.planned),
                 answered,
                 file_id,
             ),
@@ -574,8 +574,10 @@ def fts_query(words: Sequence[str]) -> str:
     """An FTS5 query from what the user typed: every word must be found.
 
     A word finds the words that begin with it (Latin words of three letters or
-    more, and any Korean word); words in quotes, or one argument with spaces in
-    it, are a phrase. Everything is quoted, so no typed character is FTS5 syntax."""
+    more, and any Korean word). An argument with spaces in it is its words (the
+    shell took the quotes of ``search "presentation fine"``: the person meant the
+    words); quotes that reach ritual (``'"grateful for"'``) make a phrase.
+    Everything is quoted, so no typed character is FTS5 syntax."""
     terms = []
     for part in _phrases(words):
         tokens = part.split()
@@ -590,9 +592,6 @@ def fts_query(words: Sequence[str]) -> str:
 
 def _phrases(words: Sequence[str]) -> Iterator[str]:
     for word in words:
-        if '"' not in word:
-            yield word
-            continue
         # "grateful for" my sister: quoted runs are phrases, the rest single words
         for n, piece in enumerate(word.split('"')):
             if n % 2:

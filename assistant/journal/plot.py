@@ -7,11 +7,12 @@ so no window, display or GUI backend is ever involved.
 
 from __future__ import annotations
 
+import io
 from datetime import date, timedelta
 from pathlib import Path
 from typing import Any
 
-from assistant.core.errors import JournalError, RitualError
+from assistant.core.errors import RitualError
 from assistant.core.stats import (
     WEEKDAYS,
     EntryFacts,
@@ -21,6 +22,7 @@ from assistant.core.stats import (
     shade_level,
     week_start,
 )
+from assistant.journal.folder import write_output
 
 CALENDAR_WEEKS = 53
 CALENDAR_COLOURS = ("#ebedf0", "#c6e48b", "#7bc96f", "#239a3b", "#196127")
@@ -48,10 +50,10 @@ def plot_journal(facts: list[EntryFacts], today: date, *, mood: str, out: Path) 
     calendar, mood_axes = figure.subplots(2, 1, height_ratios=(1, 1.3))
     _calendar(calendar, facts, today)
     _mood(mood_axes, facts, mood)
-    try:
-        figure.savefig(out, dpi=120)
-    except OSError as e:
-        raise JournalError(f"cannot write {out} ({e.strerror})") from None
+    drawn = io.BytesIO()
+    figure.savefig(drawn, dpi=120, format=out.suffix.lower().lstrip("."))
+    # Written as an export is (private, 0600, atomically): it shows the user's moods.
+    write_output(out, drawn.getvalue())
 
 
 def _calendar(axes: Any, facts: list[EntryFacts], today: date) -> None:
@@ -103,10 +105,25 @@ def _mood(axes: Any, facts: list[EntryFacts], mood: str) -> None:
     values = [v for _, v in points]
     if len(points) <= DOTS_UP_TO:
         axes.scatter(days, values, s=10, alpha=0.35, color="tab:blue", label="each answer")
-    axes.plot(days, _rolling(points), color="tab:blue", label=f"{ROLLING_DAYS}-day average")
+    averages = _rolling(points)
+    for n, (first, last) in enumerate(_runs(days)):  # no line across a gap of months
+        label = f"{ROLLING_DAYS}-day average" if n == 0 else None
+        axes.plot(days[first:last], averages[first:last], color="tab:blue", label=label)
     axes.set_yticks(range(min(values), max(values) + 1))
     axes.grid(axis="y", alpha=0.3)
     axes.legend(loc="upper left", frameon=False)
+
+
+def _runs(days: list[date]) -> list[tuple[int, int]]:
+    """Index ranges of the days no more than ``ROLLING_DAYS`` apart: an average is
+    drawn within a run, never across the gap between two."""
+    runs, start = [], 0
+    for n in range(1, len(days)):
+        if days[n] - days[n - 1] > timedelta(days=ROLLING_DAYS):
+            runs.append((start, n))
+            start = n
+    runs.append((start, len(days)))
+    return runs
 
 
 def _rolling(points: list[tuple[date, int]]) -> list[float]:

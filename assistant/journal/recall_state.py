@@ -176,6 +176,9 @@ class KeptForRecall:
     def save_details(self, details: Details) -> None:
         self.sink.save_details(details)
 
+    def discard(self) -> None:
+        self.sink.discard()
+
 
 class RecallWithoutKey:
     """An ``AnswerLookup`` for a ritual on an encrypted journal: the recall state

