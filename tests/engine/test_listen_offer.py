@@ -109,5 +109,6 @@ def test_an_offer_answered_later_then_yes(
     assert spoken[0] == "저녁 시간이에요. 시작할까요? 네, 잠시, 아니요 중에서 말씀해 주세요."
     assert spoken[1] == "알겠어요. 10분 뒤에 다시 여쭤볼게요."
     assert [e["name"] for e in events.seen if e["event"] == "command"][:2] == ["later", "begin"]
-    [entry] = (tmp_path / "journal").rglob("*.md")
-    assert "ritual: evening" in entry.read_text(encoding="utf-8")
+    assert [e["step"] for e in events.seen if e["event"] == "listening"][-1] == "feeling"
+    # stopped before its first answer: the ritual ran, and kept no empty entry
+    assert list((tmp_path / "journal").rglob("*.md")) == []

