@@ -59,6 +59,8 @@ def install_service(args: argparse.Namespace, ctx: Context) -> int:
     # A broken config, a missing ritual, model or speaker is said now, not by a
     # service that fails over and over in the background.
     check_listen(ctx.settings, wake=not args.no_wake)
+    if args.polish:
+        _check_polish(ctx)
     ready = listen_readiness(ctx.settings, ctx.environ, wake=not args.no_wake)
     for note in ready.waiting:
         ctx.err(f"ritual: warning: {note}")
@@ -68,8 +70,6 @@ def install_service(args: argparse.Namespace, ctx: Context) -> int:
             + "; ".join(ready.blocking)
             + ". Fix that first (`ritual doctor` checks it all), or install anyway with --force"
         )
-    if args.polish:
-        _check_polish(ctx)
     for line in service.install(ctx.environ, _listen_options(args)):
         ctx.out(line)
     if args.polish:
