@@ -31,7 +31,8 @@ def env(tmp_path: Path) -> dict[str, str]:
 
 
 def install(env: dict[str, str]) -> tuple[int, str, str]:
-    result = run_cli("service", "install", "--no-wake", env=env)
+    # --force: these tests are about the unit file, on a machine with no model or speaker
+    result = run_cli("service", "install", "--no-wake", "--force", env=env)
     assert "unexpected" not in result.stderr and "Traceback" not in result.stderr
     return result.status, result.stdout, result.stderr
 
@@ -86,7 +87,10 @@ def test_a_folder_at_the_unit_path_is_said_by_every_action(
     unit.mkdir(parents=True)
     for action in ("install", "remove", "status"):
         result = run_cli(
-            "service", action, *(["--no-wake"] if action == "install" else []), env=env
+            "service",
+            action,
+            *(["--no-wake", "--force"] if action == "install" else []),
+            env=env,
         )
         assert result.status == 1 and "is a folder, not a unit" in result.stderr, result.stderr
         assert unit.is_dir()
