@@ -10,7 +10,7 @@ import pytest
 
 from assistant.core.barge_in import BargeIn, barge_in_for, parse_barge_in, prompt_commands
 from assistant.core.conductor import Conductor
-from assistant.core.journal import AnswerState, EntryStatus
+from assistant.core.journal import AnswerState
 from assistant.core.ritual_file import parse_ritual
 from assistant.core.voice_commands import Command, commands_for
 from tests.cli import isolated_env, run_cli
@@ -48,7 +48,7 @@ def run(
 def test_stop_said_over_a_prompt_ends_the_ritual_before_it_listens() -> None:
     _, speaker, listener, sink = run({"What went well today?": "stop"}, [])
     assert listener.requests == []  # it never listened after the prompt
-    assert sink.last.status is EntryStatus.STOPPED
+    assert sink.discarded and sink.last.answers == ()  # stopped before any answer: none kept
     assert speaker.cut == ["What went well today?"]
 
 
