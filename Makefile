@@ -1,7 +1,7 @@
 # `make` lists the tasks. Everything runs from the project's .venv (made by ./setup).
 PY := .venv/bin/python
 
-.PHONY: help setup test test-core test-deep lint format typecheck house bench platform-matrix run clean
+.PHONY: help setup test test-core test-slow test-deep lint format typecheck house bench platform-matrix run clean
 
 help:  ## list the tasks
 	@grep -E '^[a-z-]+:.*## ' $(MAKEFILE_LIST) | awk -F':.*## ' '{printf "  make %-10s %s\n", $$1, $$2}'
@@ -14,6 +14,9 @@ test:  ## every test, real engines included (as CI runs them)
 
 test-core:  ## only the fast tests of the pure core and the CLI (no engines)
 	$(PY) -m pytest -q -m "not engine" --ignore=tests/engine
+
+test-slow:  ## the whole rituals spoken in real time (about 4 minutes; CI runs them too)
+	$(PY) -m pytest -q -rs -m slow
 
 test-deep:  ## the property tests with every example (slow: minutes)
 	RITUAL_PROPERTY_DEPTH=1 $(PY) -m pytest -q tests/test_properties.py

@@ -36,6 +36,7 @@ def holding(folders: list[Path], needle: bytes) -> list[Path]:
     return found
 
 
+@pytest.mark.slow
 def test_an_encrypted_voice_ritual_keeps_no_plaintext_audio_or_words(
     virtual_audio: VirtualAudio, ko_model: Path, tmp_path: Path
 ) -> None:

@@ -18,6 +18,7 @@ pytestmark = pytest.mark.engine
 NAME = "vosk-model-small-ko-0.22"
 
 
+@pytest.mark.slow
 def test_a_model_installed_from_a_zip_runs_a_voice_ritual(
     virtual_audio: VirtualAudio, ko_model: Path, tmp_path: Path
 ) -> None:

@@ -96,6 +96,7 @@ def listener(virtual_audio: VirtualAudio, ko_model: Path, tmp_path: Path) -> Ite
         running.stop()
 
 
+@pytest.mark.slow
 def test_two_wake_phrases_run_two_rituals_in_one_process(listener: Listener) -> None:
     listener.wait_for("waiting", wake=True)
     time.sleep(1.0)  # the model has loaded and the mic is open
@@ -164,6 +165,7 @@ def test_sigterm_while_waiting_ends_cleanly(listener: Listener) -> None:
     assert "Traceback" not in err and "stopped" in err
 
 
+@pytest.mark.slow
 def test_sigterm_in_a_ritual_saves_the_entry(listener: Listener) -> None:
     listener.wait_for("waiting")
     time.sleep(1.0)

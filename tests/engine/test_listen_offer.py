@@ -39,6 +39,7 @@ class SkippingClock:
         self.skipped += max(0.0, seconds)
 
 
+@pytest.mark.slow
 def test_an_offer_answered_later_then_yes(
     virtual_audio: VirtualAudio, ko_model: Path, tmp_path: Path
 ) -> None:

@@ -592,7 +592,7 @@ def test_list_shows_installed_and_offered_models(
     lines = result.out.splitlines()
     assert lines[0] == "Installed models:"
     assert lines[1].split()[:2] == ["vosk-model-small-xx-0.1", "xx"]
-    assert lines[3] == f"Offered by {host.url} (install with: ritual models install NAME):"
-    offered = [line.split() for line in lines[4:]]
+    offered_at = lines.index(f"Offered by {host.url} (install with: ritual models install NAME):")
+    offered = [line.split() for line in lines[offered_at + 1 :]]
     assert [row[0] for row in offered] == ["vosk-model-small-en-us-0.15", "vosk-model-small-xx-0.1"]
     assert offered[0][-1] == "small" and offered[1][-1] == "installed"

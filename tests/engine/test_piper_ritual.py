@@ -55,6 +55,7 @@ def cached(tmp: Path) -> set[Path]:
     return set((tmp / "cache" / "speech").glob("*.wav"))
 
 
+@pytest.mark.slow
 def test_a_ritual_spoken_by_piper_from_prepared_prompts(
     virtual_audio: VirtualAudio, ko_model: Path, piper_voice: PiperVoiceFiles, tmp_path: Path
 ) -> None:

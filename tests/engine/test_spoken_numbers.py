@@ -63,6 +63,7 @@ def test_a_sentence_is_not_taken_for_a_number(listener: VoskListener, tmp_path: 
     assert number_in(text, "ko", 1, 5) is None
 
 
+@pytest.mark.slow
 def test_a_mood_by_voice_is_asked_again_then_kept_in_the_front_matter(
     virtual_audio: VirtualAudio, ko_model: Path, tmp_path: Path
 ) -> None:

@@ -28,6 +28,7 @@ def audio_folder_of_today(journal: Path) -> Path:
     return folder / audio_dirname(entry_filename(today, RITUAL.stem))
 
 
+@pytest.mark.slow
 def test_planted_symlinks_are_not_followed_by_a_voice_ritual(
     virtual_audio: VirtualAudio, ko_model: Path, tmp_path: Path
 ) -> None:
