@@ -198,10 +198,9 @@ def _as_bytes(data: Data) -> bytes:
     return data.encode("utf-8") if isinstance(data, str) else data
 
 
-def replace_at(folder: int, name: str, data: Data) -> None:
-    """Atomically replace ``name`` in the open folder with ``data``: a new file
-    (fresh name, 0600, fsynced) renamed over it, so a symlink or hard link at
-    ``name`` is replaced, not written through."""
+def _written_temp(folder: int, name: str, data: Data) -> str:
+    """``data`` in a new private file beside ``name`` (fresh name, fsynced): its name.
+    Removed again if writing fails."""
     tmp = temp_name(name)
     fd = create_at(folder, tmp)
     try:
@@ -209,10 +208,21 @@ def replace_at(folder: int, name: str, data: Data) -> None:
             f.write(_as_bytes(data))
             f.flush()
             os.fsync(f.fileno())
+    except BaseException:
+        remove_at(folder, tmp)
+        raise
+    return tmp
+
+
+def replace_at(folder: int, name: str, data: Data) -> None:
+    """Atomically replace ``name`` in the open folder with ``data``: a new file
+    (fresh name, 0600, fsynced) renamed over it, so a symlink or hard link at
+    ``name`` is replaced, not written through."""
+    tmp = _written_temp(folder, name, data)
+    try:
         os.replace(tmp, name, src_dir_fd=folder, dst_dir_fd=folder)
     except BaseException:
-        with contextlib.suppress(OSError):
-            os.unlink(tmp, dir_fd=folder)
+        remove_at(folder, tmp)
         raise
     fsync_folder(folder)
 
@@ -220,13 +230,8 @@ def replace_at(folder: int, name: str, data: Data) -> None:
 def add_at(folder: int, name: str, data: Data) -> None:
     """Write ``data`` as the new file ``name`` in the open folder, whole or not at
     all; FileExistsError when ``name`` exists (nothing is overwritten)."""
-    tmp = temp_name(name)
-    fd = create_at(folder, tmp)
+    tmp = _written_temp(folder, name, data)
     try:
-        with os.fdopen(fd, "wb") as f:
-            f.write(_as_bytes(data))
-            f.flush()
-            os.fsync(f.fileno())
         os.link(tmp, name, src_dir_fd=folder, dst_dir_fd=folder, follow_symlinks=False)
     finally:
         with contextlib.suppress(OSError):
