@@ -481,12 +481,7 @@ def _install_archive(
         if not SAFE_NAME_RE.match(name):
             raise ModelError(f"{name!r} cannot be a model folder name; give another with --name")
         lang = normalize_language(lang) if lang else language_from_name(name)
-        need = sum(info.file_size for info, _ in members)
-        free = shutil.disk_usage(models_dir).free
-        if need > free:
-            raise ModelError(
-                f"{name} needs {format_size(need)} in {models_dir}, only {format_size(free)} free"
-            )
+        _check_room(name, sum(info.file_size for info, _ in members), models_dir)
         staging = Path(tempfile.mkdtemp(prefix=f".{name}.partial-", dir=models_dir))
         try:
             try:
@@ -573,11 +568,7 @@ def install_folder(
     lang = normalize_language(lang) if lang else model_language(folder) or language_from_name(name)
     models_dir = _models_dir(settings)
     need = disk_size(folder)
-    free = shutil.disk_usage(models_dir).free
-    if need > free:
-        raise ModelError(
-            f"{name} needs {format_size(need)} in {models_dir}, only {format_size(free)} free"
-        )
+    _check_room(name, need, models_dir)
     staging = Path(tempfile.mkdtemp(prefix=f".{name}.partial-", dir=models_dir))
     try:
         try:
@@ -648,3 +639,12 @@ def discard(path: Path) -> None:
     except OSError as e:
         raise ModelError(f"cannot remove {path}: {e.strerror}") from None
     remove_path(doomed)
+
+
+def _check_room(name: str, need: int, models_dir: Path) -> None:
+    """ModelError, before anything is written, when ``need`` bytes do not fit."""
+    free = shutil.disk_usage(models_dir).free
+    if need > free:
+        raise ModelError(
+            f"{name} needs {format_size(need)} in {models_dir}, only {format_size(free)} free"
+        )
