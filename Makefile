@@ -15,7 +15,7 @@ test:  ## every test, real engines included (as CI runs them)
 test-core:  ## only the fast tests of the pure core and the CLI (no engines)
 	$(PY) -m pytest -q -m "not engine" --ignore=tests/engine
 
-test-slow:  ## the whole rituals spoken in real time (about 4 minutes; CI runs them too)
+test-slow:  ## tests marked slow: whole rituals spoken in real time and the like (about 5 minutes; CI runs them too)
 	$(PY) -m pytest -q -rs -m slow
 
 test-deep:  ## the property tests with every example (slow: minutes)

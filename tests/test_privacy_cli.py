@@ -131,6 +131,7 @@ def journal_of(env: Mapping[str, str]) -> Path:
     return Path(env["XDG_DATA_HOME"]) / "ritual" / "journal"
 
 
+@pytest.mark.slow
 def test_wrong_missing_cut_short_and_foreign_each_say_what_is_wrong(
     home: dict[str, str],
 ) -> None:

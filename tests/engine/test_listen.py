@@ -181,6 +181,7 @@ def test_sigterm_in_a_ritual_saves_the_entry(listener: Listener) -> None:
     assert "## 오늘 기분이 어떠세요?" in text and "_(no answer)_" not in text.split("##")[1]
 
 
+@pytest.mark.slow
 def test_a_lost_microphone_comes_back(ko_model: Path, tmp_path: Path) -> None:
     # A sound server of its own, to take away while ritual waits and bring back.
     audio = VirtualAudio(tmp_path / "pulse")

@@ -82,6 +82,7 @@ def run_ritual(
     return subprocess.CompletedProcess(proc.args, proc.returncode, out, err), events.seen
 
 
+@pytest.mark.slow
 def test_a_voice_ritual_heard_answered_and_stopped_by_voice(
     virtual_audio: VirtualAudio, ko_model: Path, tmp_path: Path
 ) -> None:

@@ -38,6 +38,7 @@ def test_a_spoken_wake_phrase_wakes_its_ritual(
     assert detector.wait(30.0, fresh=True) == ritual
 
 
+@pytest.mark.slow
 def test_ten_minutes_of_unrelated_talk_never_wakes_it(
     detector: VoskWakeListener, tmp_path: Path
 ) -> None:

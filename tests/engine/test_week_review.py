@@ -36,6 +36,7 @@ def _entry(day: date, ritual: str, *answers: Answer) -> Entry:
     )
 
 
+@pytest.mark.slow
 def test_the_korean_weekly_review_is_spoken_and_answered(
     virtual_audio: VirtualAudio, ko_model: Path, tmp_path: Path
 ) -> None:
