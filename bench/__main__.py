@@ -136,13 +136,21 @@ def _pi_class(model: Path, work: Path, args: argparse.Namespace) -> dict[str, An
     return _in_studio(work, lambda s: bench_pi_class(s, model, work, args.runs, log=_log))
 
 
+def _skipped(module: str, what: str, option: str, section: str) -> dict[str, Any]:
+    """The figures of ``section`` as skipped when ``module`` is missing, else {}."""
+    if importlib.util.find_spec(module) is not None:
+        return {}
+    why = f"{what} is missing: run ./setup test (or ./setup {option})"
+    _log(f"{section.replace('_', '-')} figures skipped: {why}")
+    return {"details": {section: {"skipped": why}}}
+
+
 def _beside(model: Path, work: Path, args: argparse.Namespace) -> dict[str, Any]:
     from bench.polish import bench_beside
 
-    if importlib.util.find_spec("faster_whisper") is None:
-        why = "faster-whisper is missing: run ./setup test (or ./setup --whisper)"
-        _log(f"polish-beside figures skipped: {why}")
-        return {"details": {"polish_beside": {"skipped": why}}}
+    missing = _skipped("faster_whisper", "faster-whisper", "--whisper", "polish_beside")
+    if missing:
+        return missing
     _log("the voice ritual's turns with the second listen busy beside it")
     return _in_studio(work, lambda s: bench_beside(s, model, work, args.runs, log=_log))
 
@@ -150,10 +158,9 @@ def _beside(model: Path, work: Path, args: argparse.Namespace) -> dict[str, Any]
 def _voice(model: Path, work: Path, args: argparse.Namespace) -> dict[str, Any]:
     from bench.voice import bench_voice
 
-    if importlib.util.find_spec("piper") is None:
-        why = "Piper is missing: run ./setup test (or ./setup --piper)"
-        _log(f"voice figures skipped: {why}")
-        return {"details": {"voice": {"skipped": why}}}
+    missing = _skipped("piper", "Piper", "--piper", "voice")
+    if missing:
+        return missing
     _log("voice: Piper against espeak-ng (first sound, prepare, Pi-class, intelligibility)")
     return _in_studio(work, lambda s: bench_voice(s, work, args.runs, log=_log))
 

@@ -43,11 +43,13 @@ def planted_at(folder: JournalFolder, cache: Path) -> Path:
 
 
 def another_programs_database(path: Path) -> bytes:
+    """Another program's SQLite file (mode 0644) at ``path``; its bytes."""
     db = sqlite3.connect(path)
     db.execute("CREATE TABLE meta (key TEXT, value TEXT)")
     db.execute("INSERT INTO meta VALUES ('owner', 'someone else')")
     db.commit()
     db.close()
+    os.chmod(path, 0o644)
     return path.read_bytes()
 
 
@@ -56,7 +58,6 @@ def test_a_link_to_another_database_is_replaced_and_the_database_left_alone(
 ) -> None:
     other = tmp_path / "other.sqlite3"
     before = another_programs_database(other)
-    os.chmod(other, 0o644)
     path = planted_at(folder, tmp_path / "cache")
     path.symlink_to(other)
     assert indexed(folder, tmp_path / "cache") == ["2026-11-30-evening.md"]
@@ -174,7 +175,6 @@ def test_a_hard_link_at_the_index_or_its_journal_is_unlinked_not_written(
 ) -> None:
     other = tmp_path / "other.sqlite3"
     before = another_programs_database(other)
-    os.chmod(other, 0o644)
     path = planted_at(folder, tmp_path / "cache")
     os.link(other, path)
     notes = tmp_path / "notes.txt"

@@ -84,14 +84,19 @@ def voice_files(folder: Path, name: str, config: dict[str, object]) -> Path:
     return model
 
 
-def test_voices_are_found_by_name_path_or_language(tmp_path: Path) -> None:
-    settings = Settings(
+def settings_in(tmp_path: Path) -> Settings:
+    """Settings whose every folder is in ``tmp_path`` (voices in ``voices``)."""
+    return Settings(
         journal_dir=tmp_path / "j",
         rituals_dir=tmp_path / "r",
         models_dir=tmp_path / "models",
         cache_dir=tmp_path / "cache",
         voices_dir=tmp_path / "voices",
     )
+
+
+def test_voices_are_found_by_name_path_or_language(tmp_path: Path) -> None:
+    settings = settings_in(tmp_path)
     config = {"audio": {"sample_rate": 22050}, "espeak": {"voice": "en-gb"}}
     installed = voice_files(tmp_path / "voices" / "en_GB-test-medium", "en_GB-test-medium", config)
     loose = voice_files(tmp_path / "usb", "mine", {"audio": {"sample_rate": 16000}})
@@ -110,13 +115,7 @@ def test_voices_are_found_by_name_path_or_language(tmp_path: Path) -> None:
 def test_a_voice_file_that_cannot_load_is_not_installed(tmp_path: Path) -> None:
     from assistant.modelstore.voice_install import install_voice_file, onnx_problem
 
-    settings = Settings(
-        journal_dir=tmp_path / "j",
-        rituals_dir=tmp_path / "r",
-        models_dir=tmp_path / "models",
-        cache_dir=tmp_path / "cache",
-        voices_dir=tmp_path / "voices",
-    )
+    settings = settings_in(tmp_path)
     model = voice_files(tmp_path / "usb", "en_GB-odd-medium", {"audio": {"sample_rate": 22050}})
     for junk in (b"onnx", b"<html>Not Found</html>", b"\x08\x07\x3a\xff\xff\xff\x0f\x00"):
         model.write_bytes(junk)
