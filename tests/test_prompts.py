@@ -135,3 +135,10 @@ def test_prompts_ahead_cover_each_time_of_day_of_the_coming_days() -> None:
 def test_a_ritual_without_questions_has_no_conductor_phrases() -> None:
     ritual = parse_ritual('title: T\nsteps:\n  - say: "Hi."\n', path="t.yaml")
     assert ritual_prompts(ritual, {}) == ["Hi."]
+
+
+def test_a_streak_is_said_as_it_is_spoken_never_rendered_ahead() -> None:
+    ritual = load_ritual(ROOT / "rituals" / "evening.yaml")
+    texts = prompts_ahead(ritual, upcoming_values(MORNING, "Sam", days=2))
+    assert texts and not any("{" in t for t in texts)
+    assert not any("came back to yourself" in t for t in texts)

@@ -3,7 +3,8 @@
 These are what a speaker may render ahead and keep in its cache: the ritual's
 own texts, the breathing cues, the conductor's phrases, the reframe follow-ups.
 Read-backs and recalls of an answer are private and never listed here, nor is
-a text that says a figure of the week (``{week_words}`` are the user's words).
+a text that says a figure of the week (``{week_words}`` are the user's words), nor
+one whose ``{streak}`` is known only as it is spoken.
 ``tests/test_prompts.py`` runs the conductor down every path and checks that
 each non-private prompt it speaks is in this list, so the two cannot drift.
 """
@@ -26,6 +27,7 @@ from assistant.core.ritual import (
     fill,
     has_week_figures,
     placeholder_values,
+    still_to_fill,
     time_values,
 )
 
@@ -94,7 +96,9 @@ def ritual_prompts(
                 later.extend((follow_up, again(follow_up)))
     if ritual.questions:
         later.extend(phrases[name] for name in CONDUCTOR_PHRASES)
-    return list(dict.fromkeys(main + later))
+    # A text still holding {streak} is made as it is spoken; rendered ahead, the
+    # cache would hold (and a session might say) the placeholder itself.
+    return [t for t in dict.fromkeys(main + later) if not still_to_fill(t)]
 
 
 def upcoming_values(start: datetime, name: str, days: int) -> list[dict[str, str]]:

@@ -165,6 +165,12 @@ def fill(text: str, values: Mapping[str, str]) -> str:
     return PLACEHOLDER.sub(lambda m: values.get(m.group(1), m.group(0)), text)
 
 
+def still_to_fill(text: str) -> bool:
+    """Whether ``text`` (after ``fill``) still holds a placeholder of ours, one known
+    only as it is spoken (``{streak}`` depends on today's session)."""
+    return any(m.group(1) in PLACEHOLDERS for m in PLACEHOLDER.finditer(text))
+
+
 TIMES_OF_DAY = ("morning", "afternoon", "evening", "night")
 
 
