@@ -59,6 +59,7 @@ def bench_pi_class(
     log(f"  pi-class listen: wake to greeting {[round(t) for t in listened.wake_to_prompt_ms]} ms")
     return {
         "pi_class_turn_latency_ms": summary(latencies),
+        "pi_class_first_turn_ms": summary(firsts),
         "pi_class_wake_to_prompt_ms": summary(listened.wake_to_prompt_ms),
         "pi_class_mic_overflows": overflows + listened.overflows,
         "details": {
