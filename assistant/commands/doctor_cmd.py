@@ -49,8 +49,8 @@ def register(sub: Any, common: argparse.ArgumentParser) -> None:
         description="Say what this machine is (CPU, 32/64-bit, Python, sound server, "
         "the extras it cannot have); check espeak-ng, the Piper voice (when the config "
         "asks for one), PortAudio, the speaker, the speech model, the second listen, the "
-        "microphone and the journal folder; "
-        "say how to fix what is missing.",
+        "microphone, barge-in (the echo left in this room, when it is on), the journal "
+        "folder, encryption and the service; say how to fix what is missing.",
     )
     p.add_argument("--input-device", metavar="NAME|INDEX", help="microphone to check")
     p.add_argument("--output-device", metavar="NAME|INDEX", help="speaker to check")
