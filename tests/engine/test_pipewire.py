@@ -4,7 +4,9 @@ as the PulseAudio tests; and a stereo-only mic with one silent side through it."
 
 from __future__ import annotations
 
+import json
 import os
+import subprocess
 import sys
 import threading
 import time
@@ -20,8 +22,15 @@ from assistant.core.ports import ListenRequest, Utterance
 from assistant.core.voice_commands import Command
 from assistant.platform_info import sound_server
 from assistant.speech.vosk_listener import VoskListener
+from tests.cli import ROOT
 from tests.support.sounds import answer_wav, loud_seconds
-from tests.support.virtual_pipewire import VirtualPipeWire, missing_pipewire
+from tests.support.virtual_pipewire import (
+    PLUGIN_FOLDER,
+    VirtualPipeWire,
+    asoundrc_for,
+    missing_pipewire,
+    pipewire_alsa_plugin,
+)
 
 pytestmark = pytest.mark.engine
 
@@ -145,3 +154,57 @@ def test_a_stereo_mic_with_one_silent_side_on_pipewire(
     # a sine of amplitude 8000 is -15.2 dBFS; the two sides averaged, -21.2
     dbfs = 20 * np.log10(np.sqrt(np.mean(x[-8000:] ** 2)) / 32768)
     assert dbfs == pytest.approx(-15.2, abs=1.0)
+
+
+THROUGH_ALSA = """
+import json, sys, threading
+from pathlib import Path
+import numpy as np
+from assistant.audio.mic import SoundDeviceMic
+from assistant.audio.player import SoundDevicePlayer
+SoundDevicePlayer().play(Path(sys.argv[1]))
+mic = SoundDeviceMic()
+print("open", flush=True)
+heard = b""
+while len(heard) < 1.5 * 32000:
+    heard += mic.read(timeout=1.0) or b""
+mic.close()
+x = np.frombuffer(heard, "<i2").astype(float)[-8000:]
+dbfs = 20 * np.log10(np.sqrt(np.mean(x ** 2)) / 32768)
+print(json.dumps({"name": mic.device.name, "dbfs": dbfs}))
+"""
+
+
+def test_alsa_default_through_pipewire_alsa(pipewire: VirtualPipeWire, tmp_path: Path) -> None:
+    """Raspberry Pi OS's desktop: ALSA's default device is PipeWire's own ALSA plugin
+    (pipewire-alsa), no pulse protocol in between. In a process of its own, whose
+    ~/.asoundrc makes that the default."""
+    plugin = pipewire_alsa_plugin(dict(os.environ))
+    if plugin is None:
+        pytest.skip(
+            f"pipewire-alsa is not installed (it conflicts with pulseaudio): `make "
+            f"test-pipewire` unpacks it and names the folder in {PLUGIN_FOLDER}"
+        )
+    home = tmp_path / "home"
+    home.mkdir()
+    (home / ".asoundrc").write_text(asoundrc_for(plugin))
+    env = {k: v for k, v in os.environ.items() if not k.startswith("PULSE_")}
+    env.update(HOME=str(home), XDG_RUNTIME_DIR=str(pipewire.run_dir))
+    sound, _ = answer_wav(tmp_path / "prompt.wav", "오늘 기분이 어떠세요", lead=0.2, tail=0.2)
+    t = np.arange(2 * 16000) / 16000
+    tone = (8000 * np.sin(2 * np.pi * 1000 * t)).astype("<i2").tobytes()
+    write_wav(tmp_path / "tone.wav", tone, 16000)
+    with pipewire.record(tmp_path / "heard.wav") as played:
+        child = subprocess.Popen(
+            [sys.executable, "-c", THROUGH_ALSA, str(sound)], cwd=ROOT, env=env,
+            stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True,
+        )  # fmt: skip
+        assert child.stdout is not None
+        assert child.stdout.readline().strip() == "open", child.communicate(timeout=30)
+        pipewire.feed(tmp_path / "tone.wav")
+        out, err = child.communicate(timeout=30)
+    assert child.returncode == 0, err
+    heard = json.loads(out)
+    assert heard["name"] == "default"
+    assert loud_seconds(played) == pytest.approx(loud_seconds(sound), abs=0.2)
+    assert heard["dbfs"] == pytest.approx(-15.2, abs=1.0)  # the tone, whole

@@ -15,6 +15,7 @@ from __future__ import annotations
 import os
 import shutil
 import subprocess
+import sysconfig
 import time
 from collections.abc import Callable
 from pathlib import Path
@@ -40,6 +41,31 @@ def missing_pipewire() -> Optional[str]:
     """Why a private PipeWire cannot run here, or None."""
     absent = [t for t in TOOLS if shutil.which(t) is None]
     return f"{', '.join(absent)} not installed ({INSTALL})" if absent else None
+
+
+PLUGIN = "libasound_module_pcm_pipewire.so"
+PLUGIN_FOLDER = "RITUAL_TEST_PIPEWIRE_ALSA"
+"""a folder holding pipewire-alsa's files (``make test-pipewire`` unpacks the package
+there where it is not installed: it conflicts with the pulseaudio package)"""
+
+
+def pipewire_alsa_plugin(environ: dict[str, str]) -> Optional[Path]:
+    """pipewire-alsa's ALSA plugin, installed or unpacked, or None."""
+    arch = sysconfig.get_config_var("MULTIARCH") or ""
+    roots = [Path(environ[PLUGIN_FOLDER])] if environ.get(PLUGIN_FOLDER) else []
+    for root in [*roots, Path("/")]:
+        for lib in (f"usr/lib/{arch}/alsa-lib", "usr/lib/alsa-lib", "usr/lib64/alsa-lib"):
+            if (root / lib / PLUGIN).is_file():
+                return root / lib / PLUGIN
+    return None
+
+
+def asoundrc_for(plugin: Path) -> str:
+    """ALSA's default device through PipeWire, as pipewire-alsa makes it."""
+    return (
+        f'pcm_type.pipewire {{ lib "{plugin}" }}\n'
+        'pcm.!default { type pipewire playback_node "-1" capture_node "-1" }\n'
+    )
 
 
 def test_pa_commands() -> list[list[str]]:
