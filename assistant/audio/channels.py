@@ -63,4 +63,7 @@ class ChannelPicker:
     def levels_dbfs(self) -> list[float]:
         """Each channel's level over what the choice heard (dBFS), for the log."""
         mean = self._energy / max(1, self._seen)
-        return [round(10 * float(np.log10(max(m, 1e-12) / 32768.0**2)), 1) for m in mean]
+        # -120 dBFS stands for digital silence, as elsewhere in ritual
+        return [
+            round(max(-120.0, 10 * float(np.log10(max(m, 1e-12) / 32768.0**2))), 1) for m in mean
+        ]

@@ -208,3 +208,47 @@ def test_alsa_default_through_pipewire_alsa(pipewire: VirtualPipeWire, tmp_path:
     assert heard["name"] == "default"
     assert loud_seconds(played) == pytest.approx(loud_seconds(sound), abs=0.2)
     assert heard["dbfs"] == pytest.approx(-15.2, abs=1.0)  # the tone, whole
+
+
+@pytest.mark.slow  # a whole ritual in real time: about 30 s
+def test_a_voice_ritual_on_pipewire(
+    pipewire: VirtualPipeWire, ko_model: Path, tmp_path: Path
+) -> None:
+    from tests.engine.test_voice_ritual import run_ritual
+
+    feeling, _ = answer_wav(
+        tmp_path / "feeling.wav", "오늘은 정말 좋은 하루였어요", lead=0.5, tail=2.5
+    )
+    need, _ = answer_wav(
+        tmp_path / "need.wav", "저는 조금 쉬고 싶어요", "중지", lead=0.5, gap=1.6, tail=3.5
+    )
+    with pipewire.record(tmp_path / "speaker.wav") as speaker:
+        done, events = run_ritual(pipewire, tmp_path, ko_model, {"feeling": feeling, "need": need})
+    assert done.returncode == 0, done.stderr
+    heard = {e["step"]: e["text"] for e in events if e["event"] == "heard"}
+    assert set(heard) == {"feeling", "need"} and all(heard.values()), events
+    assert events[-1]["event"] == "done" and events[-1]["status"] == "stopped"
+    assert loud_seconds(speaker) > 2.0  # the prompts were heard on the speaker
+
+
+@pytest.mark.slow  # a wake phrase in real time, the model loaded in a process: about 20 s
+def test_listen_wakes_on_pipewire(
+    pipewire: VirtualPipeWire, ko_model: Path, tmp_path: Path
+) -> None:
+    """``ritual listen`` hears its wake phrase through PipeWire, speaks, and opens the
+    microphone again for the answer; SIGTERM then ends it cleanly."""
+    from tests.engine.test_listen import WAKE_MORNING, Listener
+
+    listener = Listener(pipewire, tmp_path, ko_model)
+    try:
+        listener.wait_for("waiting", wake=True)
+        time.sleep(1.0)  # the model has loaded and the mic is open
+        with pipewire.record(tmp_path / "speaker.wav") as speaker:
+            listener.say("wake", WAKE_MORNING)
+            listener.wait_for("woke", ritual="morning")
+            listener.wait_for("listening", step="feeling")
+    finally:
+        status, err = listener.stop()
+    assert status == 0, err
+    assert "woke: morning" in err and "Traceback" not in err
+    assert loud_seconds(speaker) > 2.0  # the greeting and the question were heard
