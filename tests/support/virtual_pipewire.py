@@ -35,6 +35,20 @@ v4l2_monitor.enabled = false
 """
 """read before 90-enable-all.lua: no D-Bus services, no real devices"""
 WIREPLUMBER_BLUETOOTH = "bluez_monitor.enabled = false\n"
+WIREPLUMBER_05 = """\
+wireplumber.profiles = {
+  main = {
+    hardware.audio = disabled
+    hardware.bluetooth = disabled
+    hardware.video-capture = disabled
+    support.reserve-device = disabled
+    support.portal-permissionstore = disabled
+    support.logind = disabled
+  }
+}
+"""
+"""the same for WirePlumber 0.5 (trixie), whose configuration is no longer Lua; not
+tried here (bookworm has 0.4)"""
 
 
 def missing_pipewire() -> Optional[str]:
@@ -100,11 +114,13 @@ class VirtualPipeWire(VirtualAudio):
     def start(self, timeout: float = 15.0) -> None:
         self.run_dir.mkdir(parents=True, mode=0o700, exist_ok=True)
         for name in ("state", "home", "config/wireplumber/main.lua.d",
-                     "config/wireplumber/bluetooth.lua.d"):  # fmt: skip
+                     "config/wireplumber/bluetooth.lua.d",
+                     "config/wireplumber/wireplumber.conf.d"):  # fmt: skip
             (self.folder / name).mkdir(parents=True, exist_ok=True)
         config = self.folder / "config" / "wireplumber"
         (config / "main.lua.d" / "80-private.lua").write_text(WIREPLUMBER_MAIN)
         (config / "bluetooth.lua.d" / "80-private.lua").write_text(WIREPLUMBER_BLUETOOTH)
+        (config / "wireplumber.conf.d" / "80-private.conf").write_text(WIREPLUMBER_05)
         deadline = time.monotonic() + timeout
         try:
             self._spawn("pipewire")
