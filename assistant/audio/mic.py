@@ -25,6 +25,10 @@ log = logging.getLogger(__name__)
 
 QUEUE_SECONDS = 30.0
 """audio kept while nobody reads (a long prompt); older chunks are then dropped"""
+DIFFERENT_DB = 3.0
+"""channels further apart than this are two microphones (or one and silence)"""
+_TOLD: set[str] = set()
+"""the devices whose channel choice was said in this process (a mic reopens often)"""
 
 
 class SoundDeviceMic:
@@ -130,14 +134,26 @@ class SoundDeviceMic:
         settled = self._picker.settled
         out = self._resampler.process(raw)
         if not settled and self._picker.settled:
-            log.info(
-                "the microphone has %d channels: listening to channel %d "
-                "(levels over the first second, dBFS: %s)",
-                self.channels,
-                self._picker.channel + 1,
-                self._picker.levels_dbfs(),
-            )
+            self._tell_channel()
         return out
+
+    def _tell_channel(self) -> None:
+        """Say which channel is listened to: once per device and process where the
+        channels differ (a mic HAT), in the debug log where they do not (a mono mic
+        through a sound server, the same on both sides)."""
+        levels = self._picker.levels_dbfs()
+        differ = max(levels) - min(levels) > DIFFERENT_DB
+        told = differ and self.device.name not in _TOLD
+        if told:
+            _TOLD.add(self.device.name)
+        log.log(
+            logging.INFO if told else logging.DEBUG,
+            "the microphone has %d channels: listening to channel %d "
+            "(levels over the first second, dBFS: %s)",
+            self.channels,
+            self._picker.channel + 1,
+            levels,
+        )
 
     def levels_dbfs(self) -> list[float]:
         """Each channel's level over the first second (or what was heard of it)."""
