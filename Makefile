@@ -1,7 +1,7 @@
 # `make` lists the tasks. Everything runs from the project's .venv (made by ./setup).
 PY := .venv/bin/python
 
-.PHONY: help setup test test-core test-slow test-deep lint format typecheck house bench platform-matrix run clean
+.PHONY: help setup test test-core test-slow test-deep test-pipewire lint format typecheck house bench platform-matrix run clean
 
 help:  ## list the tasks
 	@grep -E '^[a-z-]+:.*## ' $(MAKEFILE_LIST) | awk -F':.*## ' '{printf "  make %-10s %s\n", $$1, $$2}'
@@ -17,6 +17,21 @@ test-core:  ## only the fast tests of the pure core and the CLI (no engines)
 
 test-slow:  ## tests marked slow: whole rituals spoken in real time and the like (about 5 minutes; CI runs them too)
 	$(PY) -m pytest -q -rs -m slow
+
+SUDO := $(shell [ "$$(id -u)" = 0 ] || echo sudo)
+
+PW_ALSA := build/pipewire-alsa
+
+# pipewire-alsa is unpacked, not installed: it conflicts with the pulseaudio package
+# the other engine tests use (and would make PipeWire the default of every program).
+test-pipewire:  ## the engine tests on a private PipeWire (installs pipewire, pipewire-pulse, wireplumber)
+	@command -v pipewire-pulse >/dev/null && command -v wireplumber >/dev/null || \
+	  $(SUDO) apt-get install -y -qq --no-install-recommends pipewire pipewire-pulse wireplumber
+	@ls /usr/lib/*/alsa-lib/libasound_module_pcm_pipewire.so >/dev/null 2>&1 || \
+	  ls $(PW_ALSA)/usr/lib/*/alsa-lib/libasound_module_pcm_pipewire.so >/dev/null 2>&1 || \
+	  (mkdir -p $(PW_ALSA) && cd $(PW_ALSA) && apt-get download pipewire-alsa && \
+	   dpkg -x pipewire-alsa_*.deb . && rm pipewire-alsa_*.deb)
+	RITUAL_TEST_PIPEWIRE_ALSA=$(abspath $(PW_ALSA)) $(PY) -m pytest -q -rs -m "" tests/engine/test_pipewire.py
 
 test-deep:  ## the property tests with every example (slow: minutes)
 	RITUAL_PROPERTY_DEPTH=1 $(PY) -m pytest -q tests/test_properties.py

@@ -2,9 +2,9 @@
 
 The unit runs in the user's own systemd instance (not root's: the sound server,
 PulseAudio or PipeWire, runs per user and never for root), after the sound
-server's socket, restarts on failure (at most five times in five minutes: a
-broken config does not loop forever), and is stopped with
-SIGTERM, on which a ritual in progress saves its entry. A Pi without a desktop
+server (or, with none, the sound card), restarts on failure (at most five times in
+five minutes: a broken config does not loop forever), and is stopped with SIGTERM,
+on which a ritual in progress saves its entry. A Pi without a desktop
 has no login session to start the user's systemd: "linger" keeps it running
 from boot.
 """
@@ -28,8 +28,22 @@ from assistant.core.errors import RitualError
 from assistant.safe_files import NOFOLLOW, make_private_dirs, replace_file
 
 UNIT_NAME = "ritual-listen.service"
-SOUND_SERVERS = "pipewire.socket pipewire-pulse.socket pulseaudio.socket wireplumber.service"
-"""ordered after, never required: a machine has one of them (the pulse sockets conflict)"""
+SOUND_UNITS = (
+    "sound.target",
+    "pipewire.socket",
+    "pipewire.service",
+    "pipewire-pulse.socket",
+    "pipewire-pulse.service",
+    "wireplumber.service",
+    "pulseaudio.socket",
+    "pulseaudio.service",
+)
+"""ordered after, never required: a machine has one sound server or none (the pulse
+sockets conflict). The services as well as their sockets: a socket answers before its
+server has set the devices up, and WirePlumber (which links a stream to the mic) has
+no socket at all. ``sound.target`` is the user manager's own, reached when a sound
+card appears (systemd's udev rules want it for the user too): on a Pi with no sound
+server that is all there is to wait for."""
 LINGER_DIR = Path("/var/lib/systemd/linger")
 LOG_LINES = 12
 NO_MANAGER = (
@@ -80,7 +94,7 @@ def unit_text(command: Sequence[str], environment: Mapping[str, str] | None = No
     )
     return f"""[Unit]
 Description=ritual, a voice companion for daily rituals (ritual listen)
-After={SOUND_SERVERS}
+After={" ".join(SOUND_UNITS)}
 StartLimitIntervalSec=300
 StartLimitBurst=5
 

@@ -74,12 +74,16 @@ class AudioSettings:
     """keep each answer's recording beside the entry"""
     lead_in: float = 0.0
     """seconds of silence played before each sound (HDMI swallows the first ones)"""
+    mic_channel: Optional[int] = None
+    """which channel of a stereo mic to listen to, from 0 (None: the louder)"""
     polish: str = "auto"
     """when the second listen runs (``POLISH_WHEN``): auto is in the background on a
     laptop and later (``ritual polish``) on a Raspberry Pi"""
 
 
 POLISH_WHEN = ("auto", "background", "later", "off")
+MIC_CHANNELS = {"left": 0, "right": 1}
+"""``mic_channel`` in the config (besides auto and a number from 1) -> the channel"""
 
 
 @dataclass(frozen=True)
@@ -187,6 +191,7 @@ CONFIG_KEYS = {
     "keep_audio",
     "polish",
     "lead_in",
+    "mic_channel",
     "cache",
     "language",
     "encryption",
@@ -450,6 +455,21 @@ def _lead_in(data: _Config) -> float:
     return float(lead_in) if isinstance(lead_in, (int, float)) else 0.0
 
 
+def _mic_channel(data: _Config) -> Optional[int]:
+    value = data.get("mic_channel")
+    if value is None or value == "auto":
+        return None
+    if value in MIC_CHANNELS:
+        return MIC_CHANNELS[value]
+    if isinstance(value, int) and not isinstance(value, bool) and 1 <= value <= 8:
+        return value - 1
+    raise ConfigError(
+        "mic_channel is auto, left, right or a channel's number from 1 (which channel "
+        "of a stereo mic ritual listens to)",
+        where=data.where("mic_channel"),
+    )
+
+
 def _keep_audio(data: _Config) -> bool:
     keep_audio = data.get("keep_audio")
     if keep_audio is not None and not isinstance(keep_audio, bool):
@@ -525,6 +545,7 @@ def load_settings(
             keep_audio=keep_audio,
             polish=str(polish),
             lead_in=float(lead_in or 0),
+            mic_channel=_mic_channel(data),
         ),
         config_path=path if path.exists() else None,
         language=_language(data.get("language"), data.where("language")),
@@ -554,6 +575,7 @@ def config_problems(path: Path, environ: Mapping[str, str]) -> list[Problem]:
         lambda: _keep_audio(data),
         lambda: _polish(data, environ),
         lambda: _lead_in(data),
+        lambda: _mic_channel(data),
         lambda: _barge_in(data.get("barge_in"), data.where("barge_in")),
         lambda: _language(data.get("language"), data.where("language")),
         lambda: _sealer_check(data, path),

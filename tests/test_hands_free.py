@@ -218,9 +218,48 @@ def test_the_unit_runs_listen_with_this_interpreter_and_stops_cleanly() -> None:
     text = service.unit_text(service.listen_command(["--no-wake"]))
     assert f"ExecStart={sys.executable} -m assistant listen --no-wake" in text
     assert "Restart=on-failure" in text and "KillSignal=SIGTERM" in text
-    assert "After=pipewire.socket pipewire-pulse.socket pulseaudio.socket" in text
     assert "WantedBy=default.target" in text
     assert service.unit_text(["/a b/python", "100%"]).count('"/a b/python" 100%%') == 1
+
+
+def unit_lines(text: str, key: str) -> list[str]:
+    """Every name a unit's ``key=`` lines list."""
+    return [
+        n
+        for line in text.splitlines()
+        if line.startswith(f"{key}=")
+        for n in line[len(key) + 1 :].split()
+    ]
+
+
+def test_the_unit_waits_for_whichever_sound_server_there_is_and_requires_none() -> None:
+    text = service.unit_text(service.listen_command([]))
+    after = unit_lines(text, "After")
+    # PipeWire: the daemon, its pulse server and the session manager that links the mic;
+    # PulseAudio; bare ALSA (Raspberry Pi OS Lite): the user manager's sound.target
+    for wanted in ("pipewire.service", "pipewire-pulse.service", "wireplumber.service",
+                   "pulseaudio.service", "sound.target"):  # fmt: skip
+        assert wanted in after
+    # never a requirement: each machine has one of them, or none
+    for key in ("Requires", "Wants", "BindsTo", "Requisite"):
+        assert unit_lines(text, key) == []
+
+
+USER_UNITS = Path("/usr/lib/systemd/user")
+
+
+SHIPPED_WITH = {"sound.target": "systemctl", "wireplumber.service": "wireplumber"}
+"""the program whose package ships a unit (else the unit's name before the dot)"""
+
+
+@pytest.mark.parametrize("unit", service.SOUND_UNITS)
+def test_each_unit_waited_for_is_one_debian_ships(unit: str) -> None:
+    """A misspelt name in After= is no error to systemd, only no wait: each name is
+    checked against the units of the installed packages."""
+    program = SHIPPED_WITH.get(unit, unit.split(".")[0])
+    if shutil.which(program) is None or not USER_UNITS.is_dir():
+        pytest.skip(f"{program} is not installed here: its units cannot be looked at")
+    assert (USER_UNITS / unit).exists()
 
 
 @pytest.mark.skipif(shutil.which("systemctl") is None, reason="systemctl is not installed")

@@ -106,6 +106,7 @@ def test_a_binary_user_reframes_file_is_named(tmp_path: Path) -> None:
         ("name: x\npolish: sometimes\n", "config.yaml:2: polish is one of auto, background"),
         ("lead_in: 5\n", "config.yaml:1: lead_in is seconds of silence"),
         ("lead_in: yes\n", "config.yaml:1: lead_in is seconds of silence"),
+        ("name: x\nmic_channel: middle\n", "config.yaml:2: mic_channel is auto, left, right"),
         ("voice: {name: 5}\n", "config.yaml:1: the voice name is a text"),
         ("journal: ~nouser-here/j\n", "config.yaml:1: cannot expand ~nouser-here"),
         ("name: x\nfoo: 1\n", "config.yaml:2: unknown setting 'foo'"),

@@ -1,9 +1,9 @@
 """The microphone: a sounddevice input stream at the device's own rate.
 
 The PortAudio callback only copies bytes into a queue (python-sounddevice's
-advice: anything slower there makes the audio thread drop samples). Downmixing,
-resampling to 16 kHz, overflow reports and loss detection happen in ``read``,
-on the listener's thread.
+advice: anything slower there makes the audio thread drop samples). Taking one
+channel of a stereo mic, resampling to 16 kHz, overflow reports and loss
+detection happen in ``read``, on the listener's thread.
 """
 
 from __future__ import annotations
@@ -12,10 +12,11 @@ import logging
 import queue
 import threading
 import time
-from typing import Any
+from typing import Any, Optional
 
 from assistant.audio import RATE, SAMPLE_WIDTH
-from assistant.audio.devices import NO_MIC_FIX, find_device, sounddevice
+from assistant.audio.channels import AUTO_SECONDS, ChannelPicker
+from assistant.audio.devices import NO_MIC_FIX, DeviceInfo, find_device, sounddevice
 from assistant.audio.resample import StreamResampler
 from assistant.core.errors import AudioError
 from assistant.settings import Device
@@ -24,6 +25,10 @@ log = logging.getLogger(__name__)
 
 QUEUE_SECONDS = 30.0
 """audio kept while nobody reads (a long prompt); older chunks are then dropped"""
+DIFFERENT_DB = 3.0
+"""channels further apart than this are two microphones (or one and silence)"""
+_TOLD: set[str] = set()
+"""the devices whose channel choice was said in this process (a mic reopens often)"""
 
 
 class SoundDeviceMic:
@@ -36,7 +41,10 @@ class SoundDeviceMic:
         block_seconds: float = 0.05,
         tail_seconds: float = 0.25,
         lost_after: float = 3.0,
+        channel: Optional[int] = None,
     ) -> None:
+        """``channel``: which channel of a mic that opens with more than one to listen
+        to (0 left, 1 right; None: the louder over the first second)."""
         sd = sounddevice()
         info = find_device(device, "input")
         self.device = info
@@ -58,21 +66,14 @@ class SoundDeviceMic:
         )
         self._finished = threading.Event()
         self._last_chunk = time.monotonic()
-        self.channels = 1
+        self._stream, self.channels = self._open_any(sd, info, blocksize)
         try:
-            self._stream = self._open(sd, info.index, blocksize, channels=1)
-        except sd.PortAudioError:
-            # Some hardware devices only open in stereo; we downmix in read().
-            self.channels = min(2, info.inputs)
-            try:
-                self._stream = self._open(sd, info.index, blocksize, channels=self.channels)
-            except sd.PortAudioError as e:
-                raise AudioError(
-                    f"cannot open the microphone {info.name!r} at {self.rate} Hz ({e}); "
-                    + NO_MIC_FIX
-                ) from None
-        try:
-            self._resampler = StreamResampler(self.rate, channels=self.channels)
+            self._picker = ChannelPicker(
+                self.channels, channel, settle_frames=int(AUTO_SECONDS * self.rate)
+            )
+            self._resampler = StreamResampler(
+                self.rate, channels=self.channels, picker=self._picker
+            )
             self._stream.start()
         except sd.PortAudioError as e:
             self._stream.close()
@@ -81,6 +82,24 @@ class SoundDeviceMic:
             self._stream.close()  # the stream holds the device; never leak it
             raise
         log.debug("mic %r open at %d Hz, %d channel(s)", info.name, self.rate, self.channels)
+
+    def _open_any(self, sd: Any, info: DeviceInfo, blocksize: int) -> tuple[Any, int]:
+        """The stream and its channel count. Two channels first where the device has
+        them: a sound server (or ALSA's plug) asked for one would average a stereo
+        mic itself, which ``read`` avoids by taking one side; then mono; then every
+        channel (a mic array that opens with all of them or none)."""
+        tries = [2, 1] if info.inputs >= 2 else [1]
+        if info.inputs > 2:
+            tries.append(info.inputs)
+        error: Optional[Exception] = None
+        for channels in tries:
+            try:
+                return self._open(sd, info.index, blocksize, channels=channels), channels
+            except sd.PortAudioError as e:
+                error = e
+        raise AudioError(
+            f"cannot open the microphone {info.name!r} at {self.rate} Hz ({error}); " + NO_MIC_FIX
+        ) from None
 
     def _open(self, sd: Any, index: int, blocksize: int, *, channels: int) -> Any:
         return sd.RawInputStream(
@@ -112,7 +131,38 @@ class SoundDeviceMic:
             self._check_alive()
             return b""
         self._last_chunk = time.monotonic()
-        return self._resampler.process(raw)
+        settled = self._picker.settled
+        out = self._resampler.process(raw)
+        if not settled and self._picker.settled:
+            self._tell_channel()
+        return out
+
+    def _tell_channel(self) -> None:
+        """Say which channel is listened to: once per device and process where the
+        channels differ (a mic HAT), in the debug log where they do not (a mono mic
+        through a sound server, the same on both sides)."""
+        levels = self._picker.levels_dbfs()
+        differ = max(levels) - min(levels) > DIFFERENT_DB
+        told = differ and self.device.name not in _TOLD
+        if told:
+            _TOLD.add(self.device.name)
+        log.log(
+            logging.INFO if told else logging.DEBUG,
+            "the microphone has %d channels: listening to channel %d "
+            "(levels over the first second, dBFS: %s)",
+            self.channels,
+            self._picker.channel + 1,
+            levels,
+        )
+
+    def levels_dbfs(self) -> list[float]:
+        """Each channel's level over the first second (or what was heard of it)."""
+        return self._picker.levels_dbfs()
+
+    @property
+    def channel(self) -> int:
+        """The channel listened to, from 0 (left; always 0 for a mono mic)."""
+        return self._picker.channel
 
     def skip_pending(self) -> None:
         """Drop what was captured so far, and nothing more (barge-in starts listening

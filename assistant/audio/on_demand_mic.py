@@ -22,8 +22,11 @@ log = logging.getLogger(__name__)
 class OnDemandMic:
     """An AudioSource over a SoundDeviceMic that it opens lazily and reopens after a loss."""
 
-    def __init__(self, device: Device = None, **mic_options: float) -> None:
+    def __init__(
+        self, device: Device = None, *, channel: Optional[int] = None, **mic_options: float
+    ) -> None:
         self.device = device
+        self.channel = channel
         self.mic_options = mic_options
         self.mic: Optional[SoundDeviceMic] = None
         self._lost = False
@@ -32,7 +35,7 @@ class OnDemandMic:
         if self.mic is None:
             if self._lost:
                 rescan_devices()  # the device may come back under another number
-            self.mic = SoundDeviceMic(self.device, **self.mic_options)
+            self.mic = SoundDeviceMic(self.device, channel=self.channel, **self.mic_options)
             self._lost = False
             log.debug("microphone open")
         return self.mic

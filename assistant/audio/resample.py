@@ -7,11 +7,12 @@ without a filter changes 26 % of them.
 
 from __future__ import annotations
 
-from typing import Any
+from typing import Any, Optional
 
 import numpy as np
 
 from assistant.audio import RATE
+from assistant.audio.channels import ChannelPicker
 
 QUALITY = "HQ"
 
@@ -28,13 +29,23 @@ def downmix(samples: np.ndarray[Any, Any], channels: int) -> np.ndarray[Any, Any
 class StreamResampler:
     """Turns a stream of int16 chunks at ``in_rate`` into 16 kHz mono bytes.
 
-    One soxr stream for the whole recording, so chunk edges leave no clicks.
+    One soxr stream for the whole recording, so chunk edges leave no clicks. With a
+    ``picker``, more than one channel comes down to the one it picks; without, to
+    their mean.
     """
 
-    def __init__(self, in_rate: int, *, channels: int = 1, out_rate: int = RATE) -> None:
+    def __init__(
+        self,
+        in_rate: int,
+        *,
+        channels: int = 1,
+        out_rate: int = RATE,
+        picker: Optional[ChannelPicker] = None,
+    ) -> None:
         self.in_rate = in_rate
         self.out_rate = out_rate
         self.channels = channels
+        self.picker = picker
         self._stream: Any = None
         if in_rate != out_rate:
             import soxr
@@ -42,7 +53,8 @@ class StreamResampler:
             self._stream = soxr.ResampleStream(in_rate, out_rate, 1, dtype="int16", quality=QUALITY)
 
     def process(self, chunk: bytes, *, last: bool = False) -> bytes:
-        mono = downmix(np.frombuffer(chunk, dtype="<i2"), self.channels)
+        samples = np.frombuffer(chunk, dtype="<i2")
+        mono = self.picker.take(samples) if self.picker else downmix(samples, self.channels)
         if self._stream is None:
             return mono.astype("<i2").tobytes()
         out = self._stream.resample_chunk(mono, last=last)

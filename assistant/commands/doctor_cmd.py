@@ -192,7 +192,9 @@ def check_mic(settings: Settings) -> Check:
     import numpy as np
 
     try:
-        sample = probes.sample_mic(settings.audio.input_device, MIC_SECONDS)
+        sample = probes.sample_mic(
+            settings.audio.input_device, MIC_SECONDS, settings.audio.mic_channel
+        )
     except RitualError as e:
         return Check(False, "microphone", str(e))
     device = sample.device
@@ -210,7 +212,19 @@ def check_mic(settings: Settings) -> Check:
     return Check(
         True,
         "microphone",
-        f"{device.index} {device.name!r} at {sample.rate} Hz, level {level}{note}",
+        f"{device.index} {device.name!r} at {sample.rate} Hz{_channels(sample)}, "
+        f"level {level}{note}",
+    )
+
+
+def _channels(sample: probes.MicSample) -> str:
+    """Which channel of a stereo (or wider) mic is listened to, and each one's level."""
+    if sample.channels == 1:
+        return ""
+    levels = ", ".join(f"{db:.0f}" for db in sample.levels)
+    return (
+        f", channel {sample.channel + 1} of {sample.channels} "
+        f"(their levels: {levels} dBFS; mic_channel: in the config picks one)"
     )
 
 

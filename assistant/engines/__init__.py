@@ -115,7 +115,7 @@ def open_ritual_engines(
     _need_espeak(voice)
     _need_aec(barge_in)
     # The mic first: without one the fix is --text, the message the user most needs.
-    mic = SoundDeviceMic(settings.audio.input_device)
+    mic = SoundDeviceMic(settings.audio.input_device, channel=settings.audio.mic_channel)
     parts = _open_voice(settings, mic, language, voice, model_path, OnceNotice(notice))
     interruptible = None
     if barge_in is not BargeIn.OFF:
@@ -163,7 +163,11 @@ def open_listen_engines(
     _need_espeak(voice)
     # Opened when first listened to: a mic missing now is waited for, like a lost one.
     # Blocks of 0.1 s: waiting for hours, half the wake-ups of the audio thread.
-    mic = OnDemandMic(settings.audio.input_device, block_seconds=LONG_RUNNING_BLOCK)
+    mic = OnDemandMic(
+        settings.audio.input_device,
+        block_seconds=LONG_RUNNING_BLOCK,
+        channel=settings.audio.mic_channel,
+    )
     parts = _open_voice(settings, mic, language, voice, model_path, OnceNotice(notice))
     wake = VoskWakeListener(parts.model, mic, wake_phrases) if wake_phrases else None
     return ListenEngines(

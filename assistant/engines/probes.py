@@ -92,13 +92,19 @@ class MicSample:
     """Hertz: the device's own rate"""
     audio: bytes
     """16 kHz mono int16"""
+    channels: int = 1
+    """what the device opened with"""
+    channel: int = 0
+    """the one listened to, from 0"""
+    levels: tuple[float, ...] = ()
+    """each channel's level (dBFS) when there are several"""
 
 
-def sample_mic(device: Device, seconds: float) -> MicSample:
+def sample_mic(device: Device, seconds: float, channel: Optional[int] = None) -> MicSample:
     """Listen to the microphone for ``seconds`` (give up 2 s later)."""
     from assistant.audio.mic import SoundDeviceMic
 
-    mic = SoundDeviceMic(device, tail_seconds=0.0)
+    mic = SoundDeviceMic(device, tail_seconds=0.0, channel=channel)
     heard = b""
     try:
         deadline = time.monotonic() + seconds + 2.0
@@ -106,7 +112,8 @@ def sample_mic(device: Device, seconds: float) -> MicSample:
             heard += mic.read(timeout=0.2) or b""
     finally:
         mic.close()
-    return MicSample(mic.device, mic.rate, heard)
+    levels = tuple(mic.levels_dbfs()) if mic.channels > 1 else ()
+    return MicSample(mic.device, mic.rate, heard, mic.channels, mic.channel, levels)
 
 
 def unknown_wake_words(model_path: Path, phrases: Iterable[str]) -> dict[str, list[str]]:
@@ -154,7 +161,9 @@ def measure_echo(settings: Settings, folder: Path, text: str = ECHO_TEXT) -> Ech
         cache_dir=folder, player=player, voice=settings.voice, language="en-us"
     )
     wav = speaker.render(text)
-    mic = SoundDeviceMic(settings.audio.input_device, tail_seconds=0.0)
+    mic = SoundDeviceMic(
+        settings.audio.input_device, tail_seconds=0.0, channel=settings.audio.mic_channel
+    )
     near, tap, playing = bytearray(), PlaybackTap(), threading.Event()
 
     def record() -> None:

@@ -4,6 +4,7 @@ microphone a recording and keeps what is played, over the ``null`` device."""
 
 from __future__ import annotations
 
+import json
 import math
 import os
 import struct
@@ -82,3 +83,43 @@ def test_without_a_sound_server_ritual_plays_and_hears_through_alsa(tmp_path: Pa
     # of its peak (more of them if the device was opened at a higher rate)
     assert len(loud) >= 0.85 * RATE
     assert max(abs(s) for s in out) == pytest.approx(6000, abs=400)
+
+
+HEAR = """
+import json
+import numpy as np
+from assistant.audio.mic import SoundDeviceMic
+mic = SoundDeviceMic()
+heard = b""
+while len(heard) < 2 * 16000 * 2:
+    heard += mic.read(timeout=1.0) or b""
+mic.close()
+x = np.frombuffer(heard, "<i2").astype(float)[1600:]  # past the filter's start
+spectrum = np.abs(np.fft.rfft(x * np.hanning(len(x))))
+print(json.dumps({
+    "rate": mic.rate, "channels": mic.channels, "channel": mic.channel,
+    "dbfs": 20 * np.log10(np.sqrt(np.mean(x ** 2)) / 32768),
+    "hz": float(np.argmax(spectrum)) * 16000 / len(x),
+}))
+"""
+
+
+def test_a_stereo_only_mic_with_one_silent_side_is_heard_whole_at_16k(tmp_path: Path) -> None:
+    """A mic HAT: two channels, the microphone on the right, silence on the left, at
+    the card's own rate. ritual takes the right side, resampled to 16 kHz."""
+    pytest.importorskip("sounddevice", reason="sounddevice is not installed")
+    env = bare_alsa(tmp_path)
+    rate = 44100  # what PortAudio opens ALSA's default at; the raw file plays at it
+    n = 4 * rate
+    tone = [int(8000 * math.sin(2 * math.pi * 1000 * i / rate)) for i in range(n)]
+    frames = [s for sample in tone for s in (0, sample)]
+    (tmp_path / "mic.raw").write_bytes(struct.pack(f"<{len(frames)}h", *frames))
+    result = python(HEAR, env)
+    if "PortAudio library not found" in result.stderr:
+        pytest.skip("PortAudio is not installed (sudo apt install libportaudio2)")
+    assert result.returncode == 0, result.stderr
+    heard = json.loads(result.stdout)
+    assert (heard["rate"], heard["channels"], heard["channel"]) == (rate, 2, 1)
+    # a sine of amplitude 8000 is -15.2 dBFS: averaged with the silent side, -21.2
+    assert heard["dbfs"] == pytest.approx(-15.2, abs=0.5)
+    assert heard["hz"] == pytest.approx(1000, abs=5)

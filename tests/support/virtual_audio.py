@@ -79,11 +79,10 @@ class VirtualAudio:
             ["pactl", *args], env=self.client_env(), capture_output=True, text=True, check=False
         )
 
-    def feed(self, wav: Path) -> None:
-        """Play a WAV into the virtual mic; returns when it has been played."""
-        subprocess.run(
-            ["paplay", "--device=vmic_feed", str(wav)], env=self.client_env(), check=True
-        )
+    def feed(self, wav: Path, sink: str = "vmic_feed") -> None:
+        """Play a WAV into the virtual mic (or another sink); returns when it has been
+        played."""
+        subprocess.run(["paplay", f"--device={sink}", str(wav)], env=self.client_env(), check=True)
 
     @contextlib.contextmanager
     def record(self, out: Path) -> Iterator[Path]:
