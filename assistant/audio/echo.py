@@ -40,6 +40,8 @@ def aec_problem() -> Optional[str]:
 class EchoCanceller:
     """AEC3 on 16 kHz mono int16, whole 10 ms frames in, the same out."""
 
+    block = FRAME
+
     def __init__(self) -> None:
         import pywebrtc_audio
 

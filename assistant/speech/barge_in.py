@@ -27,7 +27,8 @@ from typing import Any, Callable, Optional, Protocol
 import numpy as np
 
 from assistant.audio import RATE, SAMPLE_WIDTH, AudioSource, seconds_of
-from assistant.audio.echo import FRAME, EchoCanceller, estimate_delay
+from assistant.audio.echo import EchoCanceller, estimate_delay
+from assistant.audio.linear_echo import LinearEchoCanceller
 from assistant.audio.loudness import LoudnessGate
 from assistant.audio.player import PlaybackStopped, PlaybackTap
 from assistant.audio.resample import StreamResampler
@@ -151,7 +152,7 @@ class EchoPath:
     """(lag, correlation) of each delay measurement"""
     echo_gain_db: float = 0.0
     """how loud the echo is against what was played (measured with the delay)"""
-    canceller: Optional[EchoCanceller] = None
+    canceller: Optional[Any] = None
     """a new one each prompt: the delay changes between prompts (measured up to 80 ms
     apart through PulseAudio), and one kept across them cancelled worse"""
     _remeasure_at: int = REMEASURE_EVERY + DELAY_WINDOW
@@ -167,10 +168,13 @@ class EchoPath:
             self.done = len(near)
             return passed
         self._follow_drift(far, near)
-        end = self.done + (len(near) - self.done) // FRAME * FRAME
+        if self.canceller is None:
+            self.canceller = _new_canceller()
+        frame = self.canceller.block
+        end = self.done + (len(near) - self.done) // frame * frame
         if playing:  # the far end for these samples must have been played already
             end = min(
-                end, self.done + max(0, len(far) + (self.shift or 0) - self.done) // FRAME * FRAME
+                end, self.done + max(0, len(far) + (self.shift or 0) - self.done) // frame * frame
             )
         if end <= self.done:
             return b""
@@ -179,8 +183,8 @@ class EchoPath:
         lo, hi = max(start, 0), min(start + len(aligned), len(far))
         if hi > lo:
             aligned[lo - start : hi - start] = far[lo:hi]
-        if self.canceller is None:
-            self.canceller = EchoCanceller()
+        if self.done == 0 and hasattr(self.canceller, "learn"):
+            self.canceller.learn(near[:end].astype(np.float64), aligned.astype(np.float64))
         out = self.canceller.process(near[self.done : end].astype(np.int16), aligned)
         self.done = end
         return self._suppress_residual(out, aligned).astype("<i2").tobytes()
@@ -221,6 +225,13 @@ class EchoPath:
             far, near, self._remeasure_at - DELAY_WINDOW
         ):
             self._remeasure_at += REMEASURE_EVERY
+
+
+def _new_canceller() -> Any:
+    import os
+    if os.environ.get("RITUAL_AEC") == "aec3":
+        return EchoCanceller()
+    return LinearEchoCanceller()
 
 
 def _level_db(samples: np.ndarray[Any, Any]) -> float:
