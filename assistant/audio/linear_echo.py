@@ -24,8 +24,9 @@ from typing import Any
 
 import numpy as np
 
-BLOCK = 256
-"""samples per block (16 ms at 16 kHz): the latency the canceller adds"""
+BLOCK = 320
+"""samples per block (20 ms at 16 kHz, two of the 10 ms frames noise suppression works on):
+the latency the canceller adds"""
 TAPS = 2048
 """length of the echo path the filter models (128 ms at 16 kHz), counted from the
 delay the far end is fed at: the direct echo, reflections and a room's early tail"""

@@ -27,8 +27,7 @@ from typing import Any, Callable, Optional, Protocol
 import numpy as np
 
 from assistant.audio import RATE, SAMPLE_WIDTH, AudioSource, seconds_of
-from assistant.audio.echo import EchoCanceller, estimate_delay
-from assistant.audio.linear_echo import LinearEchoCanceller
+from assistant.audio.echo import LINEAR, Canceller, Denoiser, estimate_delay, new_canceller, new_denoiser
 from assistant.audio.loudness import LoudnessGate
 from assistant.audio.player import PlaybackStopped, PlaybackTap
 from assistant.audio.resample import StreamResampler
@@ -152,9 +151,11 @@ class EchoPath:
     """(lag, correlation) of each delay measurement"""
     echo_gain_db: float = 0.0
     """how loud the echo is against what was played (measured with the delay)"""
-    canceller: Optional[Any] = None
+    canceller: Optional[Canceller] = None
     """a new one each prompt: the delay changes between prompts (measured up to 80 ms
     apart through PulseAudio), and one kept across them cancelled worse"""
+    denoiser: Optional[Denoiser] = None
+    engine: str = LINEAR
     _remeasure_at: int = REMEASURE_EVERY + DELAY_WINDOW
 
     def cleaned(self, playing: bool) -> bytes:
@@ -169,25 +170,34 @@ class EchoPath:
             return passed
         self._follow_drift(far, near)
         if self.canceller is None:
-            self.canceller = _new_canceller()
-        frame = self.canceller.block
-        end = self.done + (len(near) - self.done) // frame * frame
-        if playing:  # the far end for these samples must have been played already
-            end = min(
-                end, self.done + max(0, len(far) + (self.shift or 0) - self.done) // frame * frame
-            )
+            self.canceller, self.denoiser = new_canceller(self.engine), new_denoiser()
+        end = self._cancellable(len(near), len(far), playing, self.canceller.block)
         if end <= self.done:
             return b""
+        aligned = self._aligned(far, end)
+        if self.done == 0:  # the first second or so, all at once
+            self.canceller.learn(near[:end], aligned)
+        out = self.canceller.process(near[self.done : end], aligned)
+        self.done = end
+        if self.denoiser is not None:
+            out = self.denoiser.process(out)
+        return self._suppress_residual(out, aligned).astype("<i2").tobytes()
+
+    def _cancellable(self, near: int, far: int, playing: bool, block: int) -> int:
+        """Up to which mic sample whole blocks can be cancelled now."""
+        end = self.done + (near - self.done) // block * block
+        if playing:  # the far end for these samples must have been played already
+            end = min(end, self.done + max(0, far + (self.shift or 0) - self.done) // block * block)
+        return end
+
+    def _aligned(self, far: np.ndarray[Any, Any], end: int) -> np.ndarray[Any, Any]:
+        """The far end lined up with mic samples ``done`` to ``end``."""
         start = self.done - (self.shift or 0)
         aligned = np.zeros(end - self.done, dtype=np.int16)
         lo, hi = max(start, 0), min(start + len(aligned), len(far))
         if hi > lo:
             aligned[lo - start : hi - start] = far[lo:hi]
-        if self.done == 0 and hasattr(self.canceller, "learn"):
-            self.canceller.learn(near[:end].astype(np.float64), aligned.astype(np.float64))
-        out = self.canceller.process(near[self.done : end].astype(np.int16), aligned)
-        self.done = end
-        return self._suppress_residual(out, aligned).astype("<i2").tobytes()
+        return aligned
 
     def _suppress_residual(
         self, out: np.ndarray[Any, Any], far: np.ndarray[Any, Any]
@@ -225,13 +235,6 @@ class EchoPath:
             far, near, self._remeasure_at - DELAY_WINDOW
         ):
             self._remeasure_at += REMEASURE_EVERY
-
-
-def _new_canceller() -> Any:
-    import os
-    if os.environ.get("RITUAL_AEC") == "aec3":
-        return EchoCanceller()
-    return LinearEchoCanceller()
 
 
 def _level_db(samples: np.ndarray[Any, Any]) -> float:
