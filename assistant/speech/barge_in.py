@@ -17,6 +17,7 @@ no text is kept.
 from __future__ import annotations
 
 import json
+import os
 import logging
 import math
 import threading
@@ -28,7 +29,7 @@ import numpy as np
 
 from assistant.audio import RATE, SAMPLE_WIDTH, AudioSource, seconds_of
 from assistant.audio.echo import LINEAR, Canceller, Denoiser, estimate_delay, new_canceller, new_denoiser
-from assistant.audio.loudness import LoudnessGate
+from assistant.audio.loudness import LOWEST_FLOOR_DB, LoudnessGate
 from assistant.audio.player import PlaybackStopped, PlaybackTap
 from assistant.audio.resample import StreamResampler
 from assistant.core.errors import AudioError
@@ -55,9 +56,18 @@ MIN_CONF = 0.75
 QUIET = 0.3
 """seconds of unchanged partial text that close an utterance (a command is judged
 before Vosk's own endpointer would close it, so playback stops sooner)"""
+PREROLL = 1.0
+"""seconds before a loud block the gate passes on with it: the Korean model heard a
+short word after half a second of quiet wrongly one time in four ("다음" as "이전"),
+after a second of it rightly every time (its features need that much to settle)"""
+UNDER_ECHO_DB = float(os.environ.get("UE", 20.0))
+"""the gate's floor is never taken lower than this far under the echo's level (over
+the prompt so far): what the canceller leaves of the echo stays under it, so the
+recogniser is not run on it (a voice that much quieter than the echo is not
+understood anyway)"""
 GATE_RISE_DB = 8.0
 """how far above what is left of the echo (and the room) a sound must stand out"""
-RESIDUAL_DB = 15.0
+RESIDUAL_DB = float(os.environ.get("RDB", 15.0))
 """what AEC3 takes out of the echo at the least, on the echo paths measured"""
 SUPPRESSED = 10 ** (-30 / 20)
 """how far a block that does not stand out from the echo is turned down"""
@@ -156,6 +166,8 @@ class EchoPath:
     apart through PulseAudio), and one kept across them cancelled worse"""
     denoiser: Optional[Denoiser] = None
     engine: str = LINEAR
+    _far_energy: float = 0.0
+    _level_at: int = 0
     _remeasure_at: int = REMEASURE_EVERY + DELAY_WINDOW
 
     def cleaned(self, playing: bool) -> bytes:
@@ -179,7 +191,7 @@ class EchoPath:
             self.canceller.learn(near[:end], aligned)
         out = self.canceller.process(near[self.done : end], aligned)
         self.done = end
-        if self.denoiser is not None:
+        if self.denoiser is not None and not os.environ.get("NO_NS"):
             out = self.denoiser.process(out)
         return self._suppress_residual(out, aligned).astype("<i2").tobytes()
 
@@ -199,6 +211,16 @@ class EchoPath:
             aligned[lo - start : hi - start] = far[lo:hi]
         return aligned
 
+    def echo_level_db(self) -> float:
+        """How loud the echo has been in the mic, dBFS (over the prompt so far)."""
+        far = np.frombuffer(bytes(self.far[self._level_at * SAMPLE_WIDTH :]), dtype="<i2")
+        self._far_energy += float(np.dot(far.astype(np.float64), far))
+        self._level_at += len(far)
+        if not self._level_at:
+            return -120.0
+        mean = max(self._far_energy / self._level_at, 1e-6)
+        return 10 * math.log10(mean / 32768**2) + self.echo_gain_db
+
     def _suppress_residual(
         self, out: np.ndarray[Any, Any], far: np.ndarray[Any, Any]
     ) -> np.ndarray[Any, Any]:
@@ -209,7 +231,7 @@ class EchoPath:
         for at in range(0, len(out), GATE_BLOCK):
             block = slice(at, at + GATE_BLOCK)
             echo_db = _level_db(far[block]) + self.echo_gain_db - RESIDUAL_DB
-            if _level_db(out[block]) < echo_db:
+            if _level_db(out[block]) < echo_db and not os.environ.get("NO_SUP"):
                 out[block] *= SUPPRESSED
         return out
 
@@ -299,6 +321,8 @@ class PromptWatch:
         for played in self.tap.take():
             self.path.far += self._resampler.process(played.astype("<i2").tobytes())
         cleaned = self.path.cleaned(playing)
+        if self.path.cancel and self.path.shift is not None:
+            self.gate.lowest_db = max(LOWEST_FLOOR_DB, self.path.echo_level_db() - UNDER_ECHO_DB)
         first = self.path.done - len(cleaned) // SAMPLE_WIDTH
         # The gate judges 50 ms at a time (the first cleaned piece is a second or more).
         for at in range(0, len(cleaned), GATE_BLOCK * SAMPLE_WIDTH):
@@ -330,7 +354,7 @@ class BargeInSpeaker:
         self.source = source
         self.model = model
         self.cancel_echo = cancel_echo
-        self.gate = LoudnessGate(rise_db=GATE_RISE_DB, hangover=QUIET + 0.1)
+        self.gate = LoudnessGate(rise_db=GATE_RISE_DB, preroll=PREROLL, hangover=QUIET + 0.1)
         """kept between prompts: what is left of the echo is much the same"""
         self._spotters: dict[frozenset[tuple[Command, tuple[str, ...]]], CommandSpotter] = {}
         self.last: Optional[PromptWatch] = None
@@ -351,6 +375,7 @@ class BargeInSpeaker:
             self.speaker.say(text, private=private)
             return None
         self.gate.reset()
+        self.gate.lowest_db = LOWEST_FLOOR_DB
         watch = PromptWatch(
             self.source,
             self._spotter(commands),
