@@ -122,7 +122,9 @@ def estimate_delay(
     near = near[: len(far) + max_lag].astype(np.float64)
     if not far.any() or len(near) < len(far) + max_lag:
         return 0, 0.0
-    size = 1 << (len(near) + len(far)).bit_length()
+    # Only lags 0..max_lag are wanted and near is len(far) + max_lag long: a circular
+    # correlation as long as near does not wrap the far end into them.
+    size = 1 << (len(near) - 1).bit_length()
     spectrum = np.fft.rfft(near, size) * np.conj(np.fft.rfft(far, size))
     correlation = np.fft.irfft(spectrum, size)[: max_lag + 1]
     lag = int(np.argmax(np.abs(correlation)))

@@ -24,11 +24,12 @@ from typing import Any
 
 import numpy as np
 
-BLOCK = 320
-"""samples per block (20 ms at 16 kHz, two of the 10 ms frames noise suppression works on):
-the latency the canceller adds"""
-TAPS = 2048
-"""length of the echo path the filter models (128 ms at 16 kHz), counted from the
+BLOCK = 480
+"""samples per block (30 ms at 16 kHz, three of the 10 ms frames noise suppression
+works on): the latency the canceller adds. Blocks of 20 ms cost half as much again
+(numpy's overhead per call) and converged no faster"""
+TAPS = 2400
+"""length of the echo path the filter models (150 ms at 16 kHz), counted from the
 delay the far end is fed at: the direct echo, reflections and a room's early tail"""
 STEP = float(__import__("os").environ.get("STEP", 0.5))
 """the background filter's normalised step size (0..1: higher learns faster, and
@@ -57,7 +58,12 @@ class LinearEchoCanceller:
         self.step = step
         self.parts = -(-taps // block)
         bins = block + 1
-        self._far_spectra = np.zeros((self.parts, bins), dtype=np.complex128)
+        self._ring = np.zeros((2 * self.parts, bins), dtype=np.complex128)
+        """the far end's spectra, newest first from ``_newest``, each written twice (at
+        i and i + parts) so that the last ``parts`` of them are always one slice"""
+        self._newest = self.parts
+        self._power_sum = np.zeros(bins)
+        """the far end's power per frequency, summed over the spectra in the slice"""
         self._background = np.zeros((self.parts, bins), dtype=np.complex128)
         self._foreground = np.zeros((self.parts, bins), dtype=np.complex128)
         self._last_far = np.zeros(block)
@@ -101,15 +107,25 @@ class LinearEchoCanceller:
     def _block(self, near: Samples, far: Samples) -> Samples:
         spectrum = np.fft.rfft(np.concatenate((self._last_far, far)))
         self._last_far = far
-        self._far_spectra = np.roll(self._far_spectra, 1, axis=0)
-        self._far_spectra[0] = spectrum
-        power = (self._far_spectra.real**2 + self._far_spectra.imag**2).sum(axis=0)
-        self._far_power = SMOOTH * self._far_power + (1 - SMOOTH) * power
+        self._push(spectrum)
+        self._far_power = SMOOTH * self._far_power + (1 - SMOOTH) * self._power_sum
         fore = near - self._estimate(self._foreground)
         back = near - self._estimate(self._background)
         self._adapt(back)
         self._compare(fore, back)
         return fore
+
+    def _push(self, spectrum: Samples) -> None:
+        """Make ``spectrum`` the newest of the far end's, dropping the oldest."""
+        oldest = self._ring[self._newest + self.parts - 1]
+        self._power_sum += (spectrum.real**2 + spectrum.imag**2) - (oldest.real**2 + oldest.imag**2)
+        np.maximum(self._power_sum, 0.0, out=self._power_sum)  # rounding
+        self._newest = (self._newest - 1) % self.parts  # its mirror keeps the order
+        self._ring[self._newest] = self._ring[self._newest + self.parts] = spectrum
+
+    @property
+    def _far_spectra(self) -> Samples:
+        return self._ring[self._newest : self._newest + self.parts]
 
     def _estimate(self, weights: Samples) -> Samples:
         """The echo this block, as the filter ``weights`` predicts it (overlap-save)."""

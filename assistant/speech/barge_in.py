@@ -172,8 +172,11 @@ class EchoPath:
 
     def cleaned(self, playing: bool) -> bytes:
         """The mic's audio with the echo taken out, as far as both ends allow."""
-        near = np.frombuffer(bytes(self.near), dtype="<i2")
-        far = np.frombuffer(bytes(self.far), dtype="<i2")
+        # Views, not copies, of all that was heard and played this prompt (copying it
+        # for every 50 ms read cost more the longer the prompt). None of them may
+        # outlive this call: the buffers cannot grow while one does.
+        near = np.frombuffer(self.near, dtype="<i2")
+        far = np.frombuffer(self.far, dtype="<i2")
         if self.cancel and self.shift is None and not self._measure(far, near, 0):
             return b""
         if not self.cancel:
