@@ -69,7 +69,7 @@ class Denoiser:
         import pywebrtc_audio
 
         self._ns: Any = pywebrtc_audio.NoiseSuppressor(
-            sample_rate=RATE, num_channels=1, level=int(__import__("os").environ.get("NSL", NOISE_LEVEL))
+            sample_rate=RATE, num_channels=1, level=NOISE_LEVEL
         )
 
     def process(self, samples: np.ndarray[Any, Any]) -> np.ndarray[Any, Any]:

@@ -31,7 +31,7 @@ works on): the latency the canceller adds. Blocks of 20 ms cost half as much aga
 TAPS = 2400
 """length of the echo path the filter models (150 ms at 16 kHz), counted from the
 delay the far end is fed at: the direct echo, reflections and a room's early tail"""
-STEP = float(__import__("os").environ.get("STEP", 0.5))
+STEP = 0.5
 """the background filter's normalised step size (0..1: higher learns faster, and
 is thrown further by talk)"""
 SMOOTH = 0.5

@@ -17,7 +17,6 @@ no text is kept.
 from __future__ import annotations
 
 import json
-import os
 import logging
 import math
 import threading
@@ -28,7 +27,14 @@ from typing import Any, Callable, Optional, Protocol
 import numpy as np
 
 from assistant.audio import RATE, SAMPLE_WIDTH, AudioSource, seconds_of
-from assistant.audio.echo import LINEAR, Canceller, Denoiser, estimate_delay, new_canceller, new_denoiser
+from assistant.audio.echo import (
+    LINEAR,
+    Canceller,
+    Denoiser,
+    estimate_delay,
+    new_canceller,
+    new_denoiser,
+)
 from assistant.audio.loudness import LOWEST_FLOOR_DB, LoudnessGate
 from assistant.audio.player import PlaybackStopped, PlaybackTap
 from assistant.audio.resample import StreamResampler
@@ -60,15 +66,15 @@ PREROLL = 1.0
 """seconds before a loud block the gate passes on with it: the Korean model heard a
 short word after half a second of quiet wrongly one time in four ("다음" as "이전"),
 after a second of it rightly every time (its features need that much to settle)"""
-UNDER_ECHO_DB = float(os.environ.get("UE", 20.0))
+UNDER_ECHO_DB = 20.0
 """the gate's floor is never taken lower than this far under the echo's level (over
 the prompt so far): what the canceller leaves of the echo stays under it, so the
 recogniser is not run on it (a voice that much quieter than the echo is not
 understood anyway)"""
 GATE_RISE_DB = 8.0
 """how far above what is left of the echo (and the room) a sound must stand out"""
-RESIDUAL_DB = float(os.environ.get("RDB", 15.0))
-"""what AEC3 takes out of the echo at the least, on the echo paths measured"""
+RESIDUAL_DB = 15.0
+"""what the canceller takes out of the echo at the least, on the echo paths measured"""
 SUPPRESSED = 10 ** (-30 / 20)
 """how far a block that does not stand out from the echo is turned down"""
 READ_TIMEOUT = 0.05
@@ -194,7 +200,7 @@ class EchoPath:
             self.canceller.learn(near[:end], aligned)
         out = self.canceller.process(near[self.done : end], aligned)
         self.done = end
-        if self.denoiser is not None and not os.environ.get("NO_NS"):
+        if self.denoiser is not None:
             out = self.denoiser.process(out)
         return self._suppress_residual(out, aligned).astype("<i2").tobytes()
 
@@ -234,7 +240,7 @@ class EchoPath:
         for at in range(0, len(out), GATE_BLOCK):
             block = slice(at, at + GATE_BLOCK)
             echo_db = _level_db(far[block]) + self.echo_gain_db - RESIDUAL_DB
-            if _level_db(out[block]) < echo_db and not os.environ.get("NO_SUP"):
+            if _level_db(out[block]) < echo_db:
                 out[block] *= SUPPRESSED
         return out
 
