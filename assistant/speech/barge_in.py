@@ -21,6 +21,7 @@ import logging
 import math
 import threading
 import time
+from collections import deque
 from dataclasses import dataclass, field
 from typing import Any, Callable, Optional, Protocol
 
@@ -75,6 +76,12 @@ GATE_RISE_DB = 8.0
 """how far above what is left of the echo (and the room) a sound must stand out"""
 RESIDUAL_DB = 15.0
 """what the canceller takes out of the echo at the least, on the echo paths measured"""
+ECHO_HEARD_DB = -50.0
+"""an echo this loud (dBFS) or louder counts when judging how much is cancelled"""
+CANCELLED_BLOCKS = 60
+"""the 50 ms blocks of loud echo over which that is judged (3 s of them)"""
+MIN_CANCELLED = 10
+"""blocks of it needed before the judgement is trusted over RESIDUAL_DB"""
 SUPPRESSED = 10 ** (-30 / 20)
 """how far a block that does not stand out from the echo is turned down"""
 READ_TIMEOUT = 0.05
@@ -172,6 +179,8 @@ class EchoPath:
     apart through PulseAudio), and one kept across them cancelled worse"""
     denoiser: Optional[Denoiser] = None
     engine: str = LINEAR
+    cancelled: deque[float] = field(default_factory=lambda: deque(maxlen=CANCELLED_BLOCKS))
+    """how many dB the canceller took out of each recent 50 ms of loud echo"""
     _far_energy: float = 0.0
     _level_at: int = 0
     _remeasure_at: int = REMEASURE_EVERY + DELAY_WINDOW
@@ -199,10 +208,11 @@ class EchoPath:
         if self.done == 0:  # the first second or so, all at once
             self.canceller.learn(near[:end], aligned)
         out = self.canceller.process(near[self.done : end], aligned)
+        heard = near[self.done : end].astype(np.float64)
         self.done = end
         if self.denoiser is not None:
             out = self.denoiser.process(out)
-        return self._suppress_residual(out, aligned).astype("<i2").tobytes()
+        return self._suppress_residual(out, aligned, heard).astype("<i2").tobytes()
 
     def _cancellable(self, near: int, far: int, playing: bool, block: int) -> int:
         """Up to which mic sample whole blocks can be cancelled now."""
@@ -231,18 +241,30 @@ class EchoPath:
         return 10 * math.log10(mean / 32768**2) + self.echo_gain_db
 
     def _suppress_residual(
-        self, out: np.ndarray[Any, Any], far: np.ndarray[Any, Any]
+        self, out: np.ndarray[Any, Any], far: np.ndarray[Any, Any], near: np.ndarray[Any, Any]
     ) -> np.ndarray[Any, Any]:
-        """Turn down each 50 ms that does not stand out from what AEC leaves of the
-        echo (RESIDUAL_DB under the echo's level): the recogniser hears quiet there,
-        not the prompt's remains, which it would fit to a command or run into one."""
+        """Turn down each 50 ms that does not stand out from what the canceller leaves
+        of the echo: the recogniser hears quiet there, not the prompt's remains, which
+        it would fit to a command or run into one."""
         out = out.astype(np.float64)
         for at in range(0, len(out), GATE_BLOCK):
             block = slice(at, at + GATE_BLOCK)
-            echo_db = _level_db(far[block]) + self.echo_gain_db - RESIDUAL_DB
-            if _level_db(out[block]) < echo_db:
+            echo_db = _level_db(far[block]) + self.echo_gain_db
+            out_db = _level_db(out[block])
+            if echo_db > ECHO_HEARD_DB:
+                self.cancelled.append(_level_db(near[block]) - out_db)
+            if out_db < echo_db - self.cancelled_db():
                 out[block] *= SUPPRESSED
         return out
+
+    def cancelled_db(self) -> float:
+        """How much the canceller takes out of the echo now, as far as it is sure: the
+        median over the last seconds of the echo, at most RESIDUAL_DB. A delay that
+        wanders (two devices' clocks) leaves more of the echo than the bench's
+        steady room; a word said over the prompt lowers a few of these figures only."""
+        if len(self.cancelled) < MIN_CANCELLED:
+            return RESIDUAL_DB
+        return float(min(RESIDUAL_DB, max(0.0, np.median(self.cancelled))))
 
     def _measure(self, far: np.ndarray[Any, Any], near: np.ndarray[Any, Any], at: int) -> bool:
         """Measure the delay over the far end from ``at``; False while too little is in."""
