@@ -37,11 +37,11 @@ def aec_problem() -> Optional[str]:
     """Why echo cancellation cannot run here (and the fix), or None."""
     if is_32bit_arm():
         return (
-            "echo cancellation (pywebrtc-audio) has no build for 32-bit ARM; a 64-bit "
+            "barge-in's noise suppression (pywebrtc-audio) has no build for 32-bit ARM; a 64-bit "
             "system runs it, or declare a headset with its own: barge_in: headset"
         )
     if importlib.util.find_spec("pywebrtc_audio") is None:
-        return f"echo cancellation (pywebrtc-audio) is not installed; {AEC_FIX}"
+        return f"barge-in's noise suppression (pywebrtc-audio) is not installed; {AEC_FIX}"
     return None
 
 
