@@ -36,11 +36,13 @@ KO_PROMPTS = (
     "내일 하고 싶은 일 하나를 정해 보세요. 무엇이든 좋아요.",
 )
 EN_PROMPTS = (
-    "Breathe in slowly, and let your shoulders drop. Now breathe out.",
-    "Think of one thing that went well today, however small it was.",
-    "Picture tomorrow morning. What is the one thing you want to do first?",
-    "Notice the sounds around you, and let each of them pass by.",
+    "Breathe in slowly, and let your shoulders drop. Now breathe out, as slowly as you can.",
+    "Think of one thing that went well today, however small it was, and stay with it a moment.",
+    "Picture tomorrow morning. What is the one thing you want to do first, before anything else?",
+    "Notice the sounds around you, near and far, and let each of them pass by without a judgement.",
 )
+"""as long as the Korean ones (4.6 s or more): each command is said, and ends, well
+inside its prompt (shorter, the last ones ran past the prompt's end)"""
 SAID = (
     ("중지", Command.STOP),
     ("다음", Command.SKIP),
@@ -215,9 +217,11 @@ def _piper(folder: Path) -> Iterator[SpeakerFor]:
 
 
 def _echo_return_loss() -> dict[str, float]:
-    """AEC3 alone, and with the residual suppression, on the bench's echo path
-    (-6 dB, 80 ms, the reflection, the quiet room), over a prompt's second half."""
-    from assistant.audio.echo import EchoCanceller, echo_return_loss_db
+    """The linear canceller alone, AEC3 alone (for comparison), and all of barge-in's
+    cleaning (the canceller, noise suppression and the residual's suppression) on the
+    bench's echo path (-6 dB, 80 ms, the reflection, the quiet room), over a
+    prompt's second half."""
+    from assistant.audio.echo import AEC3, LINEAR, echo_return_loss_db, new_canceller
     from assistant.speech.barge_in import EchoPath
 
     far = spoken(" ".join(KO_PROMPTS[:2])).astype(np.int16)
@@ -233,12 +237,15 @@ def _echo_return_loss() -> dict[str, float]:
     shift = path.shift or 0
     aligned = np.concatenate([np.zeros(shift, np.int16), far[: len(far) - shift]])
     usable = len(suppressed)
-    aec = EchoCanceller().process(near[:usable], aligned[:usable])
     half = slice(usable // 2, usable)
-    return {
-        "aec3": round(echo_return_loss_db(near[half], aec[half]), 1),
-        "with_suppression": round(echo_return_loss_db(near[half], suppressed[half]), 1),
-    }
+    figures = {}
+    for engine in (LINEAR, AEC3):
+        canceller = new_canceller(engine)
+        canceller.learn(near[:usable], aligned[:usable])
+        alone = canceller.process(near[:usable], aligned[:usable])
+        figures[engine] = round(echo_return_loss_db(near[half], alone[half]), 1)
+    figures["with_suppression"] = round(echo_return_loss_db(near[half], suppressed[half]), 1)
+    return figures
 
 
 def _pi_class(model: Path, work: Path, log: Callable[[str], None]) -> dict[str, Any]:

@@ -52,6 +52,9 @@ class LoudnessGate:
         self.preroll = preroll
         self.hangover = hangover
         self.floor_db: float | None = None
+        self.lowest_db = LOWEST_FLOOR_DB
+        """the floor is never taken lower than this (dBFS); barge-in raises it to
+        under the echo's level"""
         """the room's noise floor, dBFS"""
         self._levels: deque[tuple[float, int]] = deque()
         """(dBFS, bytes) of the blocks of the last ``window`` seconds"""
@@ -89,7 +92,7 @@ class LoudnessGate:
         while self._level_bytes - self._levels[0][1] >= limit:
             self._level_bytes -= self._levels.popleft()[1]
         floor = float(np.percentile([lv for lv, _ in self._levels], self.percentile))
-        return max(floor, LOWEST_FLOOR_DB)
+        return max(floor, self.lowest_db)
 
     @property
     def quiet_seconds(self) -> float:

@@ -266,8 +266,8 @@ def _echo_verdict(echo: probes.EchoCheck) -> str:
     if echo.left_db >= ADVISABLE_DB:
         return (
             f"{heard}: enough that ritual's own voice is not taken for a command. "
-            "barge_in: on may be tried; a command said over a loud prompt is still "
-            "often missed (docs/barge-in.md)"
+            "barge_in: on may be tried; a short command said over a loud prompt is "
+            "still missed now and then (docs/barge-in.md)"
         )
     return f"{heard}: too little for barge_in: on here (keep it off)"
 

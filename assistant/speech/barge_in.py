@@ -21,14 +21,22 @@ import logging
 import math
 import threading
 import time
+from collections import deque
 from dataclasses import dataclass, field
 from typing import Any, Callable, Optional, Protocol
 
 import numpy as np
 
 from assistant.audio import RATE, SAMPLE_WIDTH, AudioSource, seconds_of
-from assistant.audio.echo import FRAME, EchoCanceller, estimate_delay
-from assistant.audio.loudness import LoudnessGate
+from assistant.audio.echo import (
+    LINEAR,
+    Canceller,
+    Denoiser,
+    estimate_delay,
+    new_canceller,
+    new_denoiser,
+)
+from assistant.audio.loudness import LOWEST_FLOOR_DB, LoudnessGate
 from assistant.audio.player import PlaybackStopped, PlaybackTap
 from assistant.audio.resample import StreamResampler
 from assistant.core.errors import AudioError
@@ -55,10 +63,25 @@ MIN_CONF = 0.75
 QUIET = 0.3
 """seconds of unchanged partial text that close an utterance (a command is judged
 before Vosk's own endpointer would close it, so playback stops sooner)"""
+PREROLL = 1.0
+"""seconds before a loud block the gate passes on with it: the Korean model heard a
+short word after half a second of quiet wrongly one time in four ("다음" as "이전"),
+after a second of it rightly every time (its features need that much to settle)"""
+UNDER_ECHO_DB = 20.0
+"""the gate's floor is never taken lower than this far under the echo's level (over
+the prompt so far): what the canceller leaves of the echo stays under it, so the
+recogniser is not run on it (a voice that much quieter than the echo is not
+understood anyway)"""
 GATE_RISE_DB = 8.0
 """how far above what is left of the echo (and the room) a sound must stand out"""
 RESIDUAL_DB = 15.0
-"""what AEC3 takes out of the echo at the least, on the echo paths measured"""
+"""what the canceller takes out of the echo at the least, on the echo paths measured"""
+ECHO_HEARD_DB = -50.0
+"""an echo this loud (dBFS) or louder counts when judging how much is cancelled"""
+CANCELLED_BLOCKS = 60
+"""the 50 ms blocks of loud echo over which that is judged (3 s of them)"""
+MIN_CANCELLED = 10
+"""blocks of it needed before the judgement is trusted over RESIDUAL_DB"""
 SUPPRESSED = 10 ** (-30 / 20)
 """how far a block that does not stand out from the echo is turned down"""
 READ_TIMEOUT = 0.05
@@ -151,15 +174,24 @@ class EchoPath:
     """(lag, correlation) of each delay measurement"""
     echo_gain_db: float = 0.0
     """how loud the echo is against what was played (measured with the delay)"""
-    canceller: Optional[EchoCanceller] = None
+    canceller: Optional[Canceller] = None
     """a new one each prompt: the delay changes between prompts (measured up to 80 ms
     apart through PulseAudio), and one kept across them cancelled worse"""
+    denoiser: Optional[Denoiser] = None
+    engine: str = LINEAR
+    cancelled: deque[float] = field(default_factory=lambda: deque(maxlen=CANCELLED_BLOCKS))
+    """how many dB the canceller took out of each recent 50 ms of loud echo"""
+    _far_energy: float = 0.0
+    _level_at: int = 0
     _remeasure_at: int = REMEASURE_EVERY + DELAY_WINDOW
 
     def cleaned(self, playing: bool) -> bytes:
         """The mic's audio with the echo taken out, as far as both ends allow."""
-        near = np.frombuffer(bytes(self.near), dtype="<i2")
-        far = np.frombuffer(bytes(self.far), dtype="<i2")
+        # Views, not copies, of all that was heard and played this prompt (copying it
+        # for every 50 ms read cost more the longer the prompt). None of them may
+        # outlive this call: the buffers cannot grow while one does.
+        near = np.frombuffer(self.near, dtype="<i2")
+        far = np.frombuffer(self.far, dtype="<i2")
         if self.cancel and self.shift is None and not self._measure(far, near, 0):
             return b""
         if not self.cancel:
@@ -167,37 +199,72 @@ class EchoPath:
             self.done = len(near)
             return passed
         self._follow_drift(far, near)
-        end = self.done + (len(near) - self.done) // FRAME * FRAME
-        if playing:  # the far end for these samples must have been played already
-            end = min(
-                end, self.done + max(0, len(far) + (self.shift or 0) - self.done) // FRAME * FRAME
-            )
+        if self.canceller is None:
+            self.canceller, self.denoiser = new_canceller(self.engine), new_denoiser()
+        end = self._cancellable(len(near), len(far), playing, self.canceller.block)
         if end <= self.done:
             return b""
+        aligned = self._aligned(far, end)
+        if self.done == 0:  # the first second or so, all at once
+            self.canceller.learn(near[:end], aligned)
+        out = self.canceller.process(near[self.done : end], aligned)
+        heard = near[self.done : end].astype(np.float64)
+        self.done = end
+        if self.denoiser is not None:
+            out = self.denoiser.process(out)
+        return self._suppress_residual(out, aligned, heard).astype("<i2").tobytes()
+
+    def _cancellable(self, near: int, far: int, playing: bool, block: int) -> int:
+        """Up to which mic sample whole blocks can be cancelled now."""
+        end = self.done + (near - self.done) // block * block
+        if playing:  # the far end for these samples must have been played already
+            end = min(end, self.done + max(0, far + (self.shift or 0) - self.done) // block * block)
+        return end
+
+    def _aligned(self, far: np.ndarray[Any, Any], end: int) -> np.ndarray[Any, Any]:
+        """The far end lined up with mic samples ``done`` to ``end``."""
         start = self.done - (self.shift or 0)
         aligned = np.zeros(end - self.done, dtype=np.int16)
         lo, hi = max(start, 0), min(start + len(aligned), len(far))
         if hi > lo:
             aligned[lo - start : hi - start] = far[lo:hi]
-        if self.canceller is None:
-            self.canceller = EchoCanceller()
-        out = self.canceller.process(near[self.done : end].astype(np.int16), aligned)
-        self.done = end
-        return self._suppress_residual(out, aligned).astype("<i2").tobytes()
+        return aligned
+
+    def echo_level_db(self) -> float:
+        """How loud the echo has been in the mic, dBFS (over the prompt so far)."""
+        far = np.frombuffer(bytes(self.far[self._level_at * SAMPLE_WIDTH :]), dtype="<i2")
+        self._far_energy += float(np.dot(far.astype(np.float64), far))
+        self._level_at += len(far)
+        if not self._level_at:
+            return -120.0
+        mean = max(self._far_energy / self._level_at, 1e-6)
+        return 10 * math.log10(mean / 32768**2) + self.echo_gain_db
 
     def _suppress_residual(
-        self, out: np.ndarray[Any, Any], far: np.ndarray[Any, Any]
+        self, out: np.ndarray[Any, Any], far: np.ndarray[Any, Any], near: np.ndarray[Any, Any]
     ) -> np.ndarray[Any, Any]:
-        """Turn down each 50 ms that does not stand out from what AEC leaves of the
-        echo (RESIDUAL_DB under the echo's level): the recogniser hears quiet there,
-        not the prompt's remains, which it would fit to a command or run into one."""
+        """Turn down each 50 ms that does not stand out from what the canceller leaves
+        of the echo: the recogniser hears quiet there, not the prompt's remains, which
+        it would fit to a command or run into one."""
         out = out.astype(np.float64)
         for at in range(0, len(out), GATE_BLOCK):
             block = slice(at, at + GATE_BLOCK)
-            echo_db = _level_db(far[block]) + self.echo_gain_db - RESIDUAL_DB
-            if _level_db(out[block]) < echo_db:
+            echo_db = _level_db(far[block]) + self.echo_gain_db
+            out_db = _level_db(out[block])
+            if echo_db > ECHO_HEARD_DB:
+                self.cancelled.append(_level_db(near[block]) - out_db)
+            if out_db < echo_db - self.cancelled_db():
                 out[block] *= SUPPRESSED
         return out
+
+    def cancelled_db(self) -> float:
+        """How much the canceller takes out of the echo now, as far as it is sure: the
+        median over the last seconds of the echo, at most RESIDUAL_DB. A delay that
+        wanders (two devices' clocks) leaves more of the echo than the bench's
+        steady room; a word said over the prompt lowers a few of these figures only."""
+        if len(self.cancelled) < MIN_CANCELLED:
+            return RESIDUAL_DB
+        return float(min(RESIDUAL_DB, max(0.0, np.median(self.cancelled))))
 
     def _measure(self, far: np.ndarray[Any, Any], near: np.ndarray[Any, Any], at: int) -> bool:
         """Measure the delay over the far end from ``at``; False while too little is in."""
@@ -285,6 +352,8 @@ class PromptWatch:
         for played in self.tap.take():
             self.path.far += self._resampler.process(played.astype("<i2").tobytes())
         cleaned = self.path.cleaned(playing)
+        if self.path.cancel and self.path.shift is not None:
+            self.gate.lowest_db = max(LOWEST_FLOOR_DB, self.path.echo_level_db() - UNDER_ECHO_DB)
         first = self.path.done - len(cleaned) // SAMPLE_WIDTH
         # The gate judges 50 ms at a time (the first cleaned piece is a second or more).
         for at in range(0, len(cleaned), GATE_BLOCK * SAMPLE_WIDTH):
@@ -316,7 +385,7 @@ class BargeInSpeaker:
         self.source = source
         self.model = model
         self.cancel_echo = cancel_echo
-        self.gate = LoudnessGate(rise_db=GATE_RISE_DB, hangover=QUIET + 0.1)
+        self.gate = LoudnessGate(rise_db=GATE_RISE_DB, preroll=PREROLL, hangover=QUIET + 0.1)
         """kept between prompts: what is left of the echo is much the same"""
         self._spotters: dict[frozenset[tuple[Command, tuple[str, ...]]], CommandSpotter] = {}
         self.last: Optional[PromptWatch] = None
@@ -337,6 +406,7 @@ class BargeInSpeaker:
             self.speaker.say(text, private=private)
             return None
         self.gate.reset()
+        self.gate.lowest_db = LOWEST_FLOOR_DB
         watch = PromptWatch(
             self.source,
             self._spotter(commands),
