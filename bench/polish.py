@@ -293,24 +293,37 @@ BUSY_ANSWERS = 6
 
 
 def bench_beside(studio: Any, vosk_model: Path, work: Path, runs: int, log: Log) -> dict[str, Any]:
-    """The voice ritual's turn latency (figure 1) alone, then with the niced worker
-    polishing answers without a pause beside it, in the same run."""
+    """The voice ritual's turn latency (figure 1) and the listener's CPU over a bare
+    Vosk loop (figure 2), each alone and then with the niced worker polishing
+    answers without a pause beside it, in the same run."""
+    from bench.listener_cpu import bench_listener
     from bench.voice_ritual import bench_voice_ritual
 
     log("  the voice ritual alone")
     alone = bench_voice_ritual(studio, vosk_model, work / "alone", runs, log)
+    log("  the listener's CPU alone")
+    alone_cpu = bench_listener(vosk_model, work / "alone-cpu", runs, log)
     log("  the voice ritual with the second listen busy beside it")
     with _busy_polisher(work / "busy-answers") as polished:
         busy = bench_voice_ritual(studio, vosk_model, work / "busy", runs, log)
-    key = "turn_latency_over_silence_ms"
+        during_ritual = polished()
+        log("  the listener's CPU with the second listen busy beside it")
+        busy_cpu = bench_listener(vosk_model, work / "busy-cpu", runs, log)
+        during_listener = polished() - during_ritual
+    turn, ratio = "turn_latency_over_silence_ms", "listener_overhead_ratio"
     return {
-        "polish_beside_turn_latency_ms": busy[key],
+        "polish_beside_turn_latency_ms": busy[turn],
+        "polish_beside_listener_overhead_ratio": busy_cpu[ratio],
         "details": {
             "polish_beside": {
-                "turn_latency_alone_ms": alone[key],
-                "answers_polished_meanwhile": polished(),
+                "turn_latency_alone_ms": alone[turn],
+                "listener_overhead_ratio_alone": alone_cpu[ratio],
+                "answers_polished_during_the_ritual": during_ritual,
+                "answers_polished_during_the_listener": during_listener,
                 "greeting_start_ms_alone": alone["greeting_start_ms"],
                 "greeting_start_ms_busy": busy["greeting_start_ms"],
+                "listener_cpu_seconds_alone": alone_cpu["details"]["cpu_seconds"],
+                "listener_cpu_seconds_busy": busy_cpu["details"]["cpu_seconds"],
             }
         },
     }
