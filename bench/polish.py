@@ -24,6 +24,7 @@ from __future__ import annotations
 
 import contextlib
 import json
+import os
 import subprocess
 import sys
 import time
@@ -299,10 +300,12 @@ def bench_beside(studio: Any, vosk_model: Path, work: Path, runs: int, log: Log)
     from bench.listener_cpu import bench_listener
     from bench.voice_ritual import bench_voice_ritual
 
+    load = {"start": os.getloadavg()[0]}  # the machine is shared: how crowded it was
     log("  the voice ritual alone")
     alone = bench_voice_ritual(studio, vosk_model, work / "alone", runs, log)
     log("  the listener's CPU alone")
     alone_cpu = bench_listener(vosk_model, work / "alone-cpu", runs, log)
+    load["after_alone"] = os.getloadavg()[0]
     log("  the voice ritual with the second listen busy beside it")
     with _busy_polisher(work / "busy-answers") as polished:
         busy = bench_voice_ritual(studio, vosk_model, work / "busy", runs, log)
@@ -310,6 +313,7 @@ def bench_beside(studio: Any, vosk_model: Path, work: Path, runs: int, log: Log)
         log("  the listener's CPU with the second listen busy beside it")
         busy_cpu = bench_listener(vosk_model, work / "busy-cpu", runs, log)
         during_listener = polished() - during_ritual
+    load["after_busy"] = os.getloadavg()[0]
     turn, ratio = "turn_latency_over_silence_ms", "listener_overhead_ratio"
     return {
         "polish_beside_turn_latency_ms": busy[turn],
@@ -324,6 +328,9 @@ def bench_beside(studio: Any, vosk_model: Path, work: Path, runs: int, log: Log)
                 "greeting_start_ms_busy": busy["greeting_start_ms"],
                 "listener_cpu_seconds_alone": alone_cpu["details"]["cpu_seconds"],
                 "listener_cpu_seconds_busy": busy_cpu["details"]["cpu_seconds"],
+                "runs_done_again_alone": alone["details"]["runs_done_again"],
+                "runs_done_again_busy": busy["details"]["runs_done_again"],
+                "load_average_1min": {k: round(v, 2) for k, v in load.items()},
             }
         },
     }
