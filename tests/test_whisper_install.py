@@ -39,7 +39,7 @@ def _tree() -> dict[str, bytes]:
     }
 
 
-def _listing(files: dict[str, bytes], wrong: str = "") -> list[dict[str, object]]:
+def listing(files: dict[str, bytes], wrong: str = "") -> list[dict[str, object]]:
     entries: list[dict[str, object]] = []
     for path, data in files.items():
         entry: dict[str, object] = {"type": "file", "path": path, "size": len(data)}
@@ -61,9 +61,9 @@ class _Handler(http.server.BaseHTTPRequestHandler):
     def do_GET(self) -> None:
         host = self.server.host
         host.requests.append(self.path)
-        if self.path == f"/api/models/{REPO}/tree/main":
-            body = json.dumps(_listing(host.files, host.wrong)).encode()
-        elif self.path.startswith(f"/{REPO}/resolve/main/"):
+        if self.path == f"/api/models/{host.repo}/tree/main":
+            body = json.dumps(listing(host.files, host.wrong)).encode()
+        elif self.path.startswith(f"/{host.repo}/resolve/main/"):
             name = self.path.rsplit("/", 1)[-1]
             if name not in host.files:
                 self.send_error(404)
@@ -91,6 +91,7 @@ class _Server(http.server.ThreadingHTTPServer):
 @dataclass
 class WhisperHost:
     url: str = ""
+    repo: str = REPO
     files: dict[str, bytes] = field(default_factory=_tree)
     wrong: str = ""
     """a file whose hash the listing gets wrong"""
@@ -100,7 +101,7 @@ class WhisperHost:
 
 
 @pytest.fixture
-def host() -> Iterator[WhisperHost]:
+def whisper_host() -> Iterator[WhisperHost]:
     server = _Server(("127.0.0.1", 0), _Handler)
     server.host = WhisperHost(url=f"http://127.0.0.1:{server.server_address[1]}")
     thread = threading.Thread(target=server.serve_forever, args=(0.05,), daemon=True)
@@ -121,6 +122,11 @@ class Setup:
 
     def left(self) -> list[str]:
         return sorted(p.name for p in self.models.iterdir()) if self.models.exists() else []
+
+
+@pytest.fixture
+def host(whisper_host: WhisperHost) -> WhisperHost:
+    return whisper_host
 
 
 @pytest.fixture
@@ -231,7 +237,7 @@ def test_an_unknown_model_is_named_with_the_known_ones(setup: Setup) -> None:
 def test_a_listing_without_the_tokenizer_or_with_another_pinned_hash_is_refused() -> None:
     files = _tree()
     offer = Offered(REPO, "test")
-    assert [f.path for f in parse_listing(_listing(files), offer)] == [
+    assert [f.path for f in parse_listing(listing(files), offer)] == [
         "model.bin",
         "config.json",
         "tokenizer.json",
@@ -239,7 +245,7 @@ def test_a_listing_without_the_tokenizer_or_with_another_pinned_hash_is_refused(
     ]
     del files["tokenizer.json"]
     with pytest.raises(ModelError, match=r"has no tokenizer\.json; it is not a faster-whisper"):
-        parse_listing(_listing(files), offer)
+        parse_listing(listing(files), offer)
     pinned = Offered(REPO, "test", sha256={"model.bin": "a" * 64})
     with pytest.raises(ModelError, match=r"not the a{64} ritual knows"):
-        parse_listing(_listing(_tree()), pinned)
+        parse_listing(listing(_tree()), pinned)
