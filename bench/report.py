@@ -77,6 +77,7 @@ ROWS = (
     ("polish_wer", "second listen: word error rate"),
     ("polish_wer_piper", "  Piper answers"),
     ("polish_wer_espeak", "  espeak-ng answers"),
+    ("polish_wer_vosk_rules", "  Vosk's text with the pause rules"),
     ("polish_rtf", "second listen: CPU s per audio s"),
     ("polish_pi_min_per_10min", "  Pi-class: min per 10 min"),
     ("polish_session_end_wait_s", "ritual's end waits for it (s)"),
@@ -97,13 +98,15 @@ def _median(value: Any) -> float:
 
 def verdict(key: str, value: Any) -> Optional[bool]:
     """True when the median meets the target, None when the figure has none."""
-    if key not in TARGETS or value is None:
+    if key not in TARGETS or value is None or isinstance(value, str):
         return None
     op, limit = TARGETS[key]
     return _median(value) >= limit if op == ">=" else _median(value) <= limit
 
 
 def _cell(value: Any) -> tuple[str, str, str]:
+    if isinstance(value, str):  # a figure that could not be measured, and why
+        return "-", value.split(":")[0], "0"
     if isinstance(value, dict):
         return f"{value['median']:g}", f"{value['min']:g}–{value['max']:g}", str(value["runs"])
     return f"{value:g}", "", "1"
