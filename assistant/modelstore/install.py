@@ -1,9 +1,10 @@
 """Install Vosk models from the model host or from a local zip, checked and atomic.
 
-This module (and ``voice_install``, which uses its download, check and placing
-machinery for Piper voices) is the only code in ritual that opens a socket, and
-only when the user runs ``ritual models install`` / ``voices install`` (or
-``list``, which asks the host what it offers). Everything ends the same way: the
+This module (and ``voice_install`` and ``whisper_install``, which use its
+download, check and placing machinery for Piper voices and second-listen models)
+is the only code in ritual that opens a socket, and only when the user runs
+``ritual models install`` / ``voices install`` (or ``list``, which asks the host
+what it offers). Everything ends the same way: the
 archive is checked member by member, unpacked into a dot-folder beside the
 destination, its layout checked, and only then renamed into place. A failure at
 any point leaves what was installed before exactly as it was, and nothing that
