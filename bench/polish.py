@@ -303,6 +303,8 @@ def bench_beside(studio: Any, vosk_model: Path, work: Path, runs: int, log: Log)
     from bench.voice_ritual import bench_voice_ritual
 
     load = {"start": os.getloadavg()[0]}  # the machine is shared: how crowded it was
+    for part in ("alone-cpu", "busy-cpu"):
+        (work / part).mkdir(parents=True, exist_ok=True)
     log("  the voice ritual alone")
     alone = bench_voice_ritual(studio, vosk_model, work / "alone", runs, log)
     log("  the listener's CPU alone")
