@@ -85,12 +85,19 @@ class _Runs:
 
 
 def bench_voice_ritual(
-    studio: Studio, model: Path, work: Path, runs: int, log: Any = print
+    studio: Studio,
+    model: Path,
+    work: Path,
+    runs: int,
+    log: Any = print,
+    cache: Path | None = None,
 ) -> dict[str, Any]:
+    """``cache``: the rendered prompts' folder, shared with an earlier call (its
+    first run is then not cold); by default a new one in ``work``."""
     silences = _silences()
     answers = _answers(work / "answers", silences)
     wavs = [a.wav for a in answers.values()]
-    cache = work / "cache"
+    cache = cache or work / "cache"
 
     def folders(n: int, again: int = 0) -> Folders:
         tag = f"{n}-{again}" if again else str(n)  # a run done again starts afresh
