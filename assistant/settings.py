@@ -43,6 +43,8 @@ if TYPE_CHECKING:  # imported when used: the journal commands never need it
 APP = "ritual"
 DEFAULT_MODEL_BASE_URL = "https://alphacephei.com/vosk/models"
 DEFAULT_VOICE_BASE_URL = "https://huggingface.co/rhasspy/piper-voices/resolve/v1.0.0"
+DEFAULT_WHISPER_BASE_URL = "https://huggingface.co"
+"""where faster-whisper's CTranslate2 conversions live (the Systran/... repositories)"""
 """where Piper voices come from: voices.json and <family>/<code>/<name>/<quality>/ files"""
 CHECKOUT = Path(__file__).resolve().parent.parent
 """the project folder when running from a checkout (bundled rituals, models/)"""
@@ -131,6 +133,8 @@ class Settings:
     voices_dir: Optional[Path] = None
     """where Piper voices are installed; None: ``voices`` beside the models folder"""
     voice_base_url: str = DEFAULT_VOICE_BASE_URL
+    whisper_base_url: str = DEFAULT_WHISPER_BASE_URL
+    """the host of second-listen models (RITUAL_WHISPER_BASE_URL): a mirror, a local server"""
     piper_python: Optional[str] = None
     """the Python that runs the Piper worker (one with piper-tts); None: ritual's own"""
     name: str = "friend"
@@ -536,6 +540,7 @@ def load_settings(
         model_base_url=environ.get("RITUAL_MODEL_BASE_URL") or DEFAULT_MODEL_BASE_URL,
         voices_dir=folder(None, "RITUAL_VOICES_DIR", "voices_dir", data_dir / "voices"),
         voice_base_url=environ.get("RITUAL_VOICE_BASE_URL") or DEFAULT_VOICE_BASE_URL,
+        whisper_base_url=environ.get("RITUAL_WHISPER_BASE_URL") or DEFAULT_WHISPER_BASE_URL,
         piper_python=environ.get("RITUAL_PIPER_PYTHON") or None,
         name=data.text("name", NAME_IS) or "friend",
         voice=_voice(data.get("voice"), data.where("voice")),

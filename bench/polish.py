@@ -24,6 +24,7 @@ from __future__ import annotations
 
 import contextlib
 import json
+import os
 import subprocess
 import sys
 import time
@@ -38,6 +39,12 @@ from bench.stats import summary
 from bench.voice import word_errors
 
 Log = Callable[[str], None]
+VOSK_RULES_NOT_MEASURED = (
+    "not measured: it needs an English Vosk model, and none can be installed here (only "
+    "the Korean test model, from PyPI, which cannot hear English); the pause rules change "
+    "capitals and full stops, not words, so its word errors are Vosk's own"
+)
+"""``polish_wer_vosk_rules``, said outright rather than left out"""
 RATE = 16000
 SNR_DB = 20.0
 ROOM_S = 1.0
@@ -271,11 +278,7 @@ def bench_polish(work: Path, runs: int, log: Log) -> dict[str, Any]:
     answers = render_answers(work / "answers", log)
     part = accuracy(answers, model, log)
     details = part.pop("details")
-    details["polish_wer_vosk_rules"] = (
-        "not measured: no English Vosk model is installed here (the Korean test model "
-        "cannot hear English); the pause rules change capitals and stops, not words"
-    )
-    results: dict[str, Any] = dict(part)
+    results: dict[str, Any] = {**part, "polish_wer_vosk_rules": VOSK_RULES_NOT_MEASURED}
     pi = pi_class([wav for _, wav in answers[:PI_ANSWERS]], model, log)
     details.update(pi.pop("details"))
     results.update(pi)
@@ -293,27 +296,54 @@ BUSY_ANSWERS = 6
 
 
 def bench_beside(studio: Any, vosk_model: Path, work: Path, runs: int, log: Log) -> dict[str, Any]:
-    """The voice ritual's turn latency (figure 1) alone, then with the niced worker
-    polishing answers without a pause beside it, in the same run."""
+    """The voice ritual's turn latency (figure 1) and the listener's CPU over a bare
+    Vosk loop (figure 2), each alone and then with the niced worker polishing
+    answers without a pause beside it, in the same run."""
+    from bench.listener_cpu import bench_listener
     from bench.voice_ritual import bench_voice_ritual
 
+    load = {"start": os.getloadavg()[0]}  # the machine is shared: how crowded it was
+    for part in ("alone-cpu", "busy-cpu"):
+        (work / part).mkdir(parents=True, exist_ok=True)
+    prompts = work / "prompts"  # shared: the busy ritual's first run is not a cold one
     log("  the voice ritual alone")
-    alone = bench_voice_ritual(studio, vosk_model, work / "alone", runs, log)
-    log("  the voice ritual with the second listen busy beside it")
+    alone = bench_voice_ritual(studio, vosk_model, work / "alone", runs, log, cache=prompts)
+    log("  the listener's CPU alone")
+    alone_cpu = bench_listener(vosk_model, work / "alone-cpu", runs, log)
+    load["after_alone"] = os.getloadavg()[0]
     with _busy_polisher(work / "busy-answers") as polished:
-        busy = bench_voice_ritual(studio, vosk_model, work / "busy", runs, log)
-    key = "turn_latency_over_silence_ms"
-    return {
-        "polish_beside_turn_latency_ms": busy[key],
-        "details": {
-            "polish_beside": {
-                "turn_latency_alone_ms": alone[key],
-                "answers_polished_meanwhile": polished(),
-                "greeting_start_ms_alone": alone["greeting_start_ms"],
-                "greeting_start_ms_busy": busy["greeting_start_ms"],
-            }
-        },
+        log("  the listener's CPU with the second listen busy beside it")
+        busy_cpu = bench_listener(vosk_model, work / "busy-cpu", runs, log)
+        during_listener = polished()
+        log("  the voice ritual with the second listen busy beside it")
+        busy: dict[str, Any] = {}
+        try:
+            busy = bench_voice_ritual(studio, vosk_model, work / "busy", runs, log, cache=prompts)
+        except RuntimeError as e:  # it missed an answer three times: keep the CPU figures
+            log(f"  no turn latency beside the second listen: {e}")
+            busy = {"failed": str(e).splitlines()[0]}
+        during_ritual = polished() - during_listener
+    load["after_busy"] = os.getloadavg()[0]
+    turn, ratio = "turn_latency_over_silence_ms", "listener_overhead_ratio"
+    details = {
+        "turn_latency_alone_ms": alone[turn],
+        "listener_overhead_ratio_alone": alone_cpu[ratio],
+        "answers_polished_during_the_listener": during_listener,
+        "answers_polished_during_the_ritual": during_ritual,
+        "listener_cpu_seconds_alone": alone_cpu["details"]["cpu_seconds"],
+        "listener_cpu_seconds_busy": busy_cpu["details"]["cpu_seconds"],
+        "greeting_start_ms_alone": alone["greeting_start_ms"],
+        "runs_done_again_alone": alone["details"]["runs_done_again"],
+        "load_average_1min": {k: round(v, 2) for k, v in load.items()},
     }
+    results: dict[str, Any] = {"polish_beside_listener_overhead_ratio": busy_cpu[ratio]}
+    if "failed" in busy:
+        details["turn_latency_busy_failed"] = busy["failed"]
+    else:
+        results["polish_beside_turn_latency_ms"] = busy[turn]
+        details["greeting_start_ms_busy"] = busy["greeting_start_ms"]
+        details["runs_done_again_busy"] = busy["details"]["runs_done_again"]
+    return {**results, "details": {"polish_beside": details}}
 
 
 @contextlib.contextmanager

@@ -34,6 +34,8 @@ TARGETS: dict[str, tuple[str, float]] = {
     "polish_rtf": ("<=", 0.3),
     "polish_pi_min_per_10min": ("<=", 15),
     "polish_session_end_wait_s": ("<=", 2),
+    "polish_beside_turn_latency_ms": ("<=", 250),
+    "polish_beside_listener_overhead_ratio": ("<=", 1.10),
     "barge_in_success_rate": (">=", 0.9),
     "barge_in_stop_ms": ("<=", 500),
     "false_barge_ins_per_hour": ("<=", 0),
@@ -75,10 +77,12 @@ ROWS = (
     ("polish_wer", "second listen: word error rate"),
     ("polish_wer_piper", "  Piper answers"),
     ("polish_wer_espeak", "  espeak-ng answers"),
+    ("polish_wer_vosk_rules", "  Vosk's text with the pause rules"),
     ("polish_rtf", "second listen: CPU s per audio s"),
     ("polish_pi_min_per_10min", "  Pi-class: min per 10 min"),
     ("polish_session_end_wait_s", "ritual's end waits for it (s)"),
     ("polish_beside_turn_latency_ms", "turn latency, polishing beside (ms)"),
+    ("polish_beside_listener_overhead_ratio", "listener / bare, polishing beside"),
     ("barge_in_success_rate", "commands over prompts heard right"),
     ("barge_in_wrong_command_rate", "  heard as another command"),
     ("barge_in_stop_ms", "command end -> prompt silent (ms)"),
@@ -94,13 +98,15 @@ def _median(value: Any) -> float:
 
 def verdict(key: str, value: Any) -> Optional[bool]:
     """True when the median meets the target, None when the figure has none."""
-    if key not in TARGETS or value is None:
+    if key not in TARGETS or value is None or isinstance(value, str):
         return None
     op, limit = TARGETS[key]
     return _median(value) >= limit if op == ">=" else _median(value) <= limit
 
 
 def _cell(value: Any) -> tuple[str, str, str]:
+    if isinstance(value, str):  # a figure that could not be measured, and why
+        return "-", value.split(":")[0], "0"
     if isinstance(value, dict):
         return f"{value['median']:g}", f"{value['min']:g}–{value['max']:g}", str(value["runs"])
     return f"{value:g}", "", "1"

