@@ -25,6 +25,7 @@ from assistant.core.errors import ModelError
 from assistant.core.language import normalize_language
 from assistant.modelstore.install import (
     LIST_TIMEOUT,
+    check_room,
     discard,
     download,
     fetch_json,
@@ -216,14 +217,6 @@ def _finish(staging: Path, folder: Path, name: str, **metadata: Any) -> Installe
     return InstalledVoice(read_voice(folder / name / f"{name}.onnx", "voices folder"), replaced)
 
 
-def _check_space(folder: Path, name: str, need: int) -> None:
-    free = shutil.disk_usage(folder).free
-    if need > free:
-        raise ModelError(
-            f"{name} needs {format_size(need)} in {folder}, only {format_size(free)} free"
-        )
-
-
 def install_voice_from_host(
     settings: Settings,
     wanted: str,
@@ -233,7 +226,7 @@ def install_voice_from_host(
     base = settings.voice_base_url.rstrip("/")
     voice = choose_voice(fetch_voice_list(base), wanted)
     folder = _voices_dir(settings)
-    _check_space(folder, voice.name, voice.size)
+    check_room(voice.name, voice.size, folder)
     if say:
         say(f"Downloading the voice {voice.name} ({format_size(voice.size)}) from {base}")
     hint = voice_install_hint(voice.name, base)
@@ -276,7 +269,7 @@ def install_voice_file(settings: Settings, model: Path) -> InstalledVoice:
     folder = _voices_dir(settings)
     card = model.parent / MODEL_CARD
     sources = [found.model, found.config, *([card] if card.is_file() else [])]
-    _check_space(folder, found.name, sum(p.stat().st_size for p in sources))
+    check_room(found.name, sum(p.stat().st_size for p in sources), folder)
     staging = Path(tempfile.mkdtemp(prefix=f".{found.name}.partial-", dir=folder))
     try:
         for source in sources:
